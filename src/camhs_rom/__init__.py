@@ -1,0 +1,21 @@
+"""camhs_rom: a reproducible replication of James, Elgie, Adams, Henderson & Salkovskis (2015).
+
+*Session-by-session outcome monitoring in CAMHS: clinicians' beliefs.* The Cognitive
+Behaviour Therapist, 8, e26. doi:10.1017/S1754470X15000653
+
+Modules, one per idea:
+
+- :mod:`camhs_rom.errors`: the one exception bad input raises, with file, location,
+  found and expected.
+- :mod:`camhs_rom.schemas`: JSON Schema validation of the config and the instruments.
+- :mod:`camhs_rom.instruments`: the questionnaire spec and the Study 1 codebook.
+- :mod:`camhs_rom.tables`: reading delimited text and SPSS files safely.
+- :mod:`camhs_rom.survey`: Study 2 responses: read, validate, clean, audit.
+- :mod:`camhs_rom.segments`: Study 1 coded segments from CSV: read, validate, clean.
+- :mod:`camhs_rom.qdpx`: REFI-QDA ``.qdpx`` projects: read and write.
+- :mod:`camhs_rom.synthetic`: the seeded synthetic default for both studies.
+- :mod:`camhs_rom.audit`: the cleaning audit log.
+- :mod:`camhs_rom.provenance`: where the inputs came from (synthetic or the user's).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,280 @@
+"""REFI-QDA ``.qdpx`` projects: read coded text selections, write the synthetic project.
+
+A ``.qdpx`` is a zip holding ``project.qde`` (XML in the namespace
+``urn:QDA-XML:project:1.0``) and, under ``Sources/``, the plain text of each source.
+QualCoder, NVivo, ATLAS.ti and MAXQDA export it.
+
+How a selection becomes a row of the coded-segments table:
+
+- **code**: each ``Coding/CodeRef`` names a ``CodeBook`` code by GUID; the code's
+  ``name`` is matched to the codebook (id, child code or theme label).
+- **coder**: the ``creatingUser`` of the ``Coding`` (else of the selection), looked up in
+  ``Users``; a selection with neither is ``unattributed``.
+- **participant**: the ``Case`` whose ``SelectionRef`` (or ``SourceRef``) points at the
+  selection; failing that, the speaker tag (``P03:``) that opens the line the selection
+  starts in. **group**: the case's ``group_id`` (or ``group``/``focus_group``) variable;
+  failing that, the source (one focus-group transcript per source).
+- **segment_id**: the selection's ``name``, else its GUID.
+
+Positions are zero-based character offsets into the source's plain text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zipfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError, quote_list
+from .instruments import Codebook, normalise_code
+from .schemas import schema_dir
+from .segments import SEGMENT_COLUMNS
+from .tables import atomic_path
+
+NS = "urn:QDA-XML:project:1.0"
+_Q = f"{{{NS}}}"
+GROUP_VARIABLES = {"group_id", "group", "focus_group"}
+SPEAKER_TAG = re.compile(r"^[ \t]*([A-Za-z][\w .'-]{0,40}?)[ \t]*:")
+GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doi.org/10.1017/S1754470X15000653")
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class QdpxProject:
+    """Coded selections of a ``.qdpx`` as a coded-segments table, with where each came from."""
+
+    segments: pd.DataFrame
+    locations: list[str]
+    transcripts: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _guid(value: str | None) -> str | None:
+    """GUIDs compare without braces and case: ATLAS.ti writes ``{ABC...}``, QualCoder ``abc...``."""
+    return value.strip().strip("{}").lower() if value else None
+
+
+def _int_attr(elem, name, path, where) -> int:
+    raw = elem.get(name)
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InputError(path, f"{where}, attribute {name}", repr(raw), "a whole number of characters") from None
+
+
+def _zip_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
+    lowered = {n.lower(): n for n in archive.namelist()}
+    return lowered.get(wanted.lower())
+
+
+def read_qdpx(path: str | Path) -> QdpxProject:
+    """Read a REFI-QDA project into the coded-segments shape of :data:`SEGMENT_COLUMNS`.
+
+    Raises :class:`InputError` when the file is not a zip, has no ``project.qde``, holds
+    malformed XML or another root element, refers to a code, user or source file that is
+    not there, places a selection outside its source text, or has no coding at all.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file", "no such file", "a REFI-QDA .qdpx project")
+    if not zipfile.is_zipfile(path):
+        raise InputError(path, "file", "a file that is not a zip archive", "a .qdpx project (a zip holding project.qde and Sources/)")
+    with zipfile.ZipFile(path) as archive:
+        qde_name = next((n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n), None)
+        if qde_name is None:
+            raise InputError(path, "zip contents", f"members {quote_list(archive.namelist())}", "a project.qde file at the top of the archive")
+        try:
+            root = ET.fromstring(archive.read(qde_name))
+        except ET.ParseError as exc:
+            line, col = exc.position
+            raise InputError(path, f"{qde_name} line {line}, column {col}", f"malformed XML ({exc.msg if hasattr(exc, 'msg') else exc})", "well-formed XML") from None
+        if root.tag != f"{_Q}Project":
+            raise InputError(path, qde_name, f"root element {root.tag!r}", f"<Project> in the namespace {NS}")
+        return _read_project(root, archive, path, qde_name)
+
+
+def _read_project(root, archive, path, qde_name) -> QdpxProject:
+    users = {_guid(u.get("guid")): (u.get("name") or u.get("id") or u.get("guid")) for u in root.iter(f"{_Q}User")}
+    codes = {}
+    codebook = root.find(f"{_Q}CodeBook")
+    if codebook is not None:
+        for code in codebook.iter(f"{_Q}Code"):
+            codes[_guid(code.get("guid"))] = code.get("name")
+    variables = {_guid(v.get("guid")): v.get("name", "") for v in root.iter(f"{_Q}Variable")}
+
+    case_of, group_of_case = {}, {}
+    for case in root.iter(f"{_Q}Case"):
+        name = case.get("name") or case.get("guid")
+        for value in case.findall(f"{_Q}VariableValue"):
+            ref = value.find(f"{_Q}VariableRef")
+            text = value.find(f"{_Q}TextValue")
+            if ref is not None and text is not None and normalise_code(variables.get(_guid(ref.get("targetGUID")), "")) in GROUP_VARIABLES:
+                group_of_case[name] = (text.text or "").strip()
+        for tag in ("SelectionRef", "SourceRef"):
+            for ref in case.findall(f"{_Q}{tag}"):
+                case_of[_guid(ref.get("targetGUID"))] = name
+
+    records, locations, transcripts = [], [], {}
+    from_cases = from_tags = 0
+    for source in root.iter(f"{_Q}TextSource"):
+        source_name = source.get("name") or source.get("guid")
+        text = _source_text(source, archive, path, qde_name, source_name)
+        transcripts[source_name] = text
+        for sel in source.findall(f"{_Q}PlainTextSelection"):
+            seg_id = sel.get("name") or sel.get("guid")
+            where = f"{qde_name} selection {seg_id!r} in source {source_name!r}"
+            start = _int_attr(sel, "startPosition", path, where)
+            end = _int_attr(sel, "endPosition", path, where)
+            if not 0 <= start < end <= len(text):
+                raise InputError(path, where, f"characters {start} to {end}", f"a span inside the source text (0 to {len(text)}) with start before end")
+            participant = case_of.get(_guid(sel.get("guid"))) or case_of.get(_guid(source.get("guid")))
+            if participant is not None:
+                from_cases += 1
+                group = group_of_case.get(participant) or source_name
+            else:
+                line_start = text.rfind("\n", 0, start) + 1
+                tag = SPEAKER_TAG.match(text, line_start)
+                if tag is None:
+                    raise InputError(path, where, "a selection linked to no Case and in a line with no speaker tag", "a Case with a SelectionRef to it, or a line opening 'P01:'")
+                participant = tag.group(1).strip()
+                group = group_of_case.get(participant) or source_name
+                from_tags += 1
+            for coding in sel.findall(f"{_Q}Coding"):
+                ref = coding.find(f"{_Q}CodeRef")
+                target = _guid(ref.get("targetGUID")) if ref is not None else None
+                if target not in codes:
+                    raise InputError(path, f"{where}, CodeRef", f"code GUID {target!r}", "the GUID of a Code in the project's CodeBook")
+                coder_guid = _guid(coding.get("creatingUser") or sel.get("creatingUser"))
+                if coder_guid is not None and coder_guid not in users:
+                    raise InputError(path, f"{where}, creatingUser", f"coder GUID {coder_guid!r} with no User", "the GUID of a User in the project's Users")
+                records.append(
+                    {
+                        "transcript_id": source_name,
+                        "group_id": group,
+                        "participant_id": participant,
+                        "segment_id": seg_id,
+                        "start": start,
+                        "end": end,
+                        "text": text[start:end],
+                        "code": codes[target],
+                        "coder": users.get(coder_guid, "unattributed"),
+                    }
+                )
+                locations.append(where)
+    if not records:
+        raise InputError(path, qde_name, "a project with no coded text selections", "at least one PlainTextSelection with a Coding")
+    notes = [f"participants from Cases for {from_cases} selection(s), from speaker tags for {from_tags}"]
+    return QdpxProject(pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS), locations, transcripts, notes)
+
+
+def _source_text(source, archive, path, qde_name, source_name) -> str:
+    content = source.find(f"{_Q}PlainTextContent")
+    if content is not None:
+        return content.text or ""
+    ref = source.get("plainTextPath")
+    where = f"{qde_name} source {source_name!r}"
+    if not ref:
+        raise InputError(path, where, "neither PlainTextContent nor plainTextPath", "one of them")
+    if not ref.startswith("internal://"):
+        raise InputError(path, f"{where}, plainTextPath", repr(ref), "a source stored inside the .qdpx (internal://...)")
+    member = _zip_member(archive, "Sources/" + ref[len("internal://"):])
+    if member is None:
+        raise InputError(path, f"{where}, plainTextPath", f"{ref!r}, which is not in the archive", "a file under Sources/ in the .qdpx")
+    try:
+        return archive.read(member).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(path, member, "text that is not UTF-8", "a UTF-8 plain-text source") from None
+
+
+def stable_guid(kind: str, key: str) -> str:
+    """A GUID that depends only on what it names, so the same project gives the same bytes."""
+    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
+
+
+def _sub(parent, tag, **attrs):
+    return ET.SubElement(parent, f"{_Q}{tag}", {k: str(v) for k, v in attrs.items()})
+
+
+def build_qde(name: str, description: str, transcripts: dict[str, str], segments: pd.DataFrame, codebook: Codebook) -> bytes:
+    """The ``project.qde`` XML for coded segments (columns of :data:`SEGMENT_COLUMNS`)."""
+    ET.register_namespace("", NS)
+    root = ET.Element(f"{_Q}Project", {"name": name, "origin": "camhs_rom synthetic generator"})
+    users = _sub(root, "Users")
+    for coder in sorted(segments["coder"].unique()):
+        _sub(users, "User", guid=stable_guid("user", coder), name=coder)
+    codes = _sub(_sub(root, "CodeBook"), "Codes")
+    for theme in codebook.themes:
+        theme_elem = _sub(codes, "Code", guid=stable_guid("code", theme.id), name=theme.id, isCodable="true")
+        ET.SubElement(theme_elem, f"{_Q}Description").text = theme.definition
+        for child in theme.codes:
+            _sub(theme_elem, "Code", guid=stable_guid("code", child), name=child, isCodable="true")
+    group_var = stable_guid("variable", "group_id")
+    _sub(_sub(root, "Variables"), "Variable", guid=group_var, name="group_id", typeOfVariable="Text")
+
+    selections = segments.groupby(["transcript_id", "segment_id", "coder"], sort=False)
+    cases = _sub(root, "Cases")
+    people = segments.drop_duplicates("participant_id")[["participant_id", "group_id"]]
+    for pid, gid in people.itertuples(index=False):
+        case = _sub(cases, "Case", guid=stable_guid("case", pid), name=pid)
+        value = _sub(case, "VariableValue")
+        _sub(value, "VariableRef", targetGUID=group_var)
+        ET.SubElement(value, f"{_Q}TextValue").text = gid
+        mine = segments[segments["participant_id"] == pid].drop_duplicates(["transcript_id", "segment_id", "coder"])
+        for t, s, c in mine[["transcript_id", "segment_id", "coder"]].itertuples(index=False):
+            _sub(case, "SelectionRef", targetGUID=stable_guid("selection", f"{t}/{s}/{c}"))
+
+    sources = _sub(root, "Sources")
+    for transcript_id in transcripts:
+        source_guid = stable_guid("source", transcript_id)
+        source = _sub(sources, "TextSource", guid=source_guid, name=transcript_id, plainTextPath=f"internal://{source_guid}.txt")
+        for (t, s, c), rows in selections:
+            if t != transcript_id:
+                continue
+            first = rows.iloc[0]
+            sel = _sub(
+                source,
+                "PlainTextSelection",
+                guid=stable_guid("selection", f"{t}/{s}/{c}"),
+                name=s,
+                startPosition=int(first["start"]),
+                endPosition=int(first["end"]),
+                creatingUser=stable_guid("user", c),
+            )
+            for code in rows["code"]:
+                coding = _sub(sel, "Coding", guid=stable_guid("coding", f"{t}/{s}/{c}/{code}"), creatingUser=stable_guid("user", c))
+                _sub(coding, "CodeRef", targetGUID=stable_guid("code", code))
+    ET.SubElement(root, f"{_Q}Description").text = description
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_qdpx(path: str | Path, name: str, description: str, transcripts: dict[str, str], segments: pd.DataFrame, codebook: Codebook) -> None:
+    """Write a deterministic ``.qdpx``: fixed GUIDs, member order and zip timestamps."""
+    qde = build_qde(name, description, transcripts, segments, codebook)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            members = [("project.qde", qde)] + [
+                (f"Sources/{stable_guid('source', t)}.txt", text.encode("utf-8")) for t, text in transcripts.items()
+            ]
+            for member, data in members:
+                info = zipfile.ZipInfo(member, date_time=ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data)
+
+
+def validate_qde(qde: bytes, xsd: str | Path | None = None) -> list[str]:
+    """Validate ``project.qde`` bytes against a REFI-QDA schema; return the problems (empty if valid).
+
+    By default the schema is ``workflow/schemas/refi_qda_project_subset.xsd``; pass the
+    published ``Project.xsd`` as ``xsd`` to check against the whole standard.
+    """
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(xsd or schema_dir() / "refi_qda_project_subset.xsd"))
+    return [str(error.reason or error) for error in schema.iter_errors(qde.decode("utf-8"))]

@@ -1,0 +1,62 @@
+# Validation of the config and the small helpers the rules share.
+
+import sys
+from pathlib import Path
+
+from camhs_rom.errors import InputError
+from camhs_rom.schemas import validate_config
+
+try:
+    validate_config(config, "config (config.yaml and any --configfile)")
+except InputError as err:
+    sys.exit(f"Bad configuration, nothing was run: {err}")
+
+
+SYNTHETIC = "data/synthetic"
+CLEAN = "results/clean"
+
+
+def synthetic_settings(study):
+    """The generator settings of one study (an empty mapping when config has none)."""
+    return config.get("synthetic", {}).get(study, {})
+
+
+def n_synthetic_items():
+    """The item count asked of the Study 2 generator, or None for the spec's own items."""
+    return synthetic_settings("study2").get("n_items")
+
+
+def synthetic_spec_path():
+    return f"{SYNTHETIC}/study2/questionnaire_{n_synthetic_items()}_items.yaml"
+
+
+def questionnaire_path():
+    """The spec the pipeline reads: the config's, or the generator's expanded copy when n_items is set."""
+    if n_synthetic_items() and config["study2"]["responses"].startswith(SYNTHETIC + "/"):
+        return synthetic_spec_path()
+    return config["study2"]["questionnaire"]
+
+
+def transcript_paths():
+    groups = synthetic_settings("study1").get("participants_per_group", [])
+    return [f"{SYNTHETIC}/study1/transcripts/focus_group_{g}.txt" for g in range(1, len(groups) + 1)]
+
+
+def input_files():
+    """Every input the provenance record describes, by role."""
+    return {
+        "study1_codebook": config["study1"]["codebook"],
+        "study1_segments": config["study1"]["segments"],
+        "study2_questionnaire": questionnaire_path(),
+        "study2_responses": config["study2"]["responses"],
+    }
+
+
+def all_outputs():
+    return [
+        f"{CLEAN}/study1/coded_segments.csv",
+        f"{CLEAN}/study2/responses_coded.csv",
+        f"{CLEAN}/study2/responses_scored.csv",
+        f"{CLEAN}/audit_log.csv",
+        f"{CLEAN}/provenance.json",
+    ]

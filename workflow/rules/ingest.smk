@@ -1,0 +1,51 @@
+# Ingest: every input is validated completely before any analysis reads it. Bad input
+# stops the run with one message (file, row/column or key, found, expected) and leaves
+# no output. Clean tables are new files under results/clean/; inputs are never changed.
+
+
+rule ingest_study2:
+    input:
+        responses=config["study2"]["responses"],
+        questionnaire=questionnaire_path(),
+        codebook=config["study1"]["codebook"],
+    output:
+        coded=f"{CLEAN}/study2/responses_coded.csv",
+        scored=f"{CLEAN}/study2/responses_scored.csv",
+        audit=f"{CLEAN}/study2/audit.csv",
+    log:
+        "logs/ingest_study2.log",
+    script:
+        "../scripts/ingest_study2.py"
+
+
+rule ingest_study1:
+    input:
+        segments=config["study1"]["segments"],
+        codebook=config["study1"]["codebook"],
+    output:
+        segments=f"{CLEAN}/study1/coded_segments.csv",
+        audit=f"{CLEAN}/study1/audit.csv",
+    log:
+        "logs/ingest_study1.log",
+    script:
+        "../scripts/ingest_study1.py"
+
+
+rule cleaning_audit:
+    input:
+        audits=[f"{CLEAN}/study1/audit.csv", f"{CLEAN}/study2/audit.csv"],
+        data=list(input_files().values()),
+    output:
+        audit=report(
+            f"{CLEAN}/audit_log.csv",
+            caption="../report/audit_log.rst",
+            category="Data",
+        ),
+        provenance=f"{CLEAN}/provenance.json",
+    params:
+        inputs=input_files(),
+        config=config,
+    log:
+        "logs/cleaning_audit.log",
+    script:
+        "../scripts/cleaning_audit.py"

@@ -1,0 +1,37 @@
+# The synthetic default inputs. These rules run only when the config's inputs point at
+# files under data/synthetic/; a replication team's own files are never generated.
+
+
+rule synthesize_study2:
+    input:
+        questionnaire=config["study2"]["questionnaire"],
+    output:
+        csv=f"{SYNTHETIC}/study2/responses.csv",
+        sav=f"{SYNTHETIC}/study2/responses.sav",
+        manifest=f"{SYNTHETIC}/study2/MANIFEST.json",
+        spec=[synthetic_spec_path()] if n_synthetic_items() else [],
+    params:
+        settings=synthetic_settings("study2"),
+        seed=config["seed"],
+    log:
+        "logs/synthesize_study2.log",
+    script:
+        "../scripts/synthesize_study2.py"
+
+
+rule synthesize_study1:
+    input:
+        codebook=config["study1"]["codebook"],
+    output:
+        csv=f"{SYNTHETIC}/study1/coded_segments.csv",
+        qdpx=f"{SYNTHETIC}/study1/focus_groups.qdpx",
+        transcripts=transcript_paths(),
+        manifest=f"{SYNTHETIC}/study1/MANIFEST.json",
+    params:
+        settings=synthetic_settings("study1"),
+        seed=config["seed"],
+        transcript_dir=f"{SYNTHETIC}/study1/transcripts",
+    log:
+        "logs/synthesize_study1.log",
+    script:
+        "../scripts/synthesize_study1.py"

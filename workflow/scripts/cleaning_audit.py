@@ -1,0 +1,12 @@
+from camhs_rom.ingest import write_cleaning_record
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    write_cleaning_record,
+    audits=list(snakemake.input.audits),
+    inputs=dict(snakemake.params.inputs),
+    config=dict(snakemake.params.config),
+    audit_out=snakemake.output.audit,
+    provenance_out=snakemake.output.provenance,
+)

@@ -1,0 +1,11 @@
+from camhs_rom.ingest import ingest_study1
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    ingest_study1,
+    segments=snakemake.input.segments,
+    codebook=snakemake.input.codebook,
+    segments_out=snakemake.output.segments,
+    audit_out=snakemake.output.audit,
+)

@@ -1,0 +1,13 @@
+from camhs_rom.ingest import ingest_study2
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    ingest_study2,
+    responses=snakemake.input.responses,
+    questionnaire=snakemake.input.questionnaire,
+    codebook=snakemake.input.codebook,
+    coded_out=snakemake.output.coded,
+    scored_out=snakemake.output.scored,
+    audit_out=snakemake.output.audit,
+)

@@ -1,0 +1,14 @@
+from camhs_rom.steps import run_step
+from camhs_rom.synthetic import synthesize_study1
+
+run_step(
+    snakemake.log[0],
+    synthesize_study1,
+    codebook_path=snakemake.input.codebook,
+    settings=dict(snakemake.params.settings),
+    seed=snakemake.params.seed,
+    csv_path=snakemake.output.csv,
+    qdpx_path=snakemake.output.qdpx,
+    transcript_dir=snakemake.params.transcript_dir,
+    manifest_path=snakemake.output.manifest,
+)
