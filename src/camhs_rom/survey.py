@@ -336,12 +336,12 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
                     if len(target):
                         values[target, j] = means[target]
                         audit.add_many(path, [rows[i] for i in target], col, [""] * len(target), [f"{m:.10g}" for m in means[target]], "person_mean_imputed")
-                for j, col in enumerate(cols):
-                    scored[col] = values[:, j]
             rule = "missing_above_max_share"
         else:
             scorable = n_miss == 0
             rule = "listwise_not_scorable"
+        for j, col in enumerate(cols):
+            scored[col] = values[:, j]
         dropped = np.flatnonzero(~scorable)
         if len(dropped):
             audit.add_many(

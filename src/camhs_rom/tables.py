@@ -61,7 +61,8 @@ def read_delimited(path: str | Path, required_rows: int = 1) -> pd.DataFrame:
         raise InputError(path, "file name", f"extension {suffix or '(none)'!r}", f"one of {quote_list(DELIMITERS)}")
     text = read_text(path)
     sep = DELIMITERS[suffix]
-    header = next(csv.reader(io.StringIO(text), delimiter=sep))
+    records = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(records)
     seen = {}
     for k, name in enumerate(header, start=1):
         name = name.strip()
@@ -70,6 +71,10 @@ def read_delimited(path: str | Path, required_rows: int = 1) -> pd.DataFrame:
         if name in seen:
             raise InputError(path, f"row 1 (header), columns {seen[name]} and {k}", f"{name!r} twice", "each column name once")
         seen[name] = k
+    # pandas pads short rows with empty cells; a short row is a broken record, not missing answers.
+    for record in records:
+        if record and len(record) != len(header):
+            raise InputError(path, f"row {records.line_num}", f"{len(record)} fields", f"{len(header)} fields, as in the header")
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=False

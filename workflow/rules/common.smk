@@ -32,7 +32,7 @@ def synthetic_spec_path():
 
 def questionnaire_path():
     """The spec the pipeline reads: the config's, or the generator's expanded copy when n_items is set."""
-    if n_synthetic_items() and config["study2"]["responses"].startswith(SYNTHETIC + "/"):
+    if n_synthetic_items() and config["study2"]["responses"].startswith(f"{SYNTHETIC}/"):
         return synthetic_spec_path()
     return config["study2"]["questionnaire"]
 

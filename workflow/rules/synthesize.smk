@@ -30,7 +30,6 @@ rule synthesize_study1:
     params:
         settings=synthetic_settings("study1"),
         seed=config["seed"],
-        transcript_dir=f"{SYNTHETIC}/study1/transcripts",
     log:
         "logs/synthesize_study1.log",
     script:

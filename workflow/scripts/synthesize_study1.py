@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from camhs_rom.steps import run_step
 from camhs_rom.synthetic import synthesize_study1
 
@@ -9,6 +11,6 @@ run_step(
     seed=snakemake.params.seed,
     csv_path=snakemake.output.csv,
     qdpx_path=snakemake.output.qdpx,
-    transcript_dir=snakemake.params.transcript_dir,
+    transcript_dir=Path(snakemake.output.transcripts[0]).parent,
     manifest_path=snakemake.output.manifest,
 )
