@@ -39,7 +39,7 @@ from .tables import atomic_path
 NS = "urn:QDA-XML:project:1.0"
 _Q = f"{{{NS}}}"
 GROUP_VARIABLES = {"group_id", "group", "focus_group"}
-SPEAKER_TAG = re.compile(r"^[ \t]*([A-Za-z][\w .'-]{0,40}?)[ \t]*:")
+SPEAKER_TAG = re.compile(r"[ \t]*([A-Za-z][\w .'-]{0,40}?)[ \t]*:")
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doi.org/10.1017/S1754470X15000653")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 

@@ -1,0 +1,124 @@
+"""End to end: the real Snakemake pipeline in a temporary copy of the workflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+CLEAN_FILES = [
+    "study1/coded_segments.csv",
+    "study1/audit.csv",
+    "study2/responses_coded.csv",
+    "study2/responses_scored.csv",
+    "study2/audit.csv",
+    "audit_log.csv",
+    "provenance.json",
+]
+
+
+def workflow_copy(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    for name in ("workflow", "profiles"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "data" / "instruments", dest / "data" / "instruments")
+    return dest
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=workdir, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory) -> Path:
+    work = workflow_copy(tmp_path_factory.mktemp("e2e") / "default")
+    done = snakemake(work)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return work
+
+
+def test_default_run_writes_clean_tables_and_audit(default_run):
+    clean = default_run / "results" / "clean"
+    for name in CLEAN_FILES:
+        assert (clean / name).is_file(), name
+    coded = pd.read_csv(clean / "study2" / "responses_coded.csv")
+    assert len(coded) == 59 and coded["team"].nunique() == 4
+    assert (coded["frequency"] == "almost always").sum() == 4
+    segments = pd.read_csv(clean / "study1" / "coded_segments.csv")
+    assert segments["participant_id"].nunique() == 12
+    audit = pd.read_csv(clean / "audit_log.csv", dtype=str, keep_default_na=False)
+    assert list(audit.columns) == ["file", "row", "column", "before", "after", "rule"]
+    assert {"label_to_code", "reverse_keyed", "extra_header_row_dropped", "column_not_in_spec"} <= set(audit["rule"])
+    record = json.loads((clean / "provenance.json").read_text(encoding="utf-8"))
+    assert record["synthetic"] is True and record["data_label"].startswith("SYNTHETIC")
+
+
+def test_nothing_to_do_after_a_run(default_run):
+    dry = snakemake(default_run, "-n")
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
+    work = workflow_copy(tmp_path / "again")
+    done = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=work, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name in CLEAN_FILES:
+        assert (work / "results" / "clean" / name).read_bytes() == (default_run / "results" / "clean" / name).read_bytes(), name
+
+
+def test_configfile_overrides_a_subset(tmp_path):
+    work = workflow_copy(tmp_path / "override")
+    override = {
+        "synthetic": {"study2": {"n_respondents": 120, "n_items": 24}},
+        "study1": {"segments": "data/synthetic/study1/focus_groups.qdpx"},
+        "study2": {"responses": "data/synthetic/study2/responses.sav"},
+    }
+    (work / "small.yaml").write_text(yaml.safe_dump(override), encoding="utf-8")
+    done = snakemake(work, "--configfile", "small.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv")
+    assert len(coded) == 120
+    assert sum(c.startswith(("pos_", "neg_")) for c in coded.columns) == 24
+    segments = pd.read_csv(work / "results" / "clean" / "study1" / "coded_segments.csv")
+    assert (segments["source_format"] == "qdpx").all()
+
+
+def test_unknown_config_key_stops_before_anything_runs(tmp_path):
+    work = workflow_copy(tmp_path / "typo")
+    (work / "typo.yaml").write_text("study2:\n  efa:\n    rotatoin: promax\n", encoding="utf-8")
+    done = snakemake(work, "--configfile", "typo.yaml")
+    assert done.returncode != 0
+    assert "key study2.efa.rotatoin: found unknown key 'rotatoin'" in done.stderr
+    assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
+
+
+def test_bad_user_data_stops_with_one_message_and_no_output(default_run, tmp_path):
+    work = workflow_copy(tmp_path / "user")
+    mine = work / "mine"
+    mine.mkdir()
+    responses = pd.read_csv(default_run / "data" / "synthetic" / "study2" / "responses.csv", dtype=str, keep_default_na=False)
+    responses.loc[5, "pos_motivation"] = "Agree a lot"
+    responses.to_csv(mine / "responses.csv", index=False)
+    shutil.copy(default_run / "data" / "synthetic" / "study1" / "coded_segments.csv", mine / "segments.csv")
+    config = {"study1": {"segments": "mine/segments.csv"}, "study2": {"responses": "mine/responses.csv"}}
+    (work / "mine.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    done = snakemake(work, "--configfile", "mine.yaml")
+    assert done.returncode != 0
+    assert "mine/responses.csv: row 7, column pos_motivation: found 'Agree a lot' (not one of the scale's labels)" in done.stderr
+    assert not (work / "results" / "clean" / "study2").exists() or not any((work / "results" / "clean" / "study2").iterdir())
+    assert not (work / "results" / "clean" / "audit_log.csv").exists()
+    assert not (work / "data" / "synthetic").exists()  # the user's run never generates the default
