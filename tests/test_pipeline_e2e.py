@@ -122,3 +122,28 @@ def test_bad_user_data_stops_with_one_message_and_no_output(default_run, tmp_pat
     assert not (work / "results" / "clean" / "study2").exists() or not any((work / "results" / "clean" / "study2").iterdir())
     assert not (work / "results" / "clean" / "audit_log.csv").exists()
     assert not (work / "data" / "synthetic").exists()  # the user's run never generates the default
+
+
+def test_worked_example_runs_on_the_teams_own_files(tmp_path):
+    """The README's example: --configfile examples/replication-study.yaml reads the team's files only."""
+    work = workflow_copy(tmp_path / "example")
+    shutil.copytree(ROOT / "examples", work / "examples")
+    done = snakemake(work, "--configfile", "examples/replication-study.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (work / "data" / "synthetic").exists()
+    coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv")
+    assert len(coded) == 40 and set(coded["group"]) == {"user", "non_user"}
+    record = json.loads((work / "results" / "clean" / "provenance.json").read_text(encoding="utf-8"))
+    assert record["synthetic"] is False and record["config"]["study2"]["efa"]["rotation"] == "promax"
+    assert set(pd.read_csv(work / "results" / "clean" / "study1" / "coded_segments.csv")["coder"]) == {"anna", "ben"}
+
+
+def test_example_data_script_reproduces_the_committed_files(tmp_path):
+    work = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples", work / "examples")
+    shutil.copytree(ROOT / "data" / "instruments", work / "data" / "instruments")
+    shutil.copy(ROOT / "config.yaml", work / "config.yaml")
+    done = subprocess.run([sys.executable, "examples/make_example_data.py"], cwd=work, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    for name in ("responses.tsv", "coded_segments.csv"):
+        assert (work / "examples" / "replication-study" / name).read_bytes() == (ROOT / "examples" / "replication-study" / name).read_bytes()

@@ -23,6 +23,8 @@ from .errors import InputError, quote_list
 
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": "\t"}
 FLOAT_FORMAT = "%.10g"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def read_text(path: str | Path) -> str:
@@ -116,6 +118,7 @@ def atomic_path(path: str | Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are shared like any other file
     try:
         yield Path(tmp)
         os.replace(tmp, path)
