@@ -62,5 +62,5 @@ def test_read_yaml_rejects_empty_and_non_utf8(tmp_path):
         read_yaml(empty)
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
-    with pytest.raises(InputError, match="byte 9: found byte 0xe9, which is not UTF-8"):
+    with pytest.raises(InputError, match=r"line 1 \(byte 9\): found byte 0xe9, which is not UTF-8"):
         read_yaml(latin)

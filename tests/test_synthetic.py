@@ -35,7 +35,7 @@ def test_regenerating_gives_identical_bytes(tmp_path, config):
     second = _generate(tmp_path / "b", config)
     assert [p.relative_to(tmp_path / "a") for p in first] == [p.relative_to(tmp_path / "b") for p in second]
     assert len(first) == 9
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between runs"
 
 

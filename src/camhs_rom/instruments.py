@@ -10,7 +10,7 @@ immutable and carry everything the analysis needs, so no stage re-reads the YAML
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, quote_list
@@ -75,7 +75,6 @@ class Questionnaire:
     covariates: tuple[str, ...] = ()
     missing_method: str = "person_mean"
     max_missing_share: float = 0.2
-    raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def item_ids(self) -> list[str]:
@@ -178,7 +177,6 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         covariates=covariates,
         missing_method=missing.get("method", "person_mean"),
         max_missing_share=float(missing.get("max_missing_share", 0.2)),
-        raw=spec,
     )
     roles: dict[str, str] = {}
     for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (

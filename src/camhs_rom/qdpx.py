@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 import uuid
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from .errors import InputError, quote_list
+from .tables import read_text
 
 SCHEMA_FILES = {
     "config": "config.schema.yaml",
@@ -50,19 +51,7 @@ def load_schema(kind: str) -> dict:
 
 def read_yaml(path: str | Path) -> Any:
     """Read a YAML file, turning every way it can be unreadable into an :class:`InputError`."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "file", "no such file", "an existing YAML file") from None
-    if not raw.strip():
-        raise InputError(path, "file", "an empty file", "a YAML document")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"byte {exc.start}", f"byte 0x{raw[exc.start]:02x}, which is not UTF-8", "a UTF-8 encoded file"
-        ) from None
+    text = read_text(path, "a YAML document")
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -180,7 +180,7 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
         if col not in q.columns:
             audit.add(path, "", col, "", "", "column_not_in_spec")
 
-    if path_is_text(path):
+    if _is_delimited(path):
         n_extra = _count_extra_header_rows(frame, q)
         for i in range(n_extra):
             audit.add(path, rows[i], q.id_column, frame[q.id_column].iloc[i], "", "extra_header_row_dropped")
@@ -214,7 +214,7 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
     return CleanResponses(coded=coded, scored=scored, audit=audit.to_frame())
 
 
-def path_is_text(path) -> bool:
+def _is_delimited(path) -> bool:
     return Path(path).suffix.lower() != ".sav"
 
 
@@ -236,55 +236,46 @@ def _clean_ids(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditLog) ->
     return ids
 
 
-def _clean_group(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditLog) -> pd.Series:
-    owner = {key: group for group, values in q.group_levels.items() for v in values for key in raw_value_keys(v)}
+def _recode(raw: pd.Series, rows, lookup: dict, path, column, audit: AuditLog, rule: str, found_suffix: str, expected: str) -> pd.Series:
+    """Map each raw value, matched by :func:`normalise_label`, through ``lookup``; blank stays missing.
+
+    An unknown value raises :class:`InputError` at its first row; every value that
+    changes is logged under ``rule``.
+    """
     mapping = {}
     for value in pd.unique(raw):
         text = normalise_label(value)
         if text == "":
             mapping[value] = pd.NA
-        elif text in owner:
-            mapping[value] = owner[text]
+        elif text in lookup:
+            mapping[value] = lookup[text]
         else:
             first = next(i for i, v in enumerate(raw) if v == value)
-            accepted = {g: list(v) for g, v in q.group_levels.items()}
-            raise InputError(
-                path,
-                f"row {rows[first]}, column {q.group_column}",
-                f"{value!r}, which the spec maps to no group",
-                f"a value listed under group.levels {accepted} (or blank for unknown)",
-            )
-    groups = raw.map(mapping).astype("string")
-    changed = np.flatnonzero((groups.fillna("") != raw).to_numpy())
+            raise InputError(path, f"row {rows[first]}, column {column}", f"{value!r}{found_suffix}", expected)
+    recoded = raw.map(mapping).astype("string")
+    changed = np.flatnonzero((recoded.fillna("") != raw).to_numpy())
     if len(changed):
-        audit.add_many(path, [rows[i] for i in changed], q.group_column, raw.iloc[changed], groups.iloc[changed], "group_recoded")
-    return groups
+        audit.add_many(path, [rows[i] for i in changed], column, raw.iloc[changed], recoded.iloc[changed], rule)
+    return recoded
+
+
+def _clean_group(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditLog) -> pd.Series:
+    owner = {key: group for group, values in q.group_levels.items() for v in values for key in raw_value_keys(v)}
+    accepted = {g: list(v) for g, v in q.group_levels.items()}
+    return _recode(
+        raw, rows, owner, path, q.group_column, audit, "group_recoded",
+        ", which the spec maps to no group", f"a value listed under group.levels {accepted} (or blank for unknown)",
+    )
 
 
 def _clean_frequency(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditLog):
     canon = {normalise_label(level): level for level in q.frequency_levels}
-    mapping = {}
-    for value in pd.unique(raw):
-        text = normalise_label(value)
-        if text == "":
-            mapping[value] = pd.NA
-        elif text in canon:
-            mapping[value] = canon[text]
-        else:
-            first = next(i for i, v in enumerate(raw) if v == value)
-            raise InputError(
-                path,
-                f"row {rows[first]}, column {q.frequency_column}",
-                f"{value!r}",
-                f"one of the frequency levels {quote_list(q.frequency_levels)} (ignoring case), or blank",
-            )
-    levels = raw.map(mapping).astype("string")
-    changed = np.flatnonzero((levels.fillna("") != raw).to_numpy())
-    if len(changed):
-        audit.add_many(path, [rows[i] for i in changed], q.frequency_column, raw.iloc[changed], levels.iloc[changed], "frequency_level_matched")
+    levels = _recode(
+        raw, rows, canon, path, q.frequency_column, audit, "frequency_level_matched",
+        "", f"one of the frequency levels {quote_list(q.frequency_levels)} (ignoring case), or blank",
+    )
     order = {level: k + 1 for k, level in enumerate(q.frequency_levels)}
-    codes = levels.map(order, na_action="ignore").astype("Int64")
-    return levels, codes
+    return levels, levels.map(order, na_action="ignore").astype("Int64")
 
 
 def _clean_covariate(raw: pd.Series, rows, path, column, audit: AuditLog) -> pd.Series:

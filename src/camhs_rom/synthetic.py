@@ -91,7 +91,7 @@ def allocate(weights: dict[str, float], n: int) -> dict[str, int]:
     order = sorted(range(len(names)), key=lambda i: (-(exact[i] - counts[i]), i))
     for i in order[: n - counts.sum()]:
         counts[i] += 1
-    return dict(zip(names, counts.tolist()))
+    return dict(zip(names, counts.tolist(), strict=True))
 
 
 # --------------------------------------------------------------------------- Study 2

@@ -27,8 +27,11 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def read_text(path: str | Path) -> str:
-    """A whole text file as UTF-8 (a leading byte-order mark is dropped); never empty."""
+def read_text(path: str | Path, content: str = "a header row and at least one data row") -> str:
+    """A whole text file as UTF-8 (a leading byte-order mark is dropped); never empty.
+
+    ``content`` says what the file should hold, for the message when it is empty.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -37,7 +40,7 @@ def read_text(path: str | Path) -> str:
     except IsADirectoryError:
         raise InputError(path, "file", "a directory", "a file") from None
     if not raw.strip():
-        raise InputError(path, "file", "an empty file", "a header row and at least one data row")
+        raise InputError(path, "file", "an empty file", content)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -1,7 +1,6 @@
 # Validation of the config and the small helpers the rules share.
 
 import sys
-from pathlib import Path
 
 from camhs_rom.errors import InputError
 from camhs_rom.schemas import validate_config
@@ -32,14 +31,19 @@ def synthetic_spec_path():
 
 def questionnaire_path():
     """The spec the pipeline reads: the config's, or the generator's expanded copy when n_items is set."""
-    if n_synthetic_items() and config["study2"]["responses"].startswith(f"{SYNTHETIC}/"):
+    if n_synthetic_items() and config["study2"]["responses"].startswith(
+        f"{SYNTHETIC}/"
+    ):
         return synthetic_spec_path()
     return config["study2"]["questionnaire"]
 
 
 def transcript_paths():
     groups = synthetic_settings("study1").get("participants_per_group", [])
-    return [f"{SYNTHETIC}/study1/transcripts/focus_group_{g}.txt" for g in range(1, len(groups) + 1)]
+    return [
+        f"{SYNTHETIC}/study1/transcripts/focus_group_{g}.txt"
+        for g in range(1, len(groups) + 1)
+    ]
 
 
 def input_files():

@@ -42,10 +42,10 @@ rule cleaning_audit:
             category="Data",
         ),
         provenance=f"{CLEAN}/provenance.json",
+    log:
+        "logs/cleaning_audit.log",
     params:
         inputs=input_files(),
         config=config,
-    log:
-        "logs/cleaning_audit.log",
     script:
         "../scripts/cleaning_audit.py"

@@ -10,11 +10,11 @@ rule synthesize_study2:
         sav=f"{SYNTHETIC}/study2/responses.sav",
         manifest=f"{SYNTHETIC}/study2/MANIFEST.json",
         spec=[synthetic_spec_path()] if n_synthetic_items() else [],
+    log:
+        "logs/synthesize_study2.log",
     params:
         settings=synthetic_settings("study2"),
         seed=config["seed"],
-    log:
-        "logs/synthesize_study2.log",
     script:
         "../scripts/synthesize_study2.py"
 
@@ -27,10 +27,10 @@ rule synthesize_study1:
         qdpx=f"{SYNTHETIC}/study1/focus_groups.qdpx",
         transcripts=transcript_paths(),
         manifest=f"{SYNTHETIC}/study1/MANIFEST.json",
+    log:
+        "logs/synthesize_study1.log",
     params:
         settings=synthetic_settings("study1"),
         seed=config["seed"],
-    log:
-        "logs/synthesize_study1.log",
     script:
         "../scripts/synthesize_study1.py"
