@@ -172,3 +172,8 @@ def test_any_likert_questionnaire_fits(spec_dict):
     assert list(q.subscales) == ["neutral", "positive_impact", "negative_impact"]
     assert q.reverse_score(2) == 6
     assert q.frequency_column is None
+
+
+def test_missing_value_code_that_is_an_answer(spec_dict):
+    spec_dict["response_scale"]["missing_values"] = ["prefer not to say", 3]
+    _raises(spec_dict, "3, which is also an answer on the scale", "key response_scale.missing_values")

@@ -205,3 +205,27 @@ def test_input_file_is_not_modified(synthetic_dir, questionnaire):
     before = path.read_bytes()
     clean_responses(path, questionnaire)
     assert path.read_bytes() == before
+
+
+def test_declared_missing_values_are_read_as_missing_and_logged(tmp_path, questionnaire):
+    q = questionnaire
+    path = small_csv(tmp_path, q, rows=[{"pos_motivation": "Prefer not to say", "neg_disrupts_flow": "-99"}, {q.id_column: "A2"}])
+    result = clean_responses(path, q)
+    assert pd.isna(result.coded["pos_motivation"].iloc[0]) and pd.isna(result.coded["neg_disrupts_flow"].iloc[0])
+    logged = result.audit[result.audit.rule == "declared_missing"]
+    assert logged[["row", "column", "before", "after"]].values.tolist() == [
+        ["2", "pos_motivation", "Prefer not to say", ""],
+        ["2", "neg_disrupts_flow", "-99", ""],
+    ]
+
+
+def test_export_with_question_and_import_id_rows(tmp_path, synthetic_dir, questionnaire):
+    """A Qualtrics-style export: names, question wording, then {"ImportId": ...} rows before the answers."""
+    lines = (synthetic_dir / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    import_ids = ",".join('"{""ImportId"":""QID%d""}"' % k for k in range(len(header)))
+    path = write_lines(tmp_path / "qualtrics.csv", [lines[0], lines[1], import_ids] + lines[2:])
+    result = clean_responses(path, questionnaire)
+    assert len(result.coded) == 59
+    assert result.audit.loc[result.audit.rule == "extra_header_row_dropped", "row"].tolist() == ["2", "3"]
+    assert result.coded["source_row"].iloc[0] == "4"

@@ -75,6 +75,7 @@ class Questionnaire:
     covariates: tuple[str, ...] = ()
     missing_method: str = "person_mean"
     max_missing_share: float = 0.2
+    missing_values: frozenset[str] = frozenset()
 
     @property
     def item_ids(self) -> list[str]:
@@ -119,6 +120,10 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
             raise InputError(path, f"key response_scale.labels.{label}", "a label given twice (ignoring case)", "each label once")
         labels[key] = code
 
+    for value in scale.get("missing_values") or ():
+        clash = raw_value_keys(value) & ({str(c) for c in range(lo, hi + 1)} | set(labels))
+        if clash:
+            raise InputError(path, "key response_scale.missing_values", f"{value!r}, which is also an answer on the scale", "values that are not answers")
     items, seen = [], set()
     for k, entry in enumerate(spec["items"]):
         if entry["id"] in seen:
@@ -177,6 +182,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         covariates=covariates,
         missing_method=missing.get("method", "person_mean"),
         max_missing_share=float(missing.get("max_missing_share", 0.2)),
+        missing_values=frozenset(key for value in scale.get("missing_values") or () for key in raw_value_keys(value)),
     )
     roles: dict[str, str] = {}
     for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (

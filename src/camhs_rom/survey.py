@@ -118,7 +118,7 @@ def _answer_map(values: pd.Series, q: Questionnaire) -> tuple[dict, dict]:
     mapping, bad = {}, {}
     for raw in pd.unique(values):
         text = str(raw).strip()
-        if text == "":
+        if text == "" or normalise_label(text) in q.missing_values:
             mapping[raw] = np.nan
         elif _INTEGER.match(text):
             code = int(float(text))
@@ -139,6 +139,8 @@ def _answer_expected(q: Questionnaire) -> str:
     expected = f"a whole number from {q.scale_min} to {q.scale_max}"
     if q.labels:
         expected += f" or one of the labels {quote_list(q.labels)}"
+    if q.missing_values:
+        expected += f" or a missing-value code {quote_list(sorted(q.missing_values))}"
     return expected + ", or blank for missing"
 
 
@@ -149,7 +151,8 @@ def _count_extra_header_rows(frame: pd.DataFrame, q: Questionnaire) -> int:
         cells = row[q.item_ids]
         filled = [c for c in cells if str(c).strip()]
         mapping, _ = _answer_map(pd.Series(filled, dtype=object), q)
-        if filled and not any(pd.notna(v) for v in mapping.values()):
+        answers = [c for c in filled if pd.notna(mapping.get(c, np.nan)) or normalise_label(c) in q.missing_values]
+        if filled and not answers:
             n += 1
         else:
             break
@@ -208,6 +211,9 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
         idx = np.flatnonzero(changed)
         if len(idx):
             audit.add_many(path, [rows[i] for i in idx], item, raw.iloc[idx], codes.iloc[idx], "label_to_code")
+        declared = np.flatnonzero(((raw.str.strip() != "") & codes.isna()).to_numpy())
+        if len(declared):
+            audit.add_many(path, [rows[i] for i in declared], item, raw.iloc[declared], [""] * len(declared), "declared_missing")
         coded[item] = codes
 
     scored = score_items(coded, q, path, audit)
