@@ -16,6 +16,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/ingest.smk"
+include: "workflow/rules/study1.smk"
 
 
 rule all:

@@ -9,12 +9,12 @@ import pytest
 from camhs_rom.errors import InputError
 from camhs_rom.instruments import load_questionnaire, questionnaire_from_dict
 from camhs_rom.schemas import read_yaml
+from camhs_rom.seeding import rng_for
 from camhs_rom.segments import clean_segments
 from camhs_rom.survey import clean_responses
 from camhs_rom.synthetic import (
     allocate,
     expand_questionnaire,
-    rng_for,
     simulate_study1,
     simulate_study2,
     synthesize_study1,

@@ -119,13 +119,24 @@ def _read_project(root, archive, path, qde_name) -> QdpxProject:
             for ref in case.findall(f"{_Q}{tag}"):
                 case_of[_guid(ref.get("targetGUID"))] = name
 
-    records, locations, transcripts = [], [], {}
+    records, locations, transcripts, notes = [], [], {}, []
     from_cases = from_tags = 0
     for source in root.iter(f"{_Q}TextSource"):
         source_name = source.get("name") or source.get("guid")
         text = _source_text(source, archive, path, qde_name, source_name)
+        selections = source.findall(f"{_Q}PlainTextSelection")
+        if "\r\n" in text:
+            # ATLAS.ti and MAXQDA count a CRLF line end as one character; a tool that
+            # counted two would place some selection past the end of the folded text.
+            folded = text.replace("\r\n", "\n")
+            ends = [int(sel.get("endPosition", "0")) for sel in selections if (sel.get("endPosition") or "").lstrip("-").isdigit()]
+            if all(end <= len(folded) for end in ends):
+                text = folded
+                notes.append(f"source {source_name!r}: CRLF line ends counted as one character")
+            else:
+                notes.append(f"source {source_name!r}: CRLF line ends counted as two characters")
         transcripts[source_name] = text
-        for sel in source.findall(f"{_Q}PlainTextSelection"):
+        for sel in selections:
             seg_id = sel.get("name") or sel.get("guid")
             where = f"{qde_name} selection {seg_id!r} in source {source_name!r}"
             start = _int_attr(sel, "startPosition", path, where)
@@ -168,7 +179,7 @@ def _read_project(root, archive, path, qde_name) -> QdpxProject:
                 locations.append(where)
     if not records:
         raise InputError(path, qde_name, "a project with no coded text selections", "at least one PlainTextSelection with a Coding")
-    notes = [f"participants from Cases for {from_cases} selection(s), from speaker tags for {from_tags}"]
+    notes.insert(0, f"participants from Cases for {from_cases} selection(s), from speaker tags for {from_tags}")
     return QdpxProject(pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS), locations, transcripts, notes)
 
 

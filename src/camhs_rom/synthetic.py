@@ -22,7 +22,8 @@ Study 2 (questionnaire)
 Study 1 (focus groups)
     ``participants_per_group`` participants (4 + 4 + 4); each voices each theme with
     probability ``theme_prevalence`` (every theme by at least one participant, every
-    participant at least one theme). Transcripts are speaker turns built from fictional
+    participant at least one theme; a participant's themes are all voiced before any is
+    repeated, so the prevalence holds whenever they have enough thematic turns). Transcripts are speaker turns built from fictional
     sentences (:mod:`camhs_rom.synthetic_text`). The first coder codes each thematic turn
     with its true child code; the other coders agree, pick a sibling code, pick another
     theme or miss it with the ``second_coder`` probabilities, move span edges by up to
@@ -50,6 +51,7 @@ from . import __version__
 from .errors import InputError, quote_list
 from .instruments import Codebook, Questionnaire, questionnaire_from_dict
 from .qdpx import write_qdpx
+from .seeding import rng_for
 from .segments import SEGMENT_COLUMNS
 from .synthetic_text import FILLER, GENERIC, PREAMBLE, PROMPTS, SENTENCES
 from .tables import atomic_path, write_table, write_text
@@ -64,16 +66,6 @@ EXPORT_WORDING = {
     "currently_uses_sbs_rom": "Do you currently use session-by-session outcome measures? (yes/no)",
     "sbs_rom_frequency": "How often do you use outcome measures at every session?",
 }
-
-
-def rng_for(seed: int, step: str) -> np.random.Generator:
-    """The random generator of one named step, derived from the config seed.
-
-    Steps get independent streams (``numpy.random.SeedSequence`` over the seed and a hash
-    of the step name), so adding a step never changes another step's numbers.
-    """
-    key = int.from_bytes(hashlib.sha256(step.encode("utf-8")).digest()[:8], "little")
-    return np.random.default_rng(np.random.SeedSequence([seed, key]))
 
 
 def allocate(weights: dict[str, float], n: int) -> dict[str, int]:
@@ -315,7 +307,7 @@ def simulate_study1(codebook: Codebook, settings: dict, seed: int) -> tuple[dict
 
     coders = settings["coders"]
     second = settings["second_coder"]
-    transcripts, rows = {}, []
+    transcripts, rows, pending = {}, [], {}
     for g in range(1, len(sizes) + 1):
         group = f"FG{g}"
         members = [p for p in participants if group_of[p] == group]
@@ -333,7 +325,9 @@ def simulate_study1(codebook: Codebook, settings: dict, seed: int) -> tuple[dict
                 mine = [themes[j] for j in np.flatnonzero(voices[participants.index(pid)])]
                 thematic = rng.random() < settings["coded_turn_share"]
                 if thematic:
-                    theme = mine[rng.integers(len(mine))]
+                    # each participant's themes are voiced once before any is repeated
+                    queue = pending.setdefault(pid, list(rng.permutation(mine)))
+                    theme = queue.pop() if queue else mine[rng.integers(len(mine))]
                     children = list(codebook.theme(theme).codes) or [theme]
                     true_code = children[rng.integers(len(children))]
                     sentence = _sentence(rng, true_code)

@@ -13,6 +13,24 @@ except InputError as err:
 
 SYNTHETIC = "data/synthetic"
 CLEAN = "results/clean"
+STUDY1 = "results/study1"
+STUDY1_FIGURES = [
+    "theme_prevalence",
+    "theme_by_participant",
+    "cooccurrence",
+    "saturation",
+    "agreement_kappa",
+]
+STUDY1_DEFAULTS = {
+    "tally": {"rule": "primary", "primary_coder": None},
+    "agreement": {"resamples": 2000, "ci": 0.95},
+    "quotes": {"per_theme": 3, "max_chars": 200},
+}
+
+
+def study1_setting(key):
+    """A Study 1 analysis setting: the config's keys over the documented defaults."""
+    return {**STUDY1_DEFAULTS[key], **config["study1"].get(key, {})}
 
 
 def synthetic_settings(study):
@@ -63,4 +81,12 @@ def all_outputs():
         f"{CLEAN}/study2/responses_scored.csv",
         f"{CLEAN}/audit_log.csv",
         f"{CLEAN}/provenance.json",
+        f"{STUDY1}/theme_tallies.csv",
+        f"{STUDY1}/agreement.csv",
+        f"{STUDY1}/quotes.csv",
+        *expand(
+            f"{STUDY1}/figures/{{name}}.{{ext}}",
+            name=STUDY1_FIGURES,
+            ext=["png", "svg"],
+        ),
     ]

@@ -1,0 +1,81 @@
+# Study 1: theme tallies, coder agreement, co-occurrence, saturation, quotes and figures
+# from the clean coded segments. Each rule also takes the combined audit log as input,
+# so no analysis starts before every input of both studies has been validated.
+
+
+rule study1_themes:
+    input:
+        segments=f"{CLEAN}/study1/coded_segments.csv",
+        codebook=config["study1"]["codebook"],
+        audit=f"{CLEAN}/audit_log.csv",
+    output:
+        tallies=report(
+            f"{STUDY1}/theme_tallies.csv",
+            caption="../report/theme_tallies.rst",
+            category="Study 1",
+        ),
+        valence=f"{STUDY1}/valence_tallies.csv",
+        by_participant=f"{STUDY1}/theme_by_participant.csv",
+        cooccurrence=f"{STUDY1}/cooccurrence.csv",
+        saturation=f"{STUDY1}/saturation.csv",
+        quotes=report(
+            f"{STUDY1}/quotes.csv",
+            caption="../report/quotes.rst",
+            category="Study 1",
+        ),
+        passages=f"{STUDY1}/tallied_passages.csv",
+    log:
+        "logs/study1_themes.log",
+    params:
+        tally=study1_setting("tally"),
+        saturation_order=config["study1"].get("saturation_order"),
+        quotes=study1_setting("quotes"),
+        seed=config["seed"],
+    script:
+        "../scripts/study1_themes.py"
+
+
+rule study1_agreement:
+    input:
+        segments=f"{CLEAN}/study1/coded_segments.csv",
+        codebook=config["study1"]["codebook"],
+        audit=f"{CLEAN}/audit_log.csv",
+    output:
+        agreement=report(
+            f"{STUDY1}/agreement.csv",
+            caption="../report/agreement.rst",
+            category="Study 1",
+        ),
+        disagreements=f"{STUDY1}/disagreements.csv",
+    log:
+        "logs/study1_agreement.log",
+    params:
+        agreement=study1_setting("agreement"),
+        seed=config["seed"],
+    script:
+        "../scripts/study1_agreement.py"
+
+
+rule study1_figures:
+    input:
+        tallies=f"{STUDY1}/theme_tallies.csv",
+        by_participant=f"{STUDY1}/theme_by_participant.csv",
+        cooccurrence=f"{STUDY1}/cooccurrence.csv",
+        saturation=f"{STUDY1}/saturation.csv",
+        agreement=f"{STUDY1}/agreement.csv",
+        codebook=config["study1"]["codebook"],
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        report(
+            expand(
+                f"{STUDY1}/figures/{{name}}.{{ext}}",
+                name=STUDY1_FIGURES,
+                ext=["png", "svg"],
+            ),
+            caption="../report/study1_figures.rst",
+            category="Study 1",
+        ),
+    log:
+        "logs/study1_figures.log",
+    script:
+        "../scripts/study1_figures.py"

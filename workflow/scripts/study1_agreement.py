@@ -1,0 +1,14 @@
+from camhs_rom.agreement import study1_agreement
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    study1_agreement,
+    segments=snakemake.input.segments,
+    codebook=snakemake.input.codebook,
+    agreement_out=snakemake.output.agreement,
+    disagreements_out=snakemake.output.disagreements,
+    resamples=snakemake.params.agreement["resamples"],
+    ci=snakemake.params.agreement["ci"],
+    seed=snakemake.params.seed,
+)

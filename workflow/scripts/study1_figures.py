@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from camhs_rom.figures import study1_figures
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    study1_figures,
+    tallies=snakemake.input.tallies,
+    by_participant=snakemake.input.by_participant,
+    cooccurrence=snakemake.input.cooccurrence,
+    saturation=snakemake.input.saturation,
+    agreement=snakemake.input.agreement,
+    codebook=snakemake.input.codebook,
+    provenance=snakemake.input.provenance,
+    out_dir=Path(snakemake.output[0]).parent,
+)
