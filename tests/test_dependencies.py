@@ -37,6 +37,6 @@ def test_factor_analyzer_fits_without_warnings_or_errors():
     assert loadings.max(axis=1).min() > 0.6
 
 
-@pytest.mark.parametrize("module", ["snakemake", "statsmodels", "pingouin", "seaborn", "papermill", "pyreadstat", "xmlschema"])
+@pytest.mark.parametrize("module", ["snakemake", "statsmodels", "pingouin", "seaborn", "papermill", "pyreadstat", "xmlschema", "krippendorff"])
 def test_declared_dependency_imports(module):
     __import__(module)

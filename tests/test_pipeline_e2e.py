@@ -24,6 +24,18 @@ CLEAN_FILES = [
     "audit_log.csv",
     "provenance.json",
 ]
+STUDY1_TABLES = [
+    "theme_tallies.csv",
+    "valence_tallies.csv",
+    "theme_by_participant.csv",
+    "agreement.csv",
+    "disagreements.csv",
+    "cooccurrence.csv",
+    "saturation.csv",
+    "quotes.csv",
+    "tallied_passages.csv",
+]
+STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
 
 
 def workflow_copy(dest: Path) -> Path:
@@ -66,6 +78,22 @@ def test_default_run_writes_clean_tables_and_audit(default_run):
     assert record["synthetic"] is True and record["data_label"].startswith("SYNTHETIC")
 
 
+def test_default_run_writes_study1_results(default_run):
+    study1 = default_run / "results" / "study1"
+    for name in STUDY1_TABLES:
+        assert (study1 / name).is_file(), name
+    for name in STUDY1_FIGURES:
+        for ext in ("png", "svg"):
+            assert (study1 / "figures" / f"{name}.{ext}").stat().st_size > 0
+    tallies = pd.read_csv(study1 / "theme_tallies.csv")
+    assert list(tallies.columns[:7]) == ["theme", "label", "valence", "n_participants", "pct_participants", "n_groups", "n_segments"]
+    assert (tallies["n_participants"] > 0).all()
+    people = pd.read_csv(study1 / "theme_by_participant.csv")
+    assert len(people) == 12 and people["group_id"].nunique() == 3
+    agreement = pd.read_csv(study1 / "agreement.csv")
+    assert set(agreement["measure"]) == {"cohen_kappa", "krippendorff_alpha", "percent_agreement"}
+
+
 def test_nothing_to_do_after_a_run(default_run):
     dry = snakemake(default_run, "-n")
     assert dry.returncode == 0
@@ -78,6 +106,8 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     for name in CLEAN_FILES:
         assert (work / "results" / "clean" / name).read_bytes() == (default_run / "results" / "clean" / name).read_bytes(), name
+    for name in STUDY1_TABLES:
+        assert (work / "results" / "study1" / name).read_bytes() == (default_run / "results" / "study1" / name).read_bytes(), name
 
 
 def test_configfile_overrides_a_subset(tmp_path):

@@ -122,3 +122,37 @@ def test_not_a_zip(tmp_path):
     path.write_text("<Project/>", encoding="utf-8")
     with pytest.raises(InputError, match="p.qdpx: file: found a file that is not a zip archive"):
         read_qdpx(path)
+
+
+CRLF_TEXT = "Focus group one\r\nFacilitator: Any benefits?\r\nP01: The graph shows progress.\r\n"
+
+
+def test_crlf_counted_as_one_character(tmp_path):
+    """ATLAS.ti and MAXQDA count CRLF as one character: positions index the folded text."""
+    folded = CRLF_TEXT.replace("\r\n", "\n")
+    start = folded.index("The graph")
+    end = start + len("The graph shows progress.")
+    source = f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://{S1}.txt">{selection(start, end)}</TextSource>'
+    read = read_qdpx(write_project(tmp_path, project(source, extra_files={f"Sources/{S1}.txt": CRLF_TEXT})))
+    assert read.segments["text"].tolist() == ["The graph shows progress."]
+    assert any("counted as one character" in note for note in read.notes)
+
+
+def test_crlf_counted_as_two_characters(tmp_path):
+    start = CRLF_TEXT.index("progress.")
+    end = len(CRLF_TEXT) - 1  # past the end of the folded text: the tool counted CRLF as two
+    source = f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://{S1}.txt">{selection(start, end)}</TextSource>'
+    read = read_qdpx(write_project(tmp_path, project(source, extra_files={f"Sources/{S1}.txt": CRLF_TEXT})))
+    assert read.segments["text"].tolist() == ["progress.\r"]
+    assert any("counted as two characters" in note for note in read.notes)
+
+
+def test_non_codable_categories_and_child_code_names(tmp_path, codebook):
+    """NVivo-style: a non-codable category holds codable codes named in words."""
+    child = "abcdefab-0000-4000-8000-000000000001"
+    codes = f"""<Code guid="abcdefab-0000-4000-8000-000000000000" name="Benefits (category)" isCodable="false">
+   <Code guid="{child}" name="Tracking progress" isCodable="true"/></Code>"""
+    files = project(inline_source(selection(START, END, code=child)))
+    files["project.qde"] = files["project.qde"].replace("<Codes>", "<Codes>" + codes, 1)
+    seg = clean_segments(write_project(tmp_path, files), codebook).segments
+    assert seg[["code", "theme"]].values.tolist() == [["tracking_progress", "objectivity"]]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
-from .passages import coded_passages, presence
+from .passages import coded_passages, excerpt, passage_text, presence
 from .seeding import rng_for
 from .tables import write_table
 
@@ -57,9 +57,9 @@ def kappa_batch(a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> np.ndarray
     onehot[np.arange(len(a)), a * k + b] = 1.0
     conf = (weights @ onehot).reshape(-1, k, k)
     n = conf.sum(axis=(1, 2))
-    p_o = np.trace(conf, axis1=1, axis2=2) / n
-    p_e = (conf.sum(axis=2) * conf.sum(axis=1)).sum(axis=1) / n**2
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample without units gives NaN
+        p_o = np.trace(conf, axis1=1, axis2=2) / n
+        p_e = (conf.sum(axis=2) * conf.sum(axis=1)).sum(axis=1) / n**2
         return np.where(np.isclose(p_e, 1.0), np.nan, (p_o - p_e) / (1 - p_e))
 
 
@@ -169,26 +169,17 @@ def agreement_table(passaged: pd.DataFrame, themes: list[str], resamples: int, c
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
-def _excerpt(text: str, max_chars: int) -> str:
-    text = " ".join(str(text).split())
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
-    return cut + "…"
-
-
 def disagreements(passaged: pd.DataFrame, themes: list[str], max_chars: int = 200) -> pd.DataFrame:
     """Every passage x theme on which the coders with a judgement split, for reconciliation."""
     coders = sorted(passaged["coder"].unique())
     passages, judged = presence(passaged, themes, coders)
-    text = passaged.assign(_len=passaged["text"].str.len()).sort_values(["passage_id", "_len"], ascending=[True, False], kind="stable")
-    text = text.drop_duplicates("passage_id").set_index("passage_id")["text"]
+    text = passage_text(passaged)
     rows = []
     for p, j in zip(*np.nonzero(np.nanmax(judged, axis=2) != np.nanmin(judged, axis=2)), strict=True):
         applied = [c for k, c in enumerate(coders) if judged[p, j, k] == 1]
         not_applied = [c for k, c in enumerate(coders) if judged[p, j, k] == 0]
         passage = passages.iloc[p]
-        rows.append([*passage.tolist(), themes[j], ";".join(applied), ";".join(not_applied), _excerpt(text[passage["passage_id"]], max_chars)])
+        rows.append([*passage.tolist(), themes[j], ";".join(applied), ";".join(not_applied), excerpt(text[passage["passage_id"]], max_chars)])
     return pd.DataFrame(rows, columns=DISAGREEMENT_COLUMNS)
 
 

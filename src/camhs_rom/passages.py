@@ -68,3 +68,20 @@ def presence(passaged: pd.DataFrame, themes: list[str], coders: list[str]) -> tu
         absent = ~passages["transcript_id"].map(lambda t, c=coder: c in coded.get(t, set())).to_numpy()
         out[absent, :, k] = np.nan
     return passages, out
+
+
+def excerpt(text: str, max_chars: int) -> str:
+    """``text`` with runs of white space folded, cut at a word boundary to ``max_chars`` (ending in ``…``)."""
+    text = " ".join(str(text).split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    if text[max_chars - 1] != " " and " " in cut:  # do not end inside a word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
+
+
+def passage_text(passaged: pd.DataFrame) -> pd.Series:
+    """The text shown for each passage: its longest coded span (ties: the first in the table)."""
+    longest = passaged.assign(_len=passaged["text"].str.len()).sort_values(["passage_id", "_len"], ascending=[True, False], kind="stable")
+    return longest.drop_duplicates("passage_id").set_index("passage_id")["text"]

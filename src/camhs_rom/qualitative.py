@@ -43,7 +43,7 @@ import pandas as pd
 
 from .errors import InputError, quote_list
 from .instruments import Codebook
-from .passages import coded_passages
+from .passages import coded_passages, excerpt, passage_text
 from .tables import write_table
 
 log = logging.getLogger(__name__)
@@ -172,10 +172,7 @@ def select_quotes(counted: pd.DataFrame, passaged: pd.DataFrame, themes: list[st
     excerpt is the longest coded span of the passage, cut at a word boundary to
     ``max_chars``; only participant pseudonyms appear, never whole transcripts.
     """
-    from .agreement import _excerpt
-
-    longest = passaged.assign(_len=passaged["text"].str.len()).sort_values(["passage_id", "_len"], ascending=[True, False], kind="stable")
-    text = longest.drop_duplicates("passage_id").set_index("passage_id")["text"]
+    text = passage_text(passaged)
     rows = []
     for theme in themes:
         mine = counted[counted["theme"] == theme].copy()
@@ -185,7 +182,7 @@ def select_quotes(counted: pd.DataFrame, passaged: pd.DataFrame, themes: list[st
         mine["_turn"] = mine.sort_values(["agreed", "_hash"], ascending=[False, True]).groupby("participant_id").cumcount()
         mine = mine.sort_values(["agreed", "_turn", "_hash"], ascending=[False, True, True], kind="stable").head(per_theme)
         for rank, row in enumerate(mine.itertuples(), start=1):
-            rows.append([theme, rank, row.participant_id, row.group_id, row.transcript_id, row.passage_id, bool(row.agreed), _excerpt(text[row.passage_id], max_chars)])
+            rows.append([theme, rank, row.participant_id, row.group_id, row.transcript_id, row.passage_id, bool(row.agreed), excerpt(text[row.passage_id], max_chars)])
     return pd.DataFrame(rows, columns=["theme", "rank", "participant_id", "group_id", "transcript_id", "passage_id", "agreed", "excerpt"])
 
 
