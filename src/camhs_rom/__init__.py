@@ -16,6 +16,12 @@ Modules, one per idea:
 - :mod:`camhs_rom.synthetic`: the seeded synthetic default for both studies.
 - :mod:`camhs_rom.audit`: the cleaning audit log.
 - :mod:`camhs_rom.provenance`: where the inputs came from (synthetic or the user's).
+- :mod:`camhs_rom.ingest`, :mod:`camhs_rom.steps`: the ingest stage and running a step.
+- :mod:`camhs_rom.seeding`: one independent random stream per named step.
+- :mod:`camhs_rom.passages`: Study 1's unit of analysis, the coded passage.
+- :mod:`camhs_rom.qualitative`: theme tallies, co-occurrence, saturation, quotes.
+- :mod:`camhs_rom.agreement`: Cohen's kappa, Krippendorff's alpha, percentage agreement.
+- :mod:`camhs_rom.figures`: the project's plotting style and figures.
 """
 
 __version__ = "0.1.0"
