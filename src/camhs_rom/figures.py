@@ -179,7 +179,7 @@ def kappa_by_theme(agreement: pd.DataFrame, tallies: pd.DataFrame):
     ax.set_xlim(low - 0.05, 1.02)
     level = kappa["ci_level"].iloc[0] if len(kappa) else 0.95
     ax.set_xlabel(f"Cohen's kappa with {level:.0%} bootstrap CI (unit: coded passage)")
-    ax.set_title("Study 1: coder agreement by theme")
+    ax.set_title("Study 1: coder agreement by theme", pad=16)
     return fig
 
 
