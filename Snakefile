@@ -17,6 +17,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/study1.smk"
+include: "workflow/rules/study2.smk"
 
 
 rule all:

@@ -208,3 +208,90 @@ def _no_agreement_figure():
     ax.axis("off")
     ax.text(0.5, 0.5, "Coder agreement needs two or more coders;\nthe coded segments have one.", ha="center", va="center")
     return fig
+
+
+# ----------------------------------------------------------------- Study 2
+
+
+def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_min: int, scale_max: int):
+    """Diverging stacked bars: disagreement left of zero, agreement right, the midpoint split across it."""
+    codes = list(range(scale_min, scale_max + 1))
+    k = len(codes)
+    colours = sns.color_palette("BrBG", k)
+    order = items["item"].tolist()  # the spec's order: subscales, and themes within them, stay together
+    wide = distribution.pivot(index="item", columns="code", values="pct").reindex(index=order, columns=codes).fillna(0)
+    labels = distribution.drop_duplicates("code").set_index("code")["label"].reindex(codes)
+    mid = (k - 1) / 2
+    left = -(wide[[c for j, c in enumerate(codes) if j < mid]].sum(axis=1) + (wide[codes[int(mid)]] / 2 if k % 2 else 0))
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(order) + 1.8))
+    y = np.arange(len(order))
+    start = left.to_numpy().copy()
+    for j, code in enumerate(codes):
+        width = wide[code].to_numpy()
+        ax.barh(y, width, left=start, color=colours[j], edgecolor="white", linewidth=0.4, label=str(labels[code]).capitalize())
+        start += width
+    ax.axvline(0, color="#333333", linewidth=1)
+    subscale_of = items.set_index("item")["subscale"]
+    reverse = items.set_index("item")["reverse"]
+    ax.set_yticks(y, [f"{i}{' (R)' if bool(reverse[i]) else ''}" for i in order], fontsize=8)
+    ax.invert_yaxis()
+    for j in range(1, len(order)):
+        if subscale_of[order[j]] != subscale_of[order[j - 1]]:
+            ax.axhline(j - 0.5, color="#333333", linewidth=0.8, linestyle=":")
+    ax.set_xlim(-100, 100)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
+    ax.set_xlabel("Respondents (%), disagreement to the left, agreement to the right")
+    ax.set_title("Study 2: answers to the belief items, as given")
+    ax.legend(ncol=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
+    return fig
+
+
+def scree_parallel(scree: pd.DataFrame, n_used: int, percentile: float):
+    """Observed eigenvalues against parallel analysis, with Kaiser's line at 1."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    ax.plot(scree["component"], scree["observed"], marker="o", color=PALETTE[0], label="Observed eigenvalues")
+    ax.plot(scree["component"], scree["random_percentile"], linestyle="--", color=PALETTE[1], label=f"Random data, {percentile:g}th percentile")
+    ax.plot(scree["component"], scree["random_mean"], linestyle=":", color=PALETTE[1], label="Random data, mean")
+    ax.axhline(1, color="#777777", linewidth=0.8, label="Eigenvalue 1 (Kaiser)")
+    ax.axvline(n_used + 0.5, color=PALETTE[2], linewidth=1, linestyle="-.", label=f"Factors retained: {n_used}")
+    ax.set_xticks(scree["component"])
+    ax.set_xlabel("Component")
+    ax.set_ylabel("Eigenvalue")
+    ax.set_title("Study 2: scree plot and parallel analysis")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def loadings_heatmap(loadings: pd.DataFrame, items: pd.DataFrame, min_loading: float):
+    """Pattern loadings, items grouped by intended subscale; loadings below ``min_loading`` shown faint."""
+    wide = loadings.pivot(index="item", columns="factor", values="loading")
+    order = items["item"].tolist()
+    wide = wide.reindex(index=order)
+    annot = wide.map(lambda v: f"{v:.2f}".replace("0.", ".") if abs(v) >= min_loading else "")
+    fig, ax = plt.subplots(figsize=(1.6 * wide.shape[1] + 4, 0.36 * len(order) + 1.6))
+    sns.heatmap(wide, annot=annot, fmt="", cmap="vlag", vmin=-1, vmax=1, center=0, linewidths=0.5, cbar_kws={"label": "Loading"}, ax=ax)
+    subscale_of = items.set_index("item")["subscale"]
+    for j in range(1, len(order)):
+        if subscale_of[order[j]] != subscale_of[order[j - 1]]:
+            ax.axhline(j, color="#333333", linewidth=1.2)
+    ax.set_xlabel("Factor (named after the matched subscale)")
+    ax.set_ylabel("Item (grouped by intended subscale)")
+    ax.set_title(f"Study 2: pattern loadings (|loading| < {min_loading:g} left blank)")
+    return fig
+
+
+def study2_figures(distribution, items, scree, n_factors, loadings, questionnaire, provenance, min_loading: float, out_dir) -> None:
+    """Draw and write the Study 2 psychometric figures into ``out_dir``."""
+    from .instruments import load_questionnaire
+
+    apply_style()
+    q = load_questionnaire(questionnaire)
+    label = data_label(provenance)
+    items_t = pd.read_csv(items, keep_default_na=False)
+    n_table = pd.read_csv(n_factors)
+    used = int(n_table.loc[n_table["rule"] == "used", "n_factors"].iloc[0])
+    percentile = float(n_table.loc[n_table["rule"] == "parallel_analysis", "percentile"].iloc[0])
+    out = Path(out_dir)
+    save(diverging_responses(pd.read_csv(distribution, keep_default_na=False), items_t, q.scale_min, q.scale_max), out / "item_responses", label)
+    save(scree_parallel(pd.read_csv(scree), used, percentile), out / "scree_parallel", label)
+    save(loadings_heatmap(pd.read_csv(loadings), items_t, min_loading), out / "loadings", label)

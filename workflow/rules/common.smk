@@ -21,6 +21,8 @@ STUDY1_FIGURES = [
     "saturation",
     "agreement_kappa",
 ]
+STUDY2 = "results/study2"
+STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
 STUDY1_DEFAULTS = {
     "tally": {"rule": "primary", "primary_coder": None},
     "agreement": {"resamples": 2000, "ci": 0.95},
@@ -87,6 +89,15 @@ def all_outputs():
         *expand(
             f"{STUDY1}/figures/{{name}}.{{ext}}",
             name=STUDY1_FIGURES,
+            ext=["png", "svg"],
+        ),
+        f"{STUDY2}/frequency_of_use.csv",
+        f"{STUDY2}/efa_loadings.csv",
+        f"{STUDY2}/reliability.csv",
+        f"{STUDY2}/subscale_scores.csv",
+        *expand(
+            f"{STUDY2}/figures/{{name}}.{{ext}}",
+            name=STUDY2_FIGURES,
             ext=["png", "svg"],
         ),
     ]

@@ -1,0 +1,85 @@
+# Study 2 psychometrics: sample, frequency of use, items, factorability, number of
+# factors, EFA, reliability and subscale scores, then figures. The rule takes the
+# combined audit log as input, so it starts only after every input has been validated.
+
+
+rule study2_psychometrics:
+    input:
+        coded=f"{CLEAN}/study2/responses_coded.csv",
+        scored=f"{CLEAN}/study2/responses_scored.csv",
+        questionnaire=questionnaire_path(),
+        audit=f"{CLEAN}/audit_log.csv",
+    output:
+        sample=f"{STUDY2}/sample.csv",
+        sample_numeric=f"{STUDY2}/sample_numeric.csv",
+        frequency=report(
+            f"{STUDY2}/frequency_of_use.csv",
+            caption="../report/frequency_of_use.rst",
+            category="Study 2",
+        ),
+        item_descriptives=f"{STUDY2}/item_descriptives.csv",
+        responses=f"{STUDY2}/response_distribution.csv",
+        factorability=f"{STUDY2}/factorability.csv",
+        kmo_items=f"{STUDY2}/kmo_items.csv",
+        n_factors=report(
+            f"{STUDY2}/n_factors.csv",
+            caption="../report/n_factors.rst",
+            category="Study 2",
+        ),
+        scree=f"{STUDY2}/scree.csv",
+        map=f"{STUDY2}/map.csv",
+        loadings=report(
+            f"{STUDY2}/efa_loadings.csv",
+            caption="../report/efa_loadings.rst",
+            category="Study 2",
+        ),
+        loading_flags=f"{STUDY2}/efa_item_flags.csv",
+        structure=f"{STUDY2}/efa_structure.csv",
+        factor_correlations=f"{STUDY2}/efa_factor_correlations.csv",
+        communalities=f"{STUDY2}/efa_communalities.csv",
+        variance=f"{STUDY2}/efa_variance.csv",
+        fit=f"{STUDY2}/efa_fit.csv",
+        congruence=f"{STUDY2}/efa_congruence.csv",
+        reliability=report(
+            f"{STUDY2}/reliability.csv",
+            caption="../report/reliability.rst",
+            category="Study 2",
+        ),
+        item_reliability=f"{STUDY2}/item_reliability.csv",
+        scores=f"{STUDY2}/subscale_scores.csv",
+    log:
+        "logs/study2_psychometrics.log",
+    params:
+        source=config["study2"]["responses"],
+        efa=config["study2"].get("efa", {}),
+        bootstrap=config["study2"].get("bootstrap", {}),
+        seed=config["seed"],
+    script:
+        "../scripts/study2_psychometrics.py"
+
+
+rule study2_figures:
+    input:
+        distribution=f"{STUDY2}/response_distribution.csv",
+        item_descriptives=f"{STUDY2}/item_descriptives.csv",
+        scree=f"{STUDY2}/scree.csv",
+        n_factors=f"{STUDY2}/n_factors.csv",
+        loadings=f"{STUDY2}/efa_loadings.csv",
+        questionnaire=questionnaire_path(),
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        report(
+            expand(
+                f"{STUDY2}/figures/{{name}}.{{ext}}",
+                name=STUDY2_FIGURES,
+                ext=["png", "svg"],
+            ),
+            caption="../report/study2_figures.rst",
+            category="Study 2",
+        ),
+    log:
+        "logs/study2_figures.log",
+    params:
+        min_loading=config["study2"].get("efa", {}).get("min_loading", 0.3),
+    script:
+        "../scripts/study2_figures.py"

@@ -1,0 +1,15 @@
+from camhs_rom.psychometrics import study2_psychometrics
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    study2_psychometrics,
+    coded=snakemake.input.coded,
+    scored=snakemake.input.scored,
+    questionnaire=snakemake.input.questionnaire,
+    source=snakemake.params.source,
+    efa=dict(snakemake.params.efa),
+    bootstrap=dict(snakemake.params.bootstrap),
+    seed=snakemake.params.seed,
+    outputs=dict(snakemake.output.items()),
+)
