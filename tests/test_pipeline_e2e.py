@@ -94,6 +94,23 @@ def test_default_run_writes_study1_results(default_run):
     assert set(agreement["measure"]) == {"cohen_kappa", "krippendorff_alpha", "percent_agreement"}
 
 
+def test_default_run_writes_study2_results(default_run):
+    study2 = default_run / "results" / "study2"
+    freq = pd.read_csv(study2 / "frequency_of_use.csv")
+    assert list(freq.columns[:5]) == ["level", "n", "pct", "ci_low", "ci_high"]
+    assert freq.set_index("level").loc["almost always", "n"] == 4
+    n_factors = pd.read_csv(study2 / "n_factors.csv").set_index("rule")
+    assert set(n_factors.index) == {"parallel_analysis", "map", "kaiser", "used"} and n_factors.loc["used", "n_factors"] == 2
+    loadings = pd.read_csv(study2 / "efa_loadings.csv")
+    assert list(loadings.columns) == ["item", "factor", "loading"] and set(loadings["factor"]) == {"positive_impact", "negative_impact"}
+    factorability = pd.read_csv(study2 / "factorability.csv")
+    assert factorability["measure"].tolist() == ["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p"]
+    reliability = pd.read_csv(study2 / "reliability.csv")
+    assert list(reliability.columns[:7]) == ["subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"]
+    for name in ("item_responses", "scree_parallel", "loadings"):
+        assert (study2 / "figures" / f"{name}.png").stat().st_size > 0
+
+
 def test_nothing_to_do_after_a_run(default_run):
     dry = snakemake(default_run, "-n")
     assert dry.returncode == 0
@@ -108,6 +125,8 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
         assert (work / "results" / "clean" / name).read_bytes() == (default_run / "results" / "clean" / name).read_bytes(), name
     for name in STUDY1_TABLES:
         assert (work / "results" / "study1" / name).read_bytes() == (default_run / "results" / "study1" / name).read_bytes(), name
+    for table in sorted((default_run / "results" / "study2").glob("*.csv")):
+        assert (work / "results" / "study2" / table.name).read_bytes() == table.read_bytes(), table.name
 
 
 def test_configfile_overrides_a_subset(tmp_path):

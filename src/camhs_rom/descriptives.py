@@ -6,7 +6,7 @@ Tables (tidy CSV):
   profession, ...), percentages of all respondents, missing shown as level ``(missing)``.
 - ``sample_numeric.csv``: variable, n, mean, sd, median, min, max: numeric covariates
   (years qualified).
-- ``frequency_of_use.csv``: level, code, n, pct, ci_low, ci_high, n_answered: each
+- ``frequency_of_use.csv``: level, n, pct, ci_low, ci_high, code, n_answered: each
   frequency level in the spec's order; ``pct`` and its Wilson (1927) score interval, in
   percent of those who answered the item (statsmodels ``proportion_confint``).
 - ``item_descriptives.csv``: item, subscale, theme, reverse, n, missing_pct, mean, sd,
@@ -29,6 +29,7 @@ from statsmodels.stats.proportion import proportion_confint
 from .instruments import Questionnaire
 
 MISSING_LEVEL = "(missing)"
+FREQUENCY_COLUMNS = ["level", "n", "pct", "ci_low", "ci_high", "code", "n_answered"]
 
 
 def sample_description(coded: pd.DataFrame, q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -61,8 +62,8 @@ def frequency_of_use(coded: pd.DataFrame, q: Questionnaire, ci: float = 0.95) ->
     for code, level in enumerate(q.frequency_levels, start=1):
         k = int((answered == level).sum())
         low, high = proportion_confint(k, total, alpha=1 - ci, method="wilson") if total else (np.nan, np.nan)
-        rows.append([level, code, k, 100 * k / total if total else np.nan, 100 * low, 100 * high, total])
-    return pd.DataFrame(rows, columns=["level", "code", "n", "pct", "ci_low", "ci_high", "n_answered"])
+        rows.append([level, k, 100 * k / total if total else np.nan, 100 * low, 100 * high, code, total])
+    return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 
 
 def scored_matrix(scored: pd.DataFrame, items: list[str]) -> pd.DataFrame:

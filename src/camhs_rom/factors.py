@@ -166,6 +166,12 @@ def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str) 
     return fa.fit(data.to_numpy())
 
 
+def communality(loadings: np.ndarray, phi: np.ndarray | None = None) -> np.ndarray:
+    """Communalities ``diag(L Phi L')``: with correlated factors the pattern's squares are not enough."""
+    phi = np.eye(loadings.shape[1]) if phi is None else phi
+    return np.einsum("ij,jk,ik->i", loadings, phi, loadings)
+
+
 def fit_statistics(corr: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n: int) -> dict:
     """Chi-square, df, p, RMSEA with 90% CI, TLI and BIC as ``psych::fa`` computes them."""
     p, m = loadings.shape
@@ -247,7 +253,7 @@ def run_efa(data: pd.DataFrame, q: Questionnaire, n_factors: int, extraction: st
     corr = np.corrcoef(data.to_numpy(), rowvar=False)
     fit = fit_statistics(corr, raw, fa.phi_ if oblique else None, len(data))
     fit_table = pd.DataFrame({"statistic": list(fit), "value": list(fit.values())})
-    communalities = pd.Series(fa.get_communalities(), index=items, name="communality")
+    communalities = pd.Series(communality(raw, fa.phi_ if oblique else None), index=items, name="communality")
     return EfaResult(loadings, structure, factor_correlations, communalities, variance, fit_table, congruence_table)
 
 

@@ -15,7 +15,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .descriptives import frequency_of_use, item_descriptives, response_distribution, sample_description
+from .descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
 from .factors import check_factorable, factorability, kaiser, loading_flags, parallel_analysis, run_efa, velicer_map
 from .instruments import load_questionnaire
 from .reliability import reliability, subscale_scores
@@ -87,7 +87,7 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     sample, numeric = sample_description(coded_t, q)
     write_table(sample, outputs["sample"])
     write_table(numeric, outputs["sample_numeric"])
-    write_table(frequency_of_use(coded_t, q) if q.frequency_column else pd.DataFrame(columns=["level", "code", "n", "pct", "ci_low", "ci_high", "n_answered"]), outputs["frequency"])
+    write_table(frequency_of_use(coded_t, q) if q.frequency_column else pd.DataFrame(columns=FREQUENCY_COLUMNS), outputs["frequency"])
     write_table(item_descriptives(coded_t, scored_t, q), outputs["item_descriptives"])
     write_table(response_distribution(coded_t, q), outputs["responses"])
 

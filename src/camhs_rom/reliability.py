@@ -2,8 +2,8 @@
 
 ``reliability.csv`` columns: subscale, n_items, n (respondents with every item of the
 subscale after the missing-data rule), alpha, alpha_ci_low, alpha_ci_high (Feldt, 1965),
-alpha_boot_ci_low, alpha_boot_ci_high (percentile bootstrap), omega_total,
-omega_ci_low, omega_ci_high (bootstrap), ci_level, resamples, note.
+omega_total, omega_ci_low, omega_ci_high (bootstrap), alpha_boot_ci_low,
+alpha_boot_ci_high (percentile bootstrap), ci_level, resamples, note.
 
 Cronbach's alpha
     ``k/(k-1) (1 - sum var_i / var_total)``; the point estimate from pingouin. Feldt's
@@ -41,8 +41,8 @@ from .seeding import rng_for
 
 log = logging.getLogger(__name__)
 RELIABILITY_COLUMNS = [
-    "subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "alpha_boot_ci_low", "alpha_boot_ci_high",
-    "omega_total", "omega_ci_low", "omega_ci_high", "ci_level", "resamples", "note",
+    "subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "omega_ci_low", "omega_ci_high",
+    "alpha_boot_ci_low", "alpha_boot_ci_high", "ci_level", "resamples", "note",
 ]
 
 
@@ -127,7 +127,7 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         if k < 2:
             note = "one item: internal consistency is undefined"
             log.info("subscale %s: %s", subscale, note)
-            rows.append([subscale, k, n, *[np.nan] * 9, ci, resamples, note])
+            rows.append([subscale, k, n, *[np.nan] * 8, ci, resamples, note])
             continue
         alpha = cronbach_alpha(data)
         low, high = feldt_interval(alpha, n, k, ci)
@@ -140,7 +140,7 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         a_lo, a_hi = _percentiles(boot_alpha, tail)
         o_lo, o_hi = _percentiles(boot_omega, tail)
         note = "" if k >= 3 else "two items: omega needs three or more"
-        rows.append([subscale, k, n, alpha, low, high, a_lo, a_hi, omega, o_lo, o_hi, ci, resamples, note])
+        rows.append([subscale, k, n, alpha, low, high, omega, o_lo, o_hi, a_lo, a_hi, ci, resamples, note])
         rest = item_rest_correlations(data)
         for item in items:
             dropped = data.drop(columns=item)

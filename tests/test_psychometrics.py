@@ -1,0 +1,232 @@
+"""Study 2 psychometrics: descriptives, retention, EFA naming, reliability bootstrap, bad data, any questionnaire."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+import yaml
+from factor_analyzer import FactorAnalyzer
+from statsmodels.stats.proportion import proportion_confint
+
+from camhs_rom.descriptives import frequency_of_use, item_descriptives, sample_description
+from camhs_rom.errors import InputError
+from camhs_rom.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
+from camhs_rom.instruments import questionnaire_from_dict
+from camhs_rom.psychometrics import retention, study2_psychometrics
+from camhs_rom.reliability import alpha_batch, feldt_interval, omega_batch, omega_total, reliability
+from camhs_rom.survey import clean_responses
+from camhs_rom.synthetic import simulate_study2, write_study2_export
+
+from .conftest import SPEC
+
+OUTPUT_KEYS = [
+    "sample", "sample_numeric", "frequency", "item_descriptives", "responses", "factorability", "kmo_items", "n_factors",
+    "scree", "map", "loadings", "loading_flags", "structure", "factor_correlations", "communalities", "variance", "fit",
+    "congruence", "reliability", "item_reliability", "scores",
+]
+CONTRACT = {
+    "frequency": ["level", "n", "pct", "ci_low", "ci_high"],
+    "factorability": ["measure", "value"],
+    "n_factors": ["rule", "n_factors"],
+    "loadings": ["item", "factor", "loading"],
+    "reliability": ["subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"],
+}
+EFA = {"n_factors": "auto", "retention": "parallel_analysis", "extraction": "minres", "rotation": "oblimin", "parallel_analysis": {"iterations": 200, "percentile": 95}}
+
+
+def run_stage(tmp_path, clean, spec_path, efa=EFA, resamples=200):
+    (tmp_path / "coded.csv").write_text(clean.coded.to_csv(index=False), encoding="utf-8")
+    (tmp_path / "scored.csv").write_text(clean.scored.to_csv(index=False), encoding="utf-8")
+    outputs = {k: tmp_path / f"{k}.csv" for k in OUTPUT_KEYS}
+    study2_psychometrics(tmp_path / "coded.csv", tmp_path / "scored.csv", spec_path, "responses.csv", efa, {"resamples": resamples, "ci": 0.95}, 7, outputs)
+    return {k: pd.read_csv(v, keep_default_na=False) for k, v in outputs.items()}
+
+
+@pytest.fixture(scope="module")
+def default_tables(tmp_path_factory, synthetic_dir, questionnaire):
+    clean = clean_responses(synthetic_dir / "responses.csv", questionnaire)
+    return run_stage(tmp_path_factory.mktemp("study2"), clean, SPEC)
+
+
+def test_default_reproduces_the_published_sample_and_structure(default_tables):
+    t = default_tables
+    for key, columns in CONTRACT.items():
+        assert list(t[key].columns[: len(columns)]) == columns, key
+    freq = t["frequency"].set_index("level")
+    assert freq.loc["almost always", "n"] == 4 and round(freq.loc["almost always", "pct"], 1) == 6.8
+    assert freq["n"].sum() == 59
+    teams = t["sample"][t["sample"].variable == "team"]
+    assert len(teams) == 4 and teams["n"].sum() == 59
+    used = t["n_factors"].set_index("rule").loc["used", "n_factors"]
+    assert int(used) == 2
+    assert set(t["loadings"]["factor"]) == {"positive_impact", "negative_impact"}
+    assert not t["loading_flags"]["misplaced"].astype(str).eq("True").any()
+    matched = t["congruence"][t["congruence"]["matched"].astype(str) == "True"]
+    assert (matched["congruence"].astype(float) > 0.9).all()
+    rel = t["reliability"].set_index("subscale")
+    assert (rel["alpha"].astype(float) > 0.7).all()
+    assert (rel["alpha_ci_low"].astype(float) < rel["alpha"].astype(float)).all()
+    scores = t["scores"]
+    assert len(scores) == 59 and {"positive_impact", "negative_impact"} <= set(scores.columns)
+
+
+def test_wilson_interval_matches_statsmodels(questionnaire):
+    coded = pd.DataFrame({"frequency": ["never"] * 10 + ["often"] * 3 + [None]})
+    table = frequency_of_use(coded, questionnaire).set_index("level")
+    low, high = proportion_confint(3, 13, method="wilson")
+    assert table.loc["often", ["n", "n_answered"]].tolist() == [3, 13]
+    assert table.loc["often", "ci_low"] == pytest.approx(100 * low)
+    assert table.loc["often", "ci_high"] == pytest.approx(100 * high)
+    assert table.loc["rarely", "n"] == 0 and table.loc["rarely", "ci_low"] == pytest.approx(0)
+
+
+def test_item_descriptives_by_hand(questionnaire):
+    q = questionnaire
+    coded = pd.DataFrame({i: [1, 2, 5, 5, np.nan] for i in q.item_ids})
+    coded["group"], coded["team"], coded["profession"], coded["years_qualified"] = "user", "A", "n", 3
+    scored = coded.copy()
+    table = item_descriptives(coded, scored, q).set_index("item")
+    row = table.loc[q.item_ids[0]]
+    assert row["n"] == 4 and row["missing_pct"] == 20
+    assert row["mean"] == pytest.approx(3.25) and row["sd"] == pytest.approx(np.std([1, 2, 5, 5], ddof=1))
+    assert row["floor_pct"] == 25 and row["ceiling_pct"] == 50
+    sample, numeric = sample_description(coded, q)
+    assert numeric.set_index("variable").loc["years_qualified", "mean"] == 3
+
+
+def test_feldt_interval_matches_pingouin():
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame(rng.standard_normal((80, 1)) + rng.standard_normal((80, 6)))
+    alpha, ci = pg.cronbach_alpha(data=data)
+    low, high = feldt_interval(alpha, 80, 6, 0.95)
+    assert (round(low, 3), round(high, 3)) == tuple(ci)
+
+
+def test_bootstrap_estimators_equal_the_libraries_per_resample():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((70, 1)) * 0.8 + rng.standard_normal((70, 5))
+    weights = rng.multinomial(70, np.full(70, 1 / 70), size=4).astype(float)
+    alphas, omegas = alpha_batch(x, weights), omega_batch(x, weights)
+    for b in range(4):
+        resample = pd.DataFrame(np.repeat(x, weights[b].astype(int), axis=0))
+        assert alphas[b] == pytest.approx(pg.cronbach_alpha(data=resample)[0], abs=1e-10)
+        assert omegas[b] == pytest.approx(omega_total(resample), abs=1e-4)
+
+
+def test_parallel_analysis_is_seeded_and_finds_two_factors(config):
+    q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
+    frame = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=400, missing_share=0), 3)
+    data = frame[q.item_ids].astype(float)
+    a = parallel_analysis(data, 100, 95, seed=1)
+    b = parallel_analysis(data, 100, 95, seed=1)
+    c = parallel_analysis(data, 100, 95, seed=2)
+    assert a[0] == 2
+    pd.testing.assert_frame_equal(a[1], b[1])
+    assert not a[1]["random_mean"].equals(c[1]["random_mean"])
+
+
+def test_retention_fixed_and_rules(config):
+    q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
+    data = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=300, missing_share=0), 4)[q.item_ids].astype(float)
+    table, _, _, used = retention(data, dict(EFA, n_factors=3), 1)
+    assert used == 3 and table.set_index("rule").loc["used", "detail"].startswith("fixed")
+    table, _, _, used = retention(data, dict(EFA, retention="map"), 1)
+    assert used == table.set_index("rule").loc["map", "n_factors"]
+
+
+def test_simulated_two_factor_model_is_recovered(config):
+    """n = 2,000 from the generator: the matched factors' congruence with the intended pattern is >= .95."""
+    q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
+    frame = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=2000, missing_share=0), 11)
+    data = frame[q.item_ids].astype(float)
+    for item in q.items:
+        if item.reverse:
+            data[item.id] = q.reverse_score(data[item.id])
+    result = run_efa(data, q, 2, "minres", "oblimin")
+    matched = result.congruence[result.congruence["matched"]]
+    assert len(matched) == 2 and (matched["congruence"] >= 0.95).all()
+
+
+def test_factors_are_named_and_reflected_whatever_their_order(questionnaire):
+    q = questionnaire
+    target = np.array([[i.subscale == s for s in q.subscales] for i in q.items], dtype=float)
+    scrambled = -target[:, ::-1] * 0.7  # factor order swapped and both reflected
+    names, signs, table = name_factors(scrambled, q.item_ids, q)
+    assert names == list(q.subscales)[::-1] and (signs == -1).all()
+    assert table[table.matched]["congruence"].tolist() == pytest.approx([1.0, 1.0])
+    assert congruence(target, target)[0, 0] == pytest.approx(1.0)
+
+
+def test_loading_flags(questionnaire):
+    q = questionnaire
+    loadings = pd.DataFrame(0.7 * np.array([[i.subscale == s for s in q.subscales] for i in q.items], dtype=float), index=q.item_ids, columns=list(q.subscales))
+    first, second = q.item_ids[0], q.item_ids[1]
+    loadings.loc[first] = [0.2, 0.1]  # weak on its own factor
+    loadings.loc[second] = [0.5, 0.45]  # cross-loads
+    flags = loading_flags(loadings, q, 0.3, 0.3).set_index("item")
+    assert flags.loc[first, "low_loading"] and not flags.loc[first, "cross_loading"]
+    assert flags.loc[second, "cross_loading"] and not flags.loc[second, "low_loading"]
+    assert not flags.drop(index=[first, second])[["low_loading", "cross_loading", "misplaced"]].any().any()
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda d: d.assign(q1=3.0), "column q1: found the same answer from every respondent"),
+        (lambda d: d.head(5), "found 5 respondents with every item answered, for 6 items"),
+        (lambda d: d.assign(q6=d["q1"] + d["q2"]), "a singular correlation matrix"),
+    ],
+)
+def test_data_that_cannot_be_factored(mutate, match):
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame(rng.integers(1, 6, (50, 6)).astype(float), columns=[f"q{k}" for k in range(1, 7)])
+    with pytest.raises(InputError, match=match):
+        check_factorable(mutate(data), "responses.csv")
+
+
+def test_more_factors_than_the_items_allow():
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame(rng.standard_normal((50, 6)), columns=list("abcdef"))
+    with pytest.raises(InputError, match="key study2.efa.n_factors: found 4 factors for 6 items; expected at most 3 factors"):
+        check_factorable(data, "responses.csv", 4)
+
+
+def test_one_item_subscale_is_a_documented_fallback(questionnaire):
+    spec = copy.deepcopy(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
+    spec["subscales"]["single"] = {"label": "Single"}
+    spec["items"][0]["subscale"] = "single"
+    q = questionnaire_from_dict(spec, "spec.yaml")
+    rng = np.random.default_rng(1)
+    scored = pd.DataFrame(rng.integers(1, 6, (40, len(q.items))).astype(float), columns=q.item_ids)
+    table, _ = reliability(scored, q, 50, 0.95, 1)
+    single = table.set_index("subscale").loc["single"]
+    assert single["n_items"] == 1 and np.isnan(single["alpha"]) and "one item" in single["note"]
+
+
+def test_any_questionnaire_three_subscales_on_a_seven_point_scale(tmp_path, config):
+    spec = copy.deepcopy(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
+    spec["response_scale"] = {"min": 1, "max": 7}
+    spec["subscales"]["practical"] = {"label": "Practical burden"}
+    for k in range(12, 18):
+        spec["items"][k]["subscale"] = "practical"
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    q = questionnaire_from_dict(spec, tmp_path / "spec.yaml")
+    settings = dict(config["synthetic"]["study2"], n_respondents=400, user_shift={"positive_impact": 0.5})
+    frame = simulate_study2(q, settings, 5)
+    write_study2_export(frame, q, tmp_path / "responses.csv", 5, labels=False)
+    clean = clean_responses(tmp_path / "responses.csv", q)
+    tables = run_stage(tmp_path, clean, tmp_path / "spec.yaml", efa=dict(EFA, n_factors=3))
+    assert set(tables["loadings"]["factor"]) == {"positive_impact", "negative_impact", "practical"}
+    assert tables["reliability"]["subscale"].tolist() == ["positive_impact", "negative_impact", "practical"]
+    assert sorted(tables["responses"]["code"].unique().tolist()) == list(range(1, 8))
+    assert not tables["loading_flags"]["misplaced"].astype(str).eq("True").any()
+
+
+def test_factor_analyzer_oblimin_is_deterministic():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((100, 6)) + rng.standard_normal((100, 1))
+    a = FactorAnalyzer(n_factors=2, rotation="oblimin", svd_method="lapack").fit(data).loadings_
+    b = FactorAnalyzer(n_factors=2, rotation="oblimin", svd_method="lapack").fit(data).loadings_
+    np.testing.assert_array_equal(a, b)
