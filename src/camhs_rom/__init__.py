@@ -21,6 +21,10 @@ Modules, one per idea:
 - :mod:`camhs_rom.passages`: Study 1's unit of analysis, the coded passage.
 - :mod:`camhs_rom.qualitative`: theme tallies, co-occurrence, saturation, quotes.
 - :mod:`camhs_rom.agreement`: Cohen's kappa, Krippendorff's alpha, percentage agreement.
+- :mod:`camhs_rom.descriptives`: Study 2 sample, frequency of use, item statistics.
+- :mod:`camhs_rom.factors`: factorability, number of factors, EFA and its fit.
+- :mod:`camhs_rom.reliability`: alpha, omega, their bootstraps, subscale scores.
+- :mod:`camhs_rom.psychometrics`: the Study 2 psychometrics stage.
 - :mod:`camhs_rom.figures`: the project's plotting style and figures.
 """
 
