@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from factor_analyzer import FactorAnalyzer
 from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+from factor_analyzer.rotator import Rotator
 from scipy import optimize, stats
 
 from .errors import InputError, quote_list
@@ -158,10 +159,43 @@ class EfaResult:
     congruence: pd.DataFrame
 
 
-def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str) -> FactorAnalyzer:
-    """Fit ``factor_analyzer`` deterministically (LAPACK SVD, no random starts)."""
-    method = {"minres": "minres", "ml": "ml", "principal": "principal"}[extraction]
+class PrincipalSolution:
+    """Principal-component extraction, exact, rotated with ``factor_analyzer``'s Rotator.
+
+    ``factor_analyzer`` 0.5.1 computes principal loadings either by a randomised SVD
+    (approximate) or, with ``svd_method="lapack"``, keeps every component and rotates all
+    of them. Here the loadings are the first ``n`` eigenvectors of the correlation matrix
+    times the square roots of their eigenvalues, and only those are rotated. Exposes the
+    attributes of ``FactorAnalyzer`` that :func:`run_efa` reads.
+    """
+
+    def __init__(self, data: np.ndarray, n_factors: int, rotation: str | None):
+        corr = np.corrcoef(data, rowvar=False)
+        values, vectors = np.linalg.eigh(corr)
+        order = np.argsort(values)[::-1][:n_factors]
+        loadings = vectors[:, order] * np.sqrt(values[order])
+        loadings *= np.where(loadings.sum(axis=0) < 0, -1.0, 1.0)  # a fixed sign per component
+        self.phi_ = self.structure_ = None
+        if rotation is not None:
+            rotator = Rotator(method=rotation)
+            loadings = rotator.fit_transform(loadings)
+            if rotation in OBLIQUE:
+                self.phi_ = rotator.phi_
+                self.structure_ = loadings @ rotator.phi_
+        self.loadings_ = loadings
+
+    def get_factor_variance(self):
+        ss = (self.loadings_**2).sum(axis=0)
+        proportion = ss / self.loadings_.shape[0]
+        return ss, proportion, np.cumsum(proportion)
+
+
+def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str):
+    """Fit the EFA deterministically: ``factor_analyzer`` (LAPACK SVD) or :class:`PrincipalSolution`."""
     rot = ROTATIONS[rotation] if n_factors > 1 else None
+    if extraction == "principal":
+        return PrincipalSolution(data.to_numpy(), n_factors, rot)
+    method = {"minres": "minres", "ml": "ml"}[extraction]
     fa = FactorAnalyzer(n_factors=n_factors, rotation=rot, method=method, svd_method="lapack")
     return fa.fit(data.to_numpy())
 
