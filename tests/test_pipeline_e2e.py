@@ -138,7 +138,7 @@ def test_configfile_overrides_a_subset(tmp_path):
     }
     (work / "small.yaml").write_text(yaml.safe_dump(override), encoding="utf-8")
     # the ingest stage is where formats and sizes matter; the analyses run in the other tests
-    done = snakemake(work, "--configfile", "small.yaml", "results/clean/provenance.json")
+    done = snakemake(work, "results/clean/provenance.json", "--configfile", "small.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv")
     assert len(coded) == 120
