@@ -107,8 +107,16 @@ def test_default_run_writes_study2_results(default_run):
     assert factorability["measure"].tolist() == ["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p"]
     reliability = pd.read_csv(study2 / "reliability.csv")
     assert list(reliability.columns[:7]) == ["subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"]
-    for name in ("item_responses", "scree_parallel", "loadings"):
+    for name in ("item_responses", "scree_parallel", "loadings", "scores_by_group", "group_coefficients"):
         assert (study2 / "figures" / f"{name}.png").stat().st_size > 0
+    comparisons = pd.read_csv(study2 / "group_comparisons.csv")
+    contract = ["subscale", "test", "statistic", "df", "p", "p_holm", "effect_measure", "effect_size", "ci_low", "ci_high"]
+    assert list(comparisons.columns[:10]) == contract
+    welch = comparisons[comparisons.test == "welch_t"].set_index("subscale")
+    assert (welch["effect_size"] > 0).all() and (welch["mean_difference"] > 0).all()  # users higher on both
+    sentences = (study2 / "apa_sentences.md").read_text(encoding="utf-8")
+    assert "SYNTHETIC" in sentences and "Users scored higher on positive impact" in sentences
+    assert (study2 / "adjusted_models.csv").stat().st_size > 0
 
 
 def test_nothing_to_do_after_a_run(default_run):

@@ -295,3 +295,69 @@ def study2_figures(distribution, items, scree, n_factors, loadings, questionnair
     save(diverging_responses(pd.read_csv(distribution, keep_default_na=False), items_t, q.scale_min, q.scale_max), out / "item_responses", label)
     save(scree_parallel(pd.read_csv(scree), used, percentile), out / "scree_parallel", label)
     save(loadings_heatmap(pd.read_csv(loadings), items_t, min_loading), out / "loadings", label)
+
+
+def scores_by_group(scores: pd.DataFrame, subscales: dict, groups: tuple[str, str], labels: dict, ci: float = 0.95):
+    """Subscale scores by group: box plots, every respondent as a point, and the mean with its t interval."""
+    from scipy import stats as st
+
+    long = scores.melt(id_vars=["respondent_id", "group"], value_vars=list(subscales), var_name="subscale", value_name="score").dropna()
+    long = long[long["group"].isin(groups)]
+    long["Subscale"] = long["subscale"].map(subscales)
+    long["Group"] = long["group"].map(lambda g: labels.get(g, g).capitalize())
+    order = [labels.get(g, g).capitalize() for g in groups]
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    palette = {order[0]: PALETTE[0], order[1]: PALETTE[1]}
+    sns.boxplot(
+        data=long, x="Subscale", y="score", hue="Group", hue_order=order, palette=palette, width=0.6, fliersize=0,
+        boxprops={"alpha": 0.35}, linecolor="#9a9a9a", linewidth=0.8, ax=ax,
+    )
+    sns.stripplot(data=long, x="Subscale", y="score", hue="Group", hue_order=order, palette=palette, dodge=True, size=3.5, alpha=0.7, jitter=0.18, ax=ax, legend=False)
+    for i, subscale in enumerate(subscales.values()):
+        for j, group in enumerate(order):
+            values = long.loc[(long["Subscale"] == subscale) & (long["Group"] == group), "score"]
+            if len(values) < 2:
+                continue
+            half = st.t.ppf(0.5 + ci / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+            x = i + (-0.15 if j == 0 else 0.15)
+            ax.errorbar(x, values.mean(), yerr=half, fmt="D", color="black", markersize=6, capsize=4, zorder=5)
+    ax.set_xlabel("")
+    ax.set_ylabel("Subscale score (mean of items)")
+    ax.set_title(f"Study 2: subscale scores by group (diamonds: mean, {ci:.0%} CI)")
+    ax.legend(title="", loc="lower right")
+    return fig
+
+
+def group_coefficients(models: pd.DataFrame, subscales: dict, difference: str):
+    """The group coefficient (first minus second group) per subscale and model, with 95% CIs."""
+    term = models[models["term"].str.startswith("group: ")]
+    names = {"ols_hc3": "OLS with covariates, HC3 SEs", "mixed_team": "Mixed, team random intercept"}
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * max(len(term), 2) + 1.4))
+    labels, y = [], 0
+    for (subscale, model), row in term.set_index(["outcome", "model"]).iterrows():
+        colour = PALETTE[0] if model == "ols_hc3" else PALETTE[2]
+        ax.errorbar(row["estimate"], y, xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]], fmt="o", color=colour, capsize=4)
+        labels.append(f"{subscales.get(subscale, subscale)}\n{names.get(model, model)}")
+        y += 1
+    ax.axvline(0, color="#555555", linewidth=1)
+    ax.set_yticks(range(len(labels)), labels, fontsize=9)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel(f"Adjusted difference ({difference}), scale points, 95% CI")
+    ax.set_title("Study 2: group difference after adjustment")
+    return fig
+
+
+def study2_comparison_figures(scores, models, questionnaire, provenance, ci: float, out_dir) -> None:
+    """Draw and write the group-comparison figures into ``out_dir``."""
+    from .comparisons import compared_groups
+    from .instruments import load_questionnaire
+
+    apply_style()
+    q = load_questionnaire(questionnaire)
+    label = data_label(provenance)
+    frame = pd.read_csv(scores, dtype={"respondent_id": str, "group": "string"})
+    out = Path(out_dir)
+    save(scores_by_group(frame, q.subscales, compared_groups(q), q.group_labels, ci), out / "scores_by_group", label)
+    first, second = (q.group_labels.get(g, g) for g in compared_groups(q))
+    models_t = pd.read_csv(models, keep_default_na=False, na_values=[""])
+    save(group_coefficients(models_t, q.subscales, f"{first} \u2212 {second}"), out / "group_coefficients", label)

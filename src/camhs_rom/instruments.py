@@ -10,7 +10,7 @@ immutable and carry everything the analysis needs, so no stage re-reads the YAML
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, quote_list
@@ -76,6 +76,7 @@ class Questionnaire:
     missing_method: str = "person_mean"
     max_missing_share: float = 0.2
     missing_values: frozenset[str] = frozenset()
+    group_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:
@@ -163,6 +164,9 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
                     )
                 owner[key] = group_id
 
+    for group_id in group.get("labels") or {}:
+        if group_id not in group["levels"]:
+            raise InputError(path, f"key group.labels.{group_id}", "a label for a group not under group.levels", f"one of {quote_list(group['levels'])}")
     frequency = spec.get("frequency") or {}
     missing = spec.get("missing") or {}
     covariates = tuple(spec.get("covariates") or ())
@@ -183,6 +187,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         missing_method=missing.get("method", "person_mean"),
         max_missing_share=float(missing.get("max_missing_share", 0.2)),
         missing_values=frozenset(key for value in scale.get("missing_values") or () for key in raw_value_keys(value)),
+        group_labels=dict(group.get("labels") or {}),
     )
     roles: dict[str, str] = {}
     for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (

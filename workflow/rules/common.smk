@@ -23,6 +23,7 @@ STUDY1_FIGURES = [
 ]
 STUDY2 = "results/study2"
 STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
+COMPARISON_FIGURES = ["scores_by_group", "group_coefficients"]
 STUDY1_DEFAULTS = {
     "tally": {"rule": "primary", "primary_coder": None},
     "agreement": {"resamples": 2000, "ci": 0.95},
@@ -97,7 +98,10 @@ def all_outputs():
         f"{STUDY2}/subscale_scores.csv",
         *expand(
             f"{STUDY2}/figures/{{name}}.{{ext}}",
-            name=STUDY2_FIGURES,
+            name=STUDY2_FIGURES + COMPARISON_FIGURES,
             ext=["png", "svg"],
         ),
+        f"{STUDY2}/group_comparisons.csv",
+        f"{STUDY2}/adjusted_models.csv",
+        f"{STUDY2}/apa_sentences.md",
     ]

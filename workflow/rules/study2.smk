@@ -83,3 +83,58 @@ rule study2_figures:
         min_loading=config["study2"].get("efa", {}).get("min_loading", 0.3),
     script:
         "../scripts/study2_figures.py"
+
+
+rule study2_comparisons:
+    input:
+        scores=f"{STUDY2}/subscale_scores.csv",
+        questionnaire=questionnaire_path(),
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        comparisons=report(
+            f"{STUDY2}/group_comparisons.csv",
+            caption="../report/group_comparisons.rst",
+            category="Study 2",
+        ),
+        descriptives=f"{STUDY2}/group_descriptives.csv",
+        models=report(
+            f"{STUDY2}/adjusted_models.csv",
+            caption="../report/adjusted_models.rst",
+            category="Study 2",
+        ),
+        model_notes=f"{STUDY2}/model_notes.csv",
+        sentences=f"{STUDY2}/apa_sentences.md",
+        apa_table=f"{STUDY2}/apa_table_comparisons.csv",
+        apa_table_md=f"{STUDY2}/apa_table_comparisons.md",
+    log:
+        "logs/study2_comparisons.log",
+    params:
+        settings=config["study2"].get("comparisons", {}),
+        bootstrap=config["study2"].get("bootstrap", {}),
+        seed=config["seed"],
+    script:
+        "../scripts/study2_comparisons.py"
+
+
+rule study2_comparison_figures:
+    input:
+        scores=f"{STUDY2}/subscale_scores.csv",
+        models=f"{STUDY2}/adjusted_models.csv",
+        questionnaire=questionnaire_path(),
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        report(
+            expand(
+                f"{STUDY2}/figures/{{name}}.{{ext}}",
+                name=COMPARISON_FIGURES,
+                ext=["png", "svg"],
+            ),
+            caption="../report/comparison_figures.rst",
+            category="Study 2",
+        ),
+    log:
+        "logs/study2_comparison_figures.log",
+    params:
+        ci=config["study2"].get("bootstrap", {}).get("ci", 0.95),
+    script:
+        "../scripts/study2_comparison_figures.py"

@@ -1,0 +1,206 @@
+"""Study 2 group comparisons: users against non-users on each subscale.
+
+The groups are the first two of the spec's ``group.levels``, in that order: every signed
+difference and effect size is *first group minus second group* (users minus non-users in
+the default spec), so a positive value means the first group scores higher. Nothing is
+made absolute.
+
+Per subscale (respondents with a score under the missing-data rule):
+
+``welch_t``
+    Welch's t test (scipy), the default; effect: Bonett's (2008) ``d`` standardised by
+    the average of the two variances, ``sqrt((s1^2 + s2^2) / 2)``, which does not assume
+    equal variances, with Bonett's normal-theory interval.
+``student_t``
+    Student's t test (scipy); effect: Hedges' ``g`` (Cohen's d on the pooled SD times
+    ``J = 1 - 3 / (4 (n1 + n2) - 9)``) with the Hedges-Olkin interval
+    ``g +- t_{n1+n2-2} sqrt((n1 + n2)/(n1 n2) + g^2 / (2 (n1 + n2)))`` (as pingouin).
+``mann_whitney``
+    Mann-Whitney U (scipy, normal approximation with continuity and tie correction, as
+    R's ``wilcox.test(exact = FALSE)``); ``statistic`` is U of the first group; effect:
+    rank-biserial ``r = 2 U1 / (n1 n2) - 1`` with a seeded, group-stratified bootstrap
+    percentile interval.
+``permutation``
+    Two-sided permutation test of the difference in means with ``permutations`` seeded
+    relabellings, ``p = (1 + #{|d*| >= |d|}) / (1 + B)``; effect: the mean difference
+    with a seeded, group-stratified bootstrap percentile interval.
+
+``p_holm`` adjusts each test's p values across subscales (Holm, 1979; statsmodels).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from .errors import InputError
+from .instruments import Questionnaire
+from .seeding import rng_for
+
+log = logging.getLogger(__name__)
+COMPARISON_COLUMNS = [
+    "subscale", "test", "statistic", "df", "p", "p_holm", "effect_measure", "effect_size", "ci_low", "ci_high",
+    "group_1", "group_2", "n_1", "n_2", "mean_difference", "ci_level",
+]
+DESCRIPTIVE_COLUMNS = ["subscale", "group", "n", "mean", "sd", "median", "min", "max"]
+
+
+def compared_groups(q: Questionnaire) -> tuple[str, str]:
+    """The two groups compared, in the spec's order (first minus second)."""
+    groups = list(q.group_levels)
+    if len(groups) > 2:
+        log.info("the spec has %d groups; %s and %s are compared", len(groups), groups[0], groups[1])
+    return groups[0], groups[1]
+
+
+def split_scores(scores: pd.DataFrame, subscale: str, groups: tuple[str, str], file: str = "subscale_scores.csv") -> tuple[np.ndarray, np.ndarray]:
+    """The two groups' scores on one subscale; stop when a group has fewer than two."""
+    present = scores.dropna(subset=[subscale, "group"])
+    out = []
+    for g in groups:
+        values = present.loc[present["group"] == g, subscale].to_numpy(dtype=float)
+        if len(values) < 2:
+            raise InputError(
+                file,
+                f"column {subscale}, group {g!r}",
+                f"{len(values)} respondent(s) with a score",
+                "at least two scored respondents in each group (check the group column and the missing-data rule)",
+            )
+        out.append(values)
+    return out[0], out[1]
+
+
+def hedges_g(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Hedges' g (first minus second) with the Hedges-Olkin interval (t quantile, as pingouin)."""
+    n1, n2 = len(x), len(y)
+    pooled = np.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2))
+    g = (x.mean() - y.mean()) / pooled * (1 - 3 / (4 * (n1 + n2) - 9))
+    se = np.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
+    crit = stats.t.ppf(0.5 + level / 2, n1 + n2 - 2)  # a t quantile, as pingouin's compute_esci
+    return g, g - crit * se, g + crit * se
+
+
+def bonett_d(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Bonett's (2008) standardised difference for unequal variances, with its interval.
+
+    ``d = (m1 - m2) / s``, ``s^2 = (s1^2 + s2^2) / 2``;
+    ``var(d) = d^2 (s1^4/(n1 - 1) + s2^4/(n2 - 1)) / (8 s^4) + (s1^2/(n1 - 1) + s2^2/(n2 - 1)) / s^2``.
+    """
+    n1, n2 = len(x), len(y)
+    v1, v2 = x.var(ddof=1), y.var(ddof=1)
+    s2 = (v1 + v2) / 2
+    d = (x.mean() - y.mean()) / np.sqrt(s2)
+    var = d**2 * (v1**2 / (n1 - 1) + v2**2 / (n2 - 1)) / (8 * s2**2) + (v1 / (n1 - 1) + v2 / (n2 - 1)) / s2
+    z = stats.norm.ppf(0.5 + level / 2)
+    return d, d - z * np.sqrt(var), d + z * np.sqrt(var)
+
+
+def _stratified_weights(rng, n1: int, n2: int, resamples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap index arrays that resample each group within itself."""
+    return rng.integers(0, n1, (resamples, n1)), rng.integers(0, n2, (resamples, n2))
+
+
+def rank_biserial_batch(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rank-biserial r = 2 U1/(n1 n2) - 1 for rows of ``x`` (B x n1) against rows of ``y`` (B x n2)."""
+    n1, n2 = x.shape[1], y.shape[1]
+    ranks = stats.rankdata(np.concatenate([x, y], axis=1), axis=1)
+    u1 = ranks[:, :n1].sum(axis=1) - n1 * (n1 + 1) / 2
+    return 2 * u1 / (n1 * n2) - 1
+
+
+def permutation_p(x: np.ndarray, y: np.ndarray, permutations: int, rng) -> float:
+    """Two-sided Monte Carlo permutation p of the mean difference, ``(1 + hits) / (1 + B)``."""
+    pooled = np.concatenate([x, y])
+    n1 = len(x)
+    observed = abs(x.mean() - y.mean())
+    hits = 0
+    batch = max(1, int(5e6 // len(pooled)))
+    for start in range(0, permutations, batch):
+        k = min(batch, permutations - start)
+        shuffled = rng.permuted(np.broadcast_to(pooled, (k, len(pooled))), axis=1)
+        diff = np.abs(shuffled[:, :n1].mean(axis=1) - shuffled[:, n1:].mean(axis=1))
+        hits += int((diff >= observed - 1e-12).sum())
+    return (1 + hits) / (1 + permutations)
+
+
+def compare_subscale(x: np.ndarray, y: np.ndarray, subscale: str, groups, permutations: int, resamples: int, ci: float, seed: int) -> list[list]:
+    """The four tests for one subscale (rows of :data:`COMPARISON_COLUMNS`, ``p_holm`` left empty)."""
+    n1, n2 = len(x), len(y)
+    diff = x.mean() - y.mean()
+    tail = (1 - ci) / 2 * 100
+    rows = []
+    welch = stats.ttest_ind(x, y, equal_var=False)
+    rows.append([subscale, "welch_t", welch.statistic, welch.df, welch.pvalue, np.nan, "bonett_d", *bonett_d(x, y, ci)])
+    student = stats.ttest_ind(x, y, equal_var=True)
+    rows.append([subscale, "student_t", student.statistic, student.df, student.pvalue, np.nan, "hedges_g", *hedges_g(x, y, ci)])
+    mw = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True, method="asymptotic")
+    rng = rng_for(seed, f"study2-comparisons-{subscale}")
+    ix, iy = _stratified_weights(rng, n1, n2, resamples)
+    boot_r = rank_biserial_batch(x[ix], y[iy])
+    r = 2 * mw.statistic / (n1 * n2) - 1
+    rows.append([subscale, "mann_whitney", mw.statistic, np.nan, mw.pvalue, np.nan, "rank_biserial", r, *np.percentile(boot_r, [tail, 100 - tail])])
+    p_perm = permutation_p(x, y, permutations, rng)
+    boot_diff = x[ix].mean(axis=1) - y[iy].mean(axis=1)
+    rows.append([subscale, "permutation", diff, np.nan, p_perm, np.nan, "mean_difference", diff, *np.percentile(boot_diff, [tail, 100 - tail])])
+    return [row + [groups[0], groups[1], n1, n2, diff, ci] for row in rows]
+
+
+def group_comparisons(scores: pd.DataFrame, q: Questionnaire, permutations: int, resamples: int, ci: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comparison table (Holm-adjusted across subscales per test) and the group descriptives."""
+    groups = compared_groups(q)
+    rows, described = [], []
+    for subscale in q.subscales:
+        x, y = split_scores(scores, subscale, groups)
+        rows += compare_subscale(x, y, subscale, groups, permutations, resamples, ci, seed)
+        for g, values in zip(groups, (x, y), strict=True):
+            described.append([subscale, g, len(values), values.mean(), values.std(ddof=1), np.median(values), values.min(), values.max()])
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    for index in table.groupby("test").groups.values():
+        table.loc[index, "p_holm"] = multipletests(table.loc[index, "p"], method="holm")[1]
+    order = {t: k for k, t in enumerate(["welch_t", "student_t", "mann_whitney", "permutation"])}
+    table = table.sort_values(["subscale", "test"], key=lambda c: c.map(order) if c.name == "test" else c.map(list(q.subscales).index), kind="stable")
+    return table.reset_index(drop=True), pd.DataFrame(described, columns=DESCRIPTIVE_COLUMNS)
+
+
+def study2_comparisons(scores, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:
+    """Write the comparison, descriptive, model and APA outputs; ``outputs`` maps names to paths.
+
+    Keys: comparisons, descriptives, models, model_notes, sentences, apa_table, apa_table_md.
+    """
+    from . import apa
+    from .figures import data_label
+    from .instruments import load_questionnaire
+    from .models import adjusted_models
+    from .tables import write_table, write_text
+
+    q = load_questionnaire(questionnaire)
+    frame = pd.read_csv(scores, dtype={"respondent_id": str, "group": "string", "frequency": "string"})
+    groups = compared_groups(q)
+    present = set(frame["group"].dropna())
+    missing = [g for g in groups if g not in present]
+    if missing:
+        raise InputError(scores, "column group", f"no respondent in group {missing[0]!r} (groups present: {sorted(present)})", "respondents in both compared groups")
+    permutations = settings.get("permutations", 10000)
+    alpha = settings.get("alpha", 0.05)
+    table, described = group_comparisons(frame, q, permutations, bootstrap.get("resamples", 2000), bootstrap.get("ci", 0.95), seed)
+    write_table(table, outputs["comparisons"])
+    write_table(described, outputs["descriptives"])
+    models, notes = adjusted_models(frame, q, settings.get("min_teams", 5))
+    write_table(models, outputs["models"])
+    write_table(notes, outputs["model_notes"])
+    labels = q.group_labels
+    write_text(apa.sentences_markdown(table, described, q.subscales, labels, alpha, permutations, data_label(provenance)), outputs["sentences"])
+    formatted = apa.comparison_table(table, described, q.subscales, labels)
+    write_table(formatted, outputs["apa_table"])
+    first, second = (apa.group_label(g, labels) for g in groups)
+    note = (
+        f"Differences are {first} minus {second}. d = Bonett's standardised difference (average-variance standardiser, "
+        "for Welch's test); g = Hedges' g (pooled SD); r = rank-biserial correlation; "
+        f"intervals for r and the mean difference are seeded bootstrap percentile intervals. Holm adjustment across "
+        f"{len(q.subscales)} subscales per test."
+    )
+    write_text(apa.markdown_table(formatted, "Table 1. Group comparisons of subscale scores", note), outputs["apa_table_md"])

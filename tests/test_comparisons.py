@@ -1,0 +1,218 @@
+"""Group comparisons, adjusted models and APA reporting.
+
+Known answers for the t and Mann-Whitney tests come from base R 4.2.2 (t.test and
+wilcox.test with exact = FALSE, correct = TRUE) on fixtures/comparisons/scores.csv,
+made by fixtures/comparisons/reference.R; tolerance 1e-10. Effect sizes are checked
+against pingouin and hand-worked formulas.
+"""
+
+import json
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from scipy import stats
+
+from camhs_rom import apa
+from camhs_rom.comparisons import (
+    bonett_d,
+    compare_subscale,
+    group_comparisons,
+    hedges_g,
+    permutation_p,
+    rank_biserial_batch,
+    split_scores,
+    study2_comparisons,
+)
+from camhs_rom.errors import InputError
+from camhs_rom.models import adjusted_models
+from camhs_rom.seeding import rng_for
+
+FIXTURES = Path(__file__).parent / "fixtures" / "comparisons"
+REF = json.loads((FIXTURES / "reference.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fixture_groups():
+    frame = pd.read_csv(FIXTURES / "scores.csv")
+    return frame.loc[frame.group == "user", "score"].to_numpy(), frame.loc[frame.group == "non_user", "score"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def fixture_rows(fixture_groups):
+    x, y = fixture_groups
+    rows = compare_subscale(x, y, "s", ("user", "non_user"), 2000, 500, 0.95, 1)
+    return pd.DataFrame(rows, columns=[
+        "subscale", "test", "statistic", "df", "p", "p_holm", "effect_measure", "effect_size", "ci_low", "ci_high",
+        "group_1", "group_2", "n_1", "n_2", "mean_difference", "ci_level",
+    ]).set_index("test")
+
+
+def test_welch_and_student_match_r(fixture_rows):
+    welch, student = fixture_rows.loc["welch_t"], fixture_rows.loc["student_t"]
+    assert welch["statistic"] == pytest.approx(REF["welch"]["t"], abs=1e-10)
+    assert welch["df"] == pytest.approx(REF["welch"]["df"], abs=1e-10)
+    assert welch["p"] == pytest.approx(REF["welch"]["p"], abs=1e-10)
+    assert student["statistic"] == pytest.approx(REF["student"]["t"], abs=1e-10)
+    assert student["df"] == REF["student"]["df"]
+    assert student["p"] == pytest.approx(REF["student"]["p"], abs=1e-10)
+
+
+def test_mann_whitney_matches_r(fixture_rows):
+    mw = fixture_rows.loc["mann_whitney"]
+    assert mw["statistic"] == REF["wilcox"]["W"]  # R's W is U of the first group
+    assert mw["p"] == pytest.approx(REF["wilcox"]["p"], abs=1e-10)
+
+
+def test_hedges_g_matches_pingouin(fixture_groups):
+    x, y = fixture_groups
+    g, low, high = hedges_g(x, y)
+    assert g == pytest.approx(pg.compute_effsize(x, y, eftype="hedges"), abs=1e-12)
+    assert (round(low, 2), round(high, 2)) == tuple(pg.compute_esci(g, len(x), len(y), eftype="hedges"))
+
+
+def test_bonett_d_by_hand():
+    # x: mean 3, var 1; y: mean 2, var 3; n = 5 and 4
+    x = np.array([3 - np.sqrt(2), 3, 3, 3, 3 + np.sqrt(2)])
+    y = np.array([2 - 1.5, 2 - 1.5, 2 + 1.5, 2 + 1.5])
+    d, low, high = bonett_d(x, y)
+    s2 = (1 + 3) / 2
+    assert d == pytest.approx(1 / np.sqrt(s2))
+    var = d**2 * (1 / 4 + 9 / 3) / (8 * s2**2) + (1 / 4 + 3 / 3) / s2
+    assert high - d == pytest.approx(1.959963985 * np.sqrt(var))
+
+
+def test_rank_biserial_matches_pingouin_and_has_the_group_sign(fixture_groups, fixture_rows):
+    x, y = fixture_groups
+    r = fixture_rows.loc["mann_whitney", "effect_size"]
+    assert r == pytest.approx(pg.mwu(x, y)["RBC"].iloc[0], abs=1e-12)
+    assert rank_biserial_batch(x[None, :], y[None, :])[0] == pytest.approx(r)
+    assert rank_biserial_batch(y[None, :], x[None, :])[0] == pytest.approx(-r)
+
+
+def test_permutation_p_matches_the_exact_test():
+    """Monte Carlo p against the exact two-sided p from all 462 splits of 11 values into 5 and 6."""
+    x, y = np.array([3.1, 4.2, 3.9, 4.8, 4.4]), np.array([2.9, 3.3, 3.0, 4.1, 2.7, 3.4])
+    pooled = np.concatenate([x, y])
+    observed = abs(x.mean() - y.mean())
+    splits = [abs(pooled[list(c)].mean() - np.delete(pooled, list(c)).mean()) >= observed - 1e-12 for c in combinations(range(11), 5)]
+    exact = np.mean(splits)
+    # scipy's exact one-sided p, doubled, bounds the two-sided p from above
+    one_sided = stats.permutation_test((x, y), lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis), permutation_type="independent", n_resamples=np.inf, alternative="greater").pvalue
+    assert exact <= 2 * one_sided + 1e-12
+    ours = permutation_p(x, y, 20000, rng_for(1, "test"))
+    assert ours == pytest.approx(exact, abs=0.01)  # Monte Carlo SE at B = 20,000 is below .002
+
+
+def scores_frame(rng, n1=20, n2=30, shift=0.6, teams=4):
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"R{k}" for k in range(n1 + n2)],
+            "group": ["user"] * n1 + ["non_user"] * n2,
+            "team": [f"T{k % teams}" for k in range(n1 + n2)],
+            "profession": rng.choice(["nurse", "psychologist", "psychiatrist"], n1 + n2),
+            "years_qualified": rng.integers(0, 30, n1 + n2),
+            "frequency": None,
+            "frequency_code": rng.integers(1, 6, n1 + n2),
+        }
+    )
+    frame["positive_impact"] = rng.normal(3, 0.8, n1 + n2) + shift * (frame["group"] == "user")
+    frame["negative_impact"] = rng.normal(3, 0.8, n1 + n2) + shift * (frame["group"] == "user")
+    frame["group"] = frame["group"].astype("string")
+    return frame
+
+
+def test_signs_follow_the_spec_order_and_holm_is_applied(questionnaire):
+    frame = scores_frame(np.random.default_rng(1))
+    table, described = group_comparisons(frame, questionnaire, 500, 200, 0.95, 3)
+    assert (table["mean_difference"] > 0).all() and (table["effect_size"] > 0).all()
+    assert set(table["group_1"]) == {"user"}
+    for _, rows in table.groupby("test"):
+        from statsmodels.stats.multitest import multipletests
+
+        np.testing.assert_allclose(rows["p_holm"], multipletests(rows["p"], method="holm")[1])
+    swapped = replace(questionnaire, group_levels={"non_user": ("no",), "user": ("yes",)})
+    flipped, _ = group_comparisons(frame, swapped, 500, 200, 0.95, 3)
+    np.testing.assert_allclose(flipped["effect_size"], -table["effect_size"])
+    assert described.set_index(["subscale", "group"]).loc[("positive_impact", "user"), "n"] == 20
+
+
+def test_too_few_scored_respondents_in_a_group(questionnaire):
+    frame = scores_frame(np.random.default_rng(1), n1=1)
+    with pytest.raises(InputError, match="column positive_impact, group 'user': found 1 respondent\\(s\\) with a score"):
+        split_scores(frame, "positive_impact", ("user", "non_user"))
+
+
+def test_only_one_group_present(tmp_path, questionnaire):
+    from .conftest import SPEC
+
+    frame = scores_frame(np.random.default_rng(1))
+    frame = frame[frame.group == "non_user"]
+    frame.to_csv(tmp_path / "scores.csv", index=False)
+    (tmp_path / "p.json").write_text('{"synthetic": false}', encoding="utf-8")
+    outputs = {k: tmp_path / f"{k}.out" for k in ["comparisons", "descriptives", "models", "model_notes", "sentences", "apa_table", "apa_table_md"]}
+    with pytest.raises(InputError, match="column group: found no respondent in group 'user'"):
+        study2_comparisons(tmp_path / "scores.csv", SPEC, tmp_path / "p.json", {}, {}, 1, outputs)
+    assert not any(p.exists() for p in outputs.values())
+
+
+def test_models_group_term_mixed_model_and_notes(questionnaire):
+    rng = np.random.default_rng(2)
+    few = scores_frame(rng)
+    table, notes = adjusted_models(few, questionnaire, min_teams=5)
+    ols = table[(table.model == "ols_hc3") & (table.term == "group: user - non_user")]
+    assert len(ols) == 2 and (ols["estimate"] > 0).all()
+    assert set(notes["model"]) == {"mixed_team"} and notes["note"].str.contains("4 teams").all()
+    many = scores_frame(rng, n1=60, n2=90, teams=8)
+    table, notes = adjusted_models(many, questionnaire, min_teams=5)
+    mixed = table[table.model == "mixed_team"]
+    assert {"group: user - non_user", "team variance"} <= set(mixed["term"])
+    assert notes.empty
+
+
+def test_covariate_with_one_level_is_left_out(questionnaire):
+    frame = scores_frame(np.random.default_rng(3)).assign(profession="nurse")
+    table, notes = adjusted_models(frame, questionnaire, min_teams=5)
+    assert not table["term"].str.contains("profession").any()
+    assert notes["note"].str.contains("covariate 'profession' has one level").any()
+
+
+def test_ordinal_model_reports_increasing_cut_points(questionnaire):
+    rng = np.random.default_rng(5)
+    frame = scores_frame(rng, n1=100, n2=100)
+    latent = frame["positive_impact"] + rng.logistic(size=len(frame))
+    frame["frequency_code"] = np.digitize(latent, [2, 2.8, 3.4, 4.2]) + 1
+    table, _ = adjusted_models(frame, questionnaire, min_teams=5)
+    ordinal = table[table.model == "ordinal_frequency"].set_index("term")
+    assert ordinal.loc["positive_impact", "estimate"] > 0.5 and ordinal.loc["positive_impact", "p"] < 0.01
+    cuts = ordinal[ordinal.index.str.startswith("threshold")]["estimate"].to_numpy()
+    assert len(cuts) == 4 and (np.diff(cuts) > 0).all()
+
+
+def test_apa_numbers():
+    assert apa.number(0.456) == "0.46" and apa.number(-0.456, leading_zero=False) == "\u2212.46"
+    assert apa.number(-0.001) == "0.00"
+    assert apa.p_value(0.0004) == "p < .001" and apa.p_value(0.0349) == "p = .035" and apa.p_value(0.9999) == "p > .999"
+    assert apa.interval(0.04, 1.17, 0.95) == "95% CI [0.04, 1.17]"
+
+
+def test_apa_sentences(questionnaire):
+    frame = scores_frame(np.random.default_rng(1), shift=1.0)
+    table, described = group_comparisons(frame, questionnaire, 500, 200, 0.95, 3)
+    welch = table[(table.test == "welch_t") & (table.subscale == "positive_impact")].iloc[0]
+    text = apa.sentence(welch, described, "Positive impact", {"user": "users", "non_user": "non-users"}, 0.05)
+    m = described.set_index(["subscale", "group"]).loc[("positive_impact", "user")]
+    assert text.startswith(f"Users scored higher on positive impact (M = {m['mean']:.2f}, SD = {m['sd']:.2f}) than non-users (M = ")
+    assert f"Welch's t({welch.df:.2f}) = {welch.statistic:.2f}" in text and ", d = " in text and "95% CI [" in text
+    mw = table[(table.test == "mann_whitney") & (table.subscale == "positive_impact")].iloc[0]
+    assert "r = ." in apa.sentence(mw, described, "Positive impact", {}, 0.05)
+    same = scores_frame(np.random.default_rng(1), shift=0.0)
+    table0, described0 = group_comparisons(same, questionnaire, 500, 200, 0.95, 3)
+    row = table0[(table0.test == "student_t")].iloc[0]
+    if row.p >= 0.05:
+        assert "did not differ significantly" in apa.sentence(row, described0, "Positive impact", {}, 0.05)
+    assert f"Student's t({row.df:.0f})" in apa.sentence(row, described0, "Positive impact", {}, 0.05)

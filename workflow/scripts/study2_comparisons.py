@@ -1,0 +1,14 @@
+from camhs_rom.comparisons import study2_comparisons
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    study2_comparisons,
+    scores=snakemake.input.scores,
+    questionnaire=snakemake.input.questionnaire,
+    provenance=snakemake.input.provenance,
+    settings=dict(snakemake.params.settings),
+    bootstrap=dict(snakemake.params.bootstrap),
+    seed=snakemake.params.seed,
+    outputs=dict(snakemake.output.items()),
+)
