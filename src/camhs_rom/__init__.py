@@ -25,6 +25,9 @@ Modules, one per idea:
 - :mod:`camhs_rom.factors`: factorability, number of factors, EFA and its fit.
 - :mod:`camhs_rom.reliability`: alpha, omega, their bootstraps, subscale scores.
 - :mod:`camhs_rom.psychometrics`: the Study 2 psychometrics stage.
+- :mod:`camhs_rom.comparisons`: users against non-users: tests and effect sizes.
+- :mod:`camhs_rom.models`: adjusted models (OLS with HC3, mixed, ordinal).
+- :mod:`camhs_rom.apa`: APA 7 sentences and tables.
 - :mod:`camhs_rom.figures`: the project's plotting style and figures.
 """
 
