@@ -24,6 +24,7 @@ STUDY1_FIGURES = [
 STUDY2 = "results/study2"
 STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
 COMPARISON_FIGURES = ["scores_by_group", "group_coefficients"]
+NOTEBOOKS = ["00_scorecard", "01_study1", "02_study2"]
 STUDY1_DEFAULTS = {
     "tally": {"rule": "primary", "primary_coder": None},
     "agreement": {"resamples": 2000, "ci": 0.95},
@@ -77,6 +78,42 @@ def input_files():
     }
 
 
+def study1_results():
+    return [
+        f"{STUDY1}/theme_tallies.csv",
+        f"{STUDY1}/valence_tallies.csv",
+        f"{STUDY1}/agreement.csv",
+        f"{STUDY1}/disagreements.csv",
+        f"{STUDY1}/quotes.csv",
+        *expand(
+            f"{STUDY1}/figures/{{name}}.png",
+            name=STUDY1_FIGURES,
+        ),
+    ]
+
+
+def study2_results():
+    return [
+        f"{STUDY2}/reliability.csv",
+        f"{STUDY2}/apa_sentences.md",
+        f"{STUDY2}/model_notes.csv",
+        *expand(
+            f"{STUDY2}/figures/{{name}}.png",
+            name=STUDY2_FIGURES + COMPARISON_FIGURES,
+        ),
+    ]
+
+
+def notebook_inputs(wildcards):
+    """What each notebook presents: it runs only after those results exist."""
+    common = [f"{CLEAN}/provenance.json"]
+    if wildcards.name == "01_study1":
+        return common + study1_results()
+    if wildcards.name == "02_study2":
+        return common + study2_results()
+    return common + ["results/replication/scorecard.csv"]
+
+
 def all_outputs():
     return [
         f"{CLEAN}/study1/coded_segments.csv",
@@ -104,4 +141,6 @@ def all_outputs():
         f"{STUDY2}/group_comparisons.csv",
         f"{STUDY2}/adjusted_models.csv",
         f"{STUDY2}/apa_sentences.md",
+        "results/replication/scorecard.csv",
+        "results/report.html",
     ]

@@ -1,0 +1,13 @@
+from camhs_rom.replication import write_scorecard
+from camhs_rom.steps import run_step
+
+inputs = {key: snakemake.input[key] for key in ("participants", "tallies", "sample", "frequency", "n_factors", "congruence", "flags", "comparisons")}
+run_step(
+    snakemake.log[0],
+    write_scorecard,
+    inputs=inputs,
+    settings=dict(snakemake.params.settings),
+    retention_rule=snakemake.params.retention,
+    provenance=snakemake.input.provenance,
+    out=snakemake.output[0],
+)
