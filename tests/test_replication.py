@@ -1,0 +1,123 @@
+"""The scorecard: all claims reproduced on the default; verdicts flip on crafted results."""
+
+import pandas as pd
+import pytest
+import yaml
+
+from camhs_rom.replication import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, SCORECARD_COLUMNS, scorecard
+
+from .conftest import ROOT
+
+SETTINGS = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))["replication"]
+THEMES = list(SETTINGS["themes"])
+
+
+def published_tables() -> dict:
+    """Result tables shaped like the pipeline's, holding what the paper reports."""
+    participants = pd.DataFrame({"participant_id": [f"P{k:02d}" for k in range(12)], "group_id": ["FG1"] * 4 + ["FG2"] * 4 + ["FG3"] * 4})
+    tallies = pd.DataFrame(
+        {"theme": THEMES, "valence": list(SETTINGS["themes"].values()), "n_participants": [5, 6, 4, 7, 8], "pct_participants": [41.7, 50, 33.3, 58.3, 66.7], "n_groups": [3] * 5}
+    )
+    sample = pd.DataFrame(
+        {
+            "variable": ["group", "group", "team", "team", "team", "team"],
+            "level": ["user", "non_user", "A", "B", "C", "D"],
+            "n": [21, 38, 15, 15, 15, 14],
+            "pct": [0] * 6,
+        }
+    )
+    frequency = pd.DataFrame({"level": ["never", "almost always"], "n": [55, 4], "pct": [93.2, 6.78], "ci_low": [83.8, 2.67], "ci_high": [97.3, 16.2], "code": [1, 5], "n_answered": [59, 59]})
+    n_factors = pd.DataFrame({"rule": ["parallel_analysis", "map", "kaiser", "used"], "n_factors": [2, 2, 3, 2]})
+    congruence = pd.DataFrame(
+        {"factor": ["positive_impact", "negative_impact"], "subscale": ["positive_impact", "negative_impact"], "congruence": [0.98, 0.97], "matched": [True, True]}
+    )
+    flags = pd.DataFrame({"item": ["a", "b"], "misplaced": [False, False]})
+    comparisons = pd.DataFrame(
+        {
+            "subscale": ["positive_impact", "negative_impact"],
+            "test": ["welch_t", "welch_t"],
+            "mean_difference": [0.6, 0.7],
+            "effect_measure": ["bonett_d", "bonett_d"],
+            "effect_size": [0.6, 0.8],
+            "ci_low": [0.1, 0.3],
+            "ci_high": [1.1, 1.3],
+            "p_holm": [0.03, 0.004],
+        }
+    )
+    return {
+        "participants": participants, "tallies": tallies, "sample": sample, "frequency": frequency,
+        "n_factors": n_factors, "congruence": congruence, "flags": flags, "comparisons": comparisons,
+    }
+
+
+def verdicts(tables, rule="parallel_analysis"):
+    card = scorecard(tables, SETTINGS, rule, "test data")
+    assert list(card.columns) == SCORECARD_COLUMNS
+    return card.set_index("claim_id")["verdict"]
+
+
+def test_every_claim_is_listed_and_reproduced_on_published_values():
+    got = verdicts(published_tables())
+    assert list(got.index) == ["S1-N", "S1-T1", "S1-T2", "S1-T3", "S1-T4", "S1-T5", "S2-N", "S2-F", "S2-K", "S2-G+", "S2-G-"]
+    assert (got == REPRODUCED).all()
+
+
+def test_users_lower_on_positive_impact_is_not_reproduced():
+    tables = published_tables()
+    tables["comparisons"].loc[0, "mean_difference"] = -0.6
+    got = verdicts(tables)
+    assert got["S2-G+"] == NOT_REPRODUCED and got["S2-G-"] == REPRODUCED
+
+
+def test_non_significant_difference_is_not_reproduced():
+    tables = published_tables()
+    tables["comparisons"].loc[1, "p_holm"] = 0.2
+    assert verdicts(tables)["S2-G-"] == NOT_REPRODUCED
+
+
+def test_three_factors_or_a_misplaced_item_is_not_reproduced():
+    tables = published_tables()
+    tables["n_factors"].loc[0, "n_factors"] = 3
+    assert verdicts(tables)["S2-K"] == NOT_REPRODUCED
+    assert verdicts(published_tables(), rule="kaiser")["S2-K"] == NOT_REPRODUCED  # Kaiser gives 3 here
+    tables = published_tables()
+    tables["flags"].loc[0, "misplaced"] = True
+    assert verdicts(tables)["S2-K"] == NOT_REPRODUCED
+
+
+def test_sample_and_frequency_claims_flip():
+    tables = published_tables()
+    tables["sample"].loc[1, "n"] = 50
+    tables["frequency"].loc[1, ["ci_low", "ci_high"]] = [10.0, 30.0]
+    got = verdicts(tables)
+    assert got["S2-N"] == NOT_REPRODUCED and got["S2-F"] == NOT_REPRODUCED
+
+
+def test_missing_instruments_make_claims_not_testable():
+    tables = published_tables()
+    tables["frequency"] = None  # a questionnaire without the frequency item
+    tables["tallies"] = tables["tallies"][tables["tallies"].theme != "empowerment"]  # a codebook without the theme
+    tables["comparisons"] = tables["comparisons"].iloc[:1]
+    got = verdicts(tables)
+    assert got["S2-F"] == NOT_TESTABLE and got["S1-T3"] == NOT_TESTABLE and got["S2-G-"] == NOT_TESTABLE
+    assert got["S2-G+"] == REPRODUCED
+
+
+def test_theme_absent_from_the_data_or_with_another_valence():
+    tables = published_tables()
+    tables["tallies"].loc[0, "n_participants"] = 0
+    tables["tallies"].loc[3, "valence"] = "benefit"
+    got = verdicts(tables)
+    assert got["S1-T1"] == NOT_REPRODUCED and got["S1-T4"] == NOT_REPRODUCED
+
+
+def test_participant_count():
+    tables = published_tables()
+    tables["participants"] = tables["participants"].iloc[:10]
+    assert verdicts(tables)["S1-N"] == NOT_REPRODUCED
+
+
+@pytest.mark.parametrize("claim", ["S2-G+", "S2-G-"])
+def test_group_claims_say_what_was_found(claim):
+    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", "x").set_index("claim_id")
+    assert "p_holm" in card.loc[claim, "replicated"] and card.loc[claim, "evidence"] == "results/study2/group_comparisons.csv"
