@@ -28,6 +28,9 @@ Modules, one per idea:
 - :mod:`camhs_rom.comparisons`: users against non-users: tests and effect sizes.
 - :mod:`camhs_rom.models`: adjusted models (OLS with HC3, mixed, ordinal).
 - :mod:`camhs_rom.apa`: APA 7 sentences and tables.
+- :mod:`camhs_rom.replication`: the claim-by-claim replication scorecard.
+- :mod:`camhs_rom.presentation`: what the notebooks use to show results.
+- :mod:`camhs_rom.report`: executed notebooks into ``results/report.html``.
 - :mod:`camhs_rom.figures`: the project's plotting style and figures.
 """
 
