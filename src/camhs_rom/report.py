@@ -148,8 +148,15 @@ def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, 
 
 def execute_notebook(notebook, out, results_dir) -> None:
     """Run one notebook with papermill, its ``results_dir`` parameter pointing at the results."""
+    import os
+    import sys
+
     import papermill
 
+    # the "python3" kernel of this environment first, so the notebook imports this camhs_rom
+    # even when the user has a "python3" kernel of their own elsewhere
+    here = str(Path(sys.prefix) / "share" / "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (here, os.environ.get("JUPYTER_PATH", "")) if p)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     papermill.execute_notebook(
         str(notebook), str(out), parameters={"results_dir": str(Path(results_dir).resolve())}, kernel_name="python3",
