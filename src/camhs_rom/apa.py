@@ -61,18 +61,6 @@ def group_label(group: str, labels: dict) -> str:
     return labels.get(group, group.replace("_", " "))
 
 
-def statistic_text(row, permutations: int | None = None) -> str:
-    """The test and its statistic: ``Welch's t(45.31) = 3.52``, ``Mann–Whitney U = 459.00``, ..."""
-    if row.test == "welch_t":
-        return f"Welch's t({number(row.df, 2)}) = {number(row.statistic)}"
-    if row.test == "student_t":
-        return f"Student's t({row.df:.0f}) = {number(row.statistic)}"
-    if row.test == "mann_whitney":
-        return f"Mann\u2013Whitney U = {number(row.statistic)}"
-    count = f" ({permutations:,} relabellings)" if permutations else ""
-    return f"permutation test{count}: mean difference = {number(row.statistic)}"
-
-
 def table_statistic(row) -> str:
     """The statistic as a table cell: ``t(39.73) = 2.19``, ``U = 548.00``; the permutation test has none."""
     if row.test == "welch_t":
@@ -82,6 +70,17 @@ def table_statistic(row) -> str:
     if row.test == "mann_whitney":
         return f"U = {number(row.statistic)}"
     return "\u2014"
+
+
+TEST_PREFIX = {"welch_t": "Welch's ", "student_t": "Student's ", "mann_whitney": "Mann\u2013Whitney "}
+
+
+def statistic_text(row, permutations: int | None = None) -> str:
+    """The test and its statistic: ``Welch's t(45.31) = 3.52``, ``Mann–Whitney U = 459.00``, ..."""
+    if row.test in TEST_PREFIX:
+        return TEST_PREFIX[row.test] + table_statistic(row)
+    count = f" ({permutations:,} relabellings)" if permutations else ""
+    return f"permutation test{count}: mean difference = {number(row.statistic)}"
 
 
 def effect_text(row) -> str:
