@@ -37,8 +37,6 @@ rule report_notebook:
         "logs/report_notebook_{name}.log",
     wildcard_constraints:
         name="|".join(NOTEBOOKS),
-    params:
-        results_dir="results",
     script:
         "../scripts/report_notebook.py"
 
