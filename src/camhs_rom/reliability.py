@@ -76,7 +76,7 @@ def omega_total(data: pd.DataFrame) -> float:
     return float(1 - fa.get_uniquenesses().sum() / corr.sum())
 
 
-def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-10, max_iter: int = 5000) -> np.ndarray:
+def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int = 5000) -> np.ndarray:
     """Uniquenesses of one-factor least-squares fits to a batch of correlation matrices (B x k x k).
 
     Iterated principal axes: start from squared multiple correlations, put communalities on
@@ -85,17 +85,19 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-10, max_iter: int 
     """
     b, k, _ = corr.shape
     h2 = 1 - 1 / np.diagonal(np.linalg.pinv(corr), axis1=1, axis2=2)
-    reduced = corr.copy()
     idx = np.arange(k)
+    active = np.arange(b)  # matrices still moving; converged ones leave the loop
     for _ in range(max_iter):
-        reduced[:, idx, idx] = h2
+        reduced = corr[active].copy()
+        reduced[:, idx, idx] = h2[active]
         values, vectors = np.linalg.eigh(reduced)
         loading = vectors[:, :, -1] * np.sqrt(np.clip(values[:, -1], 0, None))[:, None]
         new = np.clip(loading**2, 0.005, 1.0)  # factor_analyzer's default bounds on communalities
-        if np.max(np.abs(new - h2)) < tol:
-            h2 = new
+        moving = np.max(np.abs(new - h2[active]), axis=1) >= tol
+        h2[active] = new
+        active = active[moving]
+        if not len(active):
             break
-        h2 = new
     return 1 - h2
 
 

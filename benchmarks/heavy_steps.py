@@ -1,0 +1,83 @@
+"""Time the heavy statistics on the default data and print a table.
+
+    python benchmarks/heavy_steps.py
+
+Rows: the alpha and omega bootstraps at 10,000 resamples (both subscales), parallel
+analysis with 1,000 random data sets (59 respondents x 20 items), the agreement bootstrap
+(10,000 resamples), and the permutation test (10,000 relabellings, both subscales). Each
+is timed as the best of three runs, on the project's own functions.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from camhs_rom.agreement import agreement_table
+from camhs_rom.comparisons import permutation_p
+from camhs_rom.factors import parallel_analysis
+from camhs_rom.instruments import load_codebook, load_questionnaire
+from camhs_rom.passages import coded_passages
+from camhs_rom.reliability import alpha_batch, omega_batch
+from camhs_rom.seeding import rng_for
+from camhs_rom.segments import clean_segments
+from camhs_rom.synthetic import simulate_study1, simulate_study2
+from camhs_rom.tables import write_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best_of(func, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    q = load_questionnaire(ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml")
+    frame = simulate_study2(q, dict(config["synthetic"]["study2"], missing_share=0), config["seed"])
+    scored = frame[q.item_ids].astype(float)
+    for item in q.items:
+        if item.reverse:
+            scored[item.id] = q.reverse_score(scored[item.id])
+    subscales = [scored[[i.id for i in q.items_of(s)]].to_numpy() for s in q.subscales]
+    n = len(scored)
+
+    def bootstrap():
+        for k, x in enumerate(subscales):
+            w = rng_for(1, f"bench-{k}").multinomial(n, np.full(n, 1 / n), size=10_000).astype(float)
+            alpha_batch(x, w)
+            omega_batch(x, w)
+
+    twenty = pd.DataFrame(np.random.default_rng(1).standard_normal((59, 20)))
+    codebook = load_codebook(ROOT / "data" / "instruments" / "codebook.yaml")
+    _, segments = simulate_study1(codebook, config["synthetic"]["study1"], config["seed"])
+    tmp = ROOT / "benchmarks" / "out"
+    tmp.mkdir(exist_ok=True)
+    write_table(segments, tmp / "segments.csv")
+    passaged = coded_passages(clean_segments(tmp / "segments.csv", codebook).segments)
+    groups = [x.mean(axis=1) for x in subscales]
+    user = frame[q.group_column].eq("yes").to_numpy()
+
+    rows = [
+        ("alpha + omega bootstrap, 10,000 resamples, 2 subscales (n = 59)", best_of(bootstrap)),
+        ("parallel analysis, 1,000 data sets, 59 x 20", best_of(lambda: parallel_analysis(twenty, 1000, 95, 1))),
+        ("agreement bootstrap, 10,000 resamples (kappa, alpha, %)", best_of(lambda: agreement_table(passaged, codebook.theme_ids, 10_000, 0.95, 1))),
+        ("permutation test, 10,000 relabellings, 2 subscales", best_of(lambda: [permutation_p(g[user], g[~user], 10_000, rng_for(1, "p")) for g in groups])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'what':<{width}}  seconds")
+    for name, seconds in rows:
+        print(f"{name:<{width}}  {seconds:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
