@@ -23,7 +23,7 @@ from camhs_rom.factors import parallel_analysis
 from camhs_rom.instruments import load_codebook, load_questionnaire
 from camhs_rom.passages import coded_passages
 from camhs_rom.reliability import alpha_batch, omega_batch
-from camhs_rom.seeding import rng_for
+from camhs_rom.seeding import bootstrap_weights, rng_for
 from camhs_rom.segments import clean_segments
 from camhs_rom.synthetic import simulate_study1, simulate_study2
 from camhs_rom.tables import write_table
@@ -53,7 +53,7 @@ def main() -> None:
 
     def bootstrap():
         for k, x in enumerate(subscales):
-            w = rng_for(1, f"bench-{k}").multinomial(n, np.full(n, 1 / n), size=10_000).astype(float)
+            w = bootstrap_weights(rng_for(1, f"bench-{k}"), n, 10_000)
             alpha_batch(x, w)
             omega_batch(x, w)
 

@@ -32,7 +32,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from .passages import coded_passages, excerpt, passage_text, presence
-from .seeding import rng_for
+from .seeding import bootstrap_weights, percentile_interval, rng_for
 from .tables import write_table
 
 AGREEMENT_COLUMNS = ["theme", "measure", "value", "ci_low", "ci_high", "n_units", "n_coders", "unit", "ci_level", "resamples"]
@@ -149,8 +149,7 @@ def agreement_table(passaged: pd.DataFrame, themes: list[str], resamples: int, c
     _, judged = presence(passaged, themes, coders)  # passages x themes x coders
     n_passages = judged.shape[0]
     rng = rng_for(seed, "study1-agreement")
-    weights = rng.multinomial(n_passages, np.full(n_passages, 1 / n_passages), size=resamples).astype(float)
-    tail = (1 - ci) / 2 * 100
+    weights = bootstrap_weights(rng, n_passages, resamples)
     rows = []
     blocks = [(t, judged[:, j, :], weights) for j, t in enumerate(themes)]
     pooled = judged.reshape(-1, len(coders))  # passage-major: row p * n_themes + j
@@ -163,8 +162,7 @@ def agreement_table(passaged: pd.DataFrame, themes: list[str], resamples: int, c
             "percent_agreement": (percent_agreement(values), percent_agreement_batch(values, w)),
         }
         for measure, (value, boot) in estimates.items():
-            finite = boot[np.isfinite(boot)]
-            low, high = (np.percentile(finite, [tail, 100 - tail]) if len(finite) else (np.nan, np.nan))
+            low, high = percentile_interval(boot, ci)
             rows.append([theme, measure, value, low, high, n_units, len(coders), UNIT, ci, resamples])
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 

@@ -39,7 +39,7 @@ from statsmodels.stats.multitest import multipletests
 
 from .errors import InputError
 from .instruments import Questionnaire
-from .seeding import rng_for
+from .seeding import percentile_interval, rng_for
 
 log = logging.getLogger(__name__)
 COMPARISON_COLUMNS = [
@@ -99,8 +99,8 @@ def bonett_d(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, 
     return d, d - z * np.sqrt(var), d + z * np.sqrt(var)
 
 
-def _stratified_weights(rng, n1: int, n2: int, resamples: int) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap index arrays that resample each group within itself."""
+def _stratified_indices(rng, n1: int, n2: int, resamples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap index arrays (B x n1, B x n2) that resample each group within itself."""
     return rng.integers(0, n1, (resamples, n1)), rng.integers(0, n2, (resamples, n2))
 
 
@@ -131,7 +131,6 @@ def compare_subscale(x: np.ndarray, y: np.ndarray, subscale: str, groups, permut
     """The four tests for one subscale (rows of :data:`COMPARISON_COLUMNS`, ``p_holm`` left empty)."""
     n1, n2 = len(x), len(y)
     diff = x.mean() - y.mean()
-    tail = (1 - ci) / 2 * 100
     rows = []
     welch = stats.ttest_ind(x, y, equal_var=False)
     rows.append([subscale, "welch_t", welch.statistic, welch.df, welch.pvalue, np.nan, "bonett_d", *bonett_d(x, y, ci)])
@@ -139,13 +138,13 @@ def compare_subscale(x: np.ndarray, y: np.ndarray, subscale: str, groups, permut
     rows.append([subscale, "student_t", student.statistic, student.df, student.pvalue, np.nan, "hedges_g", *hedges_g(x, y, ci)])
     mw = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True, method="asymptotic")
     rng = rng_for(seed, f"study2-comparisons-{subscale}")
-    ix, iy = _stratified_weights(rng, n1, n2, resamples)
+    ix, iy = _stratified_indices(rng, n1, n2, resamples)
     boot_r = rank_biserial_batch(x[ix], y[iy])
     r = 2 * mw.statistic / (n1 * n2) - 1
-    rows.append([subscale, "mann_whitney", mw.statistic, np.nan, mw.pvalue, np.nan, "rank_biserial", r, *np.percentile(boot_r, [tail, 100 - tail])])
+    rows.append([subscale, "mann_whitney", mw.statistic, np.nan, mw.pvalue, np.nan, "rank_biserial", r, *percentile_interval(boot_r, ci)])
     p_perm = permutation_p(x, y, permutations, rng)
     boot_diff = x[ix].mean(axis=1) - y[iy].mean(axis=1)
-    rows.append([subscale, "permutation", diff, np.nan, p_perm, np.nan, "mean_difference", diff, *np.percentile(boot_diff, [tail, 100 - tail])])
+    rows.append([subscale, "permutation", diff, np.nan, p_perm, np.nan, "mean_difference", diff, *percentile_interval(boot_diff, ci)])
     return [row + [groups[0], groups[1], n1, n2, diff, ci] for row in rows]
 
 

@@ -37,7 +37,7 @@ from scipy import stats
 
 from .descriptives import item_rest_correlations, scored_matrix
 from .instruments import Questionnaire
-from .seeding import rng_for
+from .seeding import bootstrap_weights, percentile_interval, rng_for
 
 log = logging.getLogger(__name__)
 RELIABILITY_COLUMNS = [
@@ -121,7 +121,6 @@ def omega_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reliability per subscale and item statistics (see the module docstring)."""
     rows, items_rows = [], []
-    tail = (1 - ci) / 2 * 100
     for subscale in q.subscales:
         items = [i.id for i in q.items_of(subscale)]
         data = scored_matrix(scored, items)
@@ -134,13 +133,13 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         alpha = cronbach_alpha(data)
         low, high = feldt_interval(alpha, n, k, ci)
         rng = rng_for(seed, f"study2-reliability-{subscale}")
-        weights = rng.multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
+        weights = bootstrap_weights(rng, n, resamples)
         x = data.to_numpy()
         boot_alpha = alpha_batch(x, weights)
         omega = omega_total(data) if k >= 3 else np.nan
         boot_omega = omega_batch(x, weights) if k >= 3 else np.full(resamples, np.nan)
-        a_lo, a_hi = _percentiles(boot_alpha, tail)
-        o_lo, o_hi = _percentiles(boot_omega, tail)
+        a_lo, a_hi = percentile_interval(boot_alpha, ci)
+        o_lo, o_hi = percentile_interval(boot_omega, ci)
         note = "" if k >= 3 else "two items: omega needs three or more"
         rows.append([subscale, k, n, alpha, low, high, omega, o_lo, o_hi, a_lo, a_hi, ci, resamples, note])
         rest = item_rest_correlations(data)
@@ -151,14 +150,6 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         pd.DataFrame(rows, columns=RELIABILITY_COLUMNS),
         pd.DataFrame(items_rows, columns=["subscale", "item", "item_rest_r", "alpha_if_dropped"]),
     )
-
-
-def _percentiles(values: np.ndarray, tail: float) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    if not len(finite):
-        return np.nan, np.nan
-    low, high = np.percentile(finite, [tail, 100 - tail])
-    return float(low), float(high)
 
 
 def subscale_scores(scored: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:

@@ -1,4 +1,9 @@
-"""Seeds: every random step gets its own generator derived from the one config seed."""
+"""Seeds and resampling: every random step gets its own generator from the one config seed.
+
+The bootstrap helpers here are the one resampling mechanism the statistics modules share:
+resample weights (how often each unit appears in each resample) and the percentile
+interval of the resampled estimates.
+"""
 
 from __future__ import annotations
 
@@ -16,3 +21,23 @@ def rng_for(seed: int, step: str) -> np.random.Generator:
     """
     key = int.from_bytes(hashlib.sha256(step.encode("utf-8")).digest()[:8], "little")
     return np.random.default_rng(np.random.SeedSequence([seed, key]))
+
+
+def bootstrap_weights(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
+    """How often each of ``n`` units appears in each of ``resamples`` bootstrap resamples (B x n).
+
+    A row of counts is the same resample as drawing ``n`` units with replacement, and lets
+    the vectorised estimators compute all resamples with matrix products.
+    """
+    return rng.multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
+
+
+def percentile_interval(estimates: np.ndarray, level: float) -> tuple[float, float]:
+    """The percentile bootstrap interval at ``level``, ignoring resamples where the estimate is undefined."""
+    finite = np.asarray(estimates, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return float("nan"), float("nan")
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return float(low), float(high)
