@@ -58,13 +58,22 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
     return 1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2), 1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2)
 
 
-def alpha_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Cronbach's alpha for each row of resample ``weights`` (B x n) over data ``x`` (n x k)."""
-    n, k = x.shape
+def weighted_covariances(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The item covariance matrix of each resample (B x k x k), from unit ``weights`` (B x n).
+
+    Divided by the resample size, not size - 1: alpha and the correlation matrices built
+    from it are ratios, in which the factor cancels.
+    """
     total = weights.sum(axis=1, keepdims=True)
     mean = weights @ x / total
     second = np.einsum("bn,ni,nj->bij", weights, x, x) / total[:, :, None]
-    cov = second - mean[:, :, None] * mean[:, None, :]
+    return second - mean[:, :, None] * mean[:, None, :]
+
+
+def alpha_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Cronbach's alpha for each row of resample ``weights`` (B x n) over data ``x`` (n x k)."""
+    k = x.shape[1]
+    cov = weighted_covariances(x, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         return k / (k - 1) * (1 - np.trace(cov, axis1=1, axis2=2) / cov.sum(axis=(1, 2)))
 
@@ -103,10 +112,7 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int =
 
 def omega_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Omega total for each row of resample ``weights`` over data ``x`` (n x k)."""
-    total = weights.sum(axis=1, keepdims=True)
-    mean = weights @ x / total
-    second = np.einsum("bn,ni,nj->bij", weights, x, x) / total[:, :, None]
-    cov = second - mean[:, :, None] * mean[:, None, :]
+    cov = weighted_covariances(x, weights)
     sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / (sd[:, :, None] * sd[:, None, :])
