@@ -70,10 +70,15 @@ def check_factorable(data: pd.DataFrame, file: str, n_factors: int | None = None
             file, "items", "a singular correlation matrix (some item is a linear combination of others, or two items are identical)", "items that each carry their own information"
         )
     if n_factors is not None:
-        df = ((p - n_factors) ** 2 - (p + n_factors)) / 2
-        if n_factors < 1 or n_factors >= p or df < 0:
-            limit = max(m for m in range(1, p) if ((p - m) ** 2 - (p + m)) >= 0) if p >= 3 else 1
-            raise InputError("config", "key study2.efa.n_factors", f"{n_factors} factors for {p} items", f"at most {limit} factors (a model with non-negative degrees of freedom)")
+        check_n_factors(p, n_factors)
+
+
+def check_n_factors(p: int, n_factors: int) -> None:
+    """Stop when ``n_factors`` factors leave a model of ``p`` items with negative degrees of freedom."""
+    df = ((p - n_factors) ** 2 - (p + n_factors)) / 2
+    if n_factors < 1 or n_factors >= p or df < 0:
+        limit = max(m for m in range(1, p) if ((p - m) ** 2 - (p + m)) >= 0) if p >= 3 else 1
+        raise InputError("config", "key study2.efa.n_factors", f"{n_factors} factors for {p} items", f"at most {limit} factors (a model with non-negative degrees of freedom)")
 
 
 def factorability(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

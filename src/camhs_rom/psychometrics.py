@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
-from .factors import check_factorable, factorability, kaiser, loading_flags, parallel_analysis, run_efa, velicer_map
+from .factors import check_factorable, check_n_factors, factorability, kaiser, loading_flags, parallel_analysis, run_efa, velicer_map
 from .instruments import load_questionnaire
 from .reliability import reliability, subscale_scores
 from .tables import write_table
@@ -93,13 +93,12 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
 
     data = efa_data(scored_t, q.item_ids)
     log.info("factor analysis on %d of %d respondents (every item present after the missing-data rule)", len(data), len(scored_t))
-    requested = efa.get("n_factors", "auto")
-    check_factorable(data, source, None if requested == "auto" else int(requested))
+    check_factorable(data, source)
     table, kmo_items = factorability(data)
     write_table(table, outputs["factorability"])
     write_table(kmo_items, outputs["kmo_items"])
     n_table, scree, map_table, n_factors = retention(data, efa, seed)
-    check_factorable(data, source, n_factors)
+    check_n_factors(data.shape[1], n_factors)  # a fixed number from config, or what the rule found
     write_table(n_table, outputs["n_factors"])
     write_table(scree, outputs["scree"])
     write_table(map_table, outputs["map"])
