@@ -8,7 +8,6 @@ made from synthetic data carries a label saying so.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -46,10 +45,11 @@ def apply_style() -> None:
 
 def data_label(provenance_path: str | Path | None) -> str | None:
     """The label figures carry: the synthetic warning when the run read the synthetic default."""
+    from .provenance import read_provenance
+
     if provenance_path is None:
         return None
-    record = json.loads(Path(provenance_path).read_text(encoding="utf-8"))
-    return SYNTHETIC_LABEL if record.get("synthetic") else None
+    return SYNTHETIC_LABEL if read_provenance(provenance_path).get("synthetic") else None
 
 
 def save(fig, stem: str | Path, label: str | None = None) -> list[Path]:

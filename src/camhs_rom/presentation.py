@@ -6,11 +6,12 @@ table the pipeline wrote under ``results/``; the notebooks run standalone on the
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
+
+from .provenance import read_provenance
 
 
 def results_path(results_dir: str | Path, relative: str) -> Path:
@@ -48,6 +49,6 @@ def show_markdown(results_dir, relative: str) -> None:
 
 def data_banner(results_dir) -> None:
     """A banner saying whether the results come from the synthetic default or from the user's data."""
-    record = json.loads(results_path(results_dir, "clean/provenance.json").read_text(encoding="utf-8"))
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
     colour = "#b00020" if record["synthetic"] else "#1b5e20"
     display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{record["data_label"]}</p>'))

@@ -142,14 +142,12 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, data_label: str
 
 def write_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
     """Read the result tables named in ``inputs`` and write ``scorecard.csv``."""
-    import json
-    from pathlib import Path
-
+    from .provenance import read_provenance
     from .tables import write_table
 
     tables = {}
     for key, path in inputs.items():
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
-    label = json.loads(Path(provenance).read_text(encoding="utf-8"))["data_label"]
+    label = read_provenance(provenance)["data_label"]
     write_table(scorecard(tables, settings, retention_rule, label), out)

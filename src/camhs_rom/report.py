@@ -10,7 +10,6 @@ scorecard, Study 1, Study 2, and provenance (package versions, git commit, confi
 from __future__ import annotations
 
 import html
-import json
 import re
 import subprocess
 from importlib import metadata
@@ -21,6 +20,8 @@ import yaml
 from nbconvert import HTMLExporter
 
 from . import __version__
+from .instruments import load_questionnaire
+from .provenance import input_path, read_provenance
 from .tables import write_text
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
@@ -64,22 +65,22 @@ def git_commit(folder: str | Path = ".") -> str:
         return "not a git checkout"
 
 
-def methods_html(config: dict) -> str:
-    """The methods section, written from the effective config."""
+def methods_html(config: dict, questionnaire: str | None) -> str:
+    """The methods section, written from the effective config and the questionnaire spec the run read."""
     s1, s2 = config["study1"], config["study2"]
     efa, boot = s2.get("efa", {}), s2.get("bootstrap", {})
     pa = efa.get("parallel_analysis", {})
     comp = s2.get("comparisons", {})
     tally = s1.get("tally", {})
     agree = s1.get("agreement", {})
-    spec = yaml.safe_load(Path(s2["questionnaire"]).read_text(encoding="utf-8")) if Path(s2["questionnaire"]).exists() else {}
-    missing = spec.get("missing", {})
+    spec = load_questionnaire(questionnaire or s2["questionnaire"])
     items = [
         f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>.",
         f"<b>Study 1.</b> Unit of analysis: the coded passage. Tally rule: <code>{tally.get('rule', 'primary')}</code>"
         + (f" (primary coder <code>{tally.get('primary_coder')}</code>)" if tally.get("primary_coder") else "")
         + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree.get('resamples', 2000)} bootstrap resamples, {agree.get('ci', 0.95):.0%} intervals.",
-        f"<b>Missing data.</b> Rule <code>{missing.get('method', 'person_mean')}</code> with at most {missing.get('max_missing_share', 0.2):.0%} of a subscale's items missing.",
+        f"<b>Missing data.</b> Rule <code>{spec.missing_method}</code>"
+        + (f" with at most {spec.max_missing_share:.0%} of a subscale's items missing." if spec.missing_method == "person_mean" else ": a subscale is scored only when every item is answered."),
         f"<b>Factor analysis.</b> Extraction <code>{efa.get('extraction', 'minres')}</code>, rotation <code>{efa.get('rotation', 'oblimin')}</code>, "
         f"number of factors <code>{efa.get('n_factors', 'auto')}</code> by <code>{efa.get('retention', 'parallel_analysis')}</code>; parallel analysis with "
         f"{pa.get('iterations', 1000)} random data sets at the {pa.get('percentile', 95)}th percentile.",
@@ -107,7 +108,7 @@ def notebook_body(path: str | Path) -> str:
 
 def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
     """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2)."""
-    provenance = json.loads(Path(provenance_path).read_text(encoding="utf-8"))
+    provenance = read_provenance(provenance_path)
     synthetic = provenance["synthetic"]
     label = html.escape(provenance["data_label"])
     banner = f'<div class="banner{"" if synthetic else " user"}">{label}</div>'
@@ -122,7 +123,7 @@ def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, 
                "<p>The inputs are the files listed below, identified by their SHA-256.</p>")
             + inputs_html(provenance)
         )),
-        ("methods", "Methods", methods_html(config)),
+        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"))),
         ("scorecard", "Replication scorecard", notebook_body(notebooks["scorecard"])),
         ("study1", "Study 1: focus groups", notebook_body(notebooks["study1"])),
         ("study2", "Study 2: questionnaire", notebook_body(notebooks["study2"])),

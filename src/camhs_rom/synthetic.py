@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -54,7 +53,7 @@ from .qdpx import write_qdpx
 from .seeding import rng_for
 from .segments import SEGMENT_COLUMNS
 from .synthetic_text import FILLER, GENERIC, PREAMBLE, PROMPTS, SENTENCES
-from .tables import atomic_path, write_table, write_text
+from .tables import atomic_path, sha256_of, write_table, write_text
 
 LABEL = "SYNTHETIC"
 SAV_TIMESTAMP = b"04 Nov 1500:00:00"  # fixed header date/time (dd mmm yy, hh:mm:ss): byte-identical files
@@ -378,14 +377,6 @@ def _code_turn(rng, codebook: Codebook, true_code, reference: bool, second: dict
 
 
 # --------------------------------------------------------------------------- files
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_manifest(path: str | Path, study: str, seed: int, settings: dict, files: list[str | Path]) -> None:

@@ -10,6 +10,7 @@ a failed run leaves no half-written table.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
@@ -141,3 +142,12 @@ def write_text(text: str, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+
+
+def sha256_of(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
