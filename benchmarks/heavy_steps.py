@@ -44,10 +44,7 @@ def main() -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     q = load_questionnaire(ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml")
     frame = simulate_study2(q, dict(config["synthetic"]["study2"], missing_share=0), config["seed"])
-    scored = frame[q.item_ids].astype(float)
-    for item in q.items:
-        if item.reverse:
-            scored[item.id] = q.reverse_score(scored[item.id])
+    scored = q.keyed_items(frame)
     subscales = [scored[[i.id for i in q.items_of(s)]].to_numpy() for s in q.subscales]
     n = len(scored)
 

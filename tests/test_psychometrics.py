@@ -140,10 +140,7 @@ def test_simulated_two_factor_model_is_recovered(config):
     """n = 2,000 from the generator: the matched factors' congruence with the intended pattern is >= .95."""
     q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
     frame = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=2000, missing_share=0), 11)
-    data = frame[q.item_ids].astype(float)
-    for item in q.items:
-        if item.reverse:
-            data[item.id] = q.reverse_score(data[item.id])
+    data = q.keyed_items(frame)
     result = run_efa(data, q, 2, "minres", "oblimin")
     matched = result.congruence[result.congruence["matched"]]
     assert len(matched) == 2 and (matched["congruence"] >= 0.95).all()

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from camhs_rom.errors import InputError
+from camhs_rom.factors import congruence
 from camhs_rom.instruments import load_questionnaire, questionnaire_from_dict
 from camhs_rom.schemas import read_yaml
 from camhs_rom.seeding import rng_for
@@ -124,17 +125,8 @@ def test_settings_must_match_the_instruments(config, questionnaire, codebook):
         simulate_study1(codebook, bad1, 1)
 
 
-def _congruence(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Tucker's congruence between the columns of two loading matrices."""
-    return (a.T @ b) / np.sqrt(np.outer((a**2).sum(0), (b**2).sum(0)))
-
-
 def _scored_items(frame, q):
-    out = frame[q.item_ids].astype(float)
-    for item in q.items:
-        if item.reverse:
-            out[item.id] = q.reverse_score(out[item.id])
-    return out.dropna()
+    return q.keyed_items(frame).dropna()
 
 
 def test_generator_two_factor_structure_is_recovered(config):
@@ -146,7 +138,7 @@ def test_generator_two_factor_structure_is_recovered(config):
     data = _scored_items(simulate_study2(q, settings, config["seed"]), q)
     fa = FactorAnalyzer(n_factors=2, rotation="oblimin", method="minres").fit(data)
     target = np.array([[item.subscale == s for s in q.subscales] for item in q.items], dtype=float)
-    phi = _congruence(target, fa.loadings_)
+    phi = congruence(target, fa.loadings_)
     best = np.abs(phi).max(axis=1)
     assert (best >= 0.95).all(), phi
     assert set(np.abs(phi).argmax(axis=1)) == {0, 1}

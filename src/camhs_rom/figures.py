@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .apa import group_label  # noqa: E402
 from .tables import atomic_path  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
@@ -304,8 +305,8 @@ def scores_by_group(scores: pd.DataFrame, subscales: dict, groups: tuple[str, st
     long = scores.melt(id_vars=["respondent_id", "group"], value_vars=list(subscales), var_name="subscale", value_name="score").dropna()
     long = long[long["group"].isin(groups)]
     long["Subscale"] = long["subscale"].map(subscales)
-    long["Group"] = long["group"].map(lambda g: labels.get(g, g).capitalize())
-    order = [labels.get(g, g).capitalize() for g in groups]
+    long["Group"] = long["group"].map(lambda g: group_label(g, labels).capitalize())
+    order = [group_label(g, labels).capitalize() for g in groups]
     fig, ax = plt.subplots(figsize=(7.5, 4.6))
     palette = {order[0]: PALETTE[0], order[1]: PALETTE[1]}
     sns.boxplot(
@@ -358,6 +359,6 @@ def study2_comparison_figures(scores, models, questionnaire, provenance, ci: flo
     frame = pd.read_csv(scores, dtype={"respondent_id": str, "group": "string"})
     out = Path(out_dir)
     save(scores_by_group(frame, q.subscales, compared_groups(q), q.group_labels, ci), out / "scores_by_group", label)
-    first, second = (q.group_labels.get(g, g) for g in compared_groups(q))
+    first, second = (group_label(g, q.group_labels) for g in compared_groups(q))
     models_t = pd.read_csv(models, keep_default_na=False, na_values=[""])
     save(group_coefficients(models_t, q.subscales, f"{first} \u2212 {second}"), out / "group_coefficients", label)

@@ -98,6 +98,14 @@ class Questionnaire:
         """Reverse keying: ``min + max - x``."""
         return self.scale_min + self.scale_max - value
 
+    def keyed_items(self, frame):
+        """The item columns of ``frame`` as floats, reverse-keyed items scored ``min + max - x``."""
+        items = frame[self.item_ids].astype(float)
+        for item in self.items:
+            if item.reverse:
+                items[item.id] = self.reverse_score(items[item.id])
+        return items
+
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Read and validate a questionnaire spec YAML file."""

@@ -311,10 +311,10 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
     Every reversed column, imputed answer and unscorable subscale is logged.
     """
     scored = coded.copy()
+    scored[q.item_ids] = q.keyed_items(coded)
     rows = coded["source_row"].tolist()
     for item in q.items:
         if item.reverse:
-            scored[item.id] = q.reverse_score(coded[item.id])
             audit.add(path, "*", item.id, "x", f"{q.scale_min + q.scale_max} - x", "reverse_keyed")
     for subscale in q.subscales:
         cols = [item.id for item in q.items_of(subscale)]
