@@ -174,10 +174,11 @@ def study2_comparisons(scores, questionnaire, provenance, settings: dict, bootst
     from .figures import data_label
     from .instruments import load_questionnaire
     from .models import adjusted_models
+    from .survey import read_clean
     from .tables import write_table, write_text
 
     q = load_questionnaire(questionnaire)
-    frame = pd.read_csv(scores, dtype={"respondent_id": str, "group": "string", "frequency": "string"})
+    frame = read_clean(scores)
     groups = compared_groups(q)
     present = set(frame["group"].dropna())
     missing = [g for g in groups if g not in present]

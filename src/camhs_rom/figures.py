@@ -352,11 +352,12 @@ def study2_comparison_figures(scores, models, questionnaire, provenance, ci: flo
     """Draw and write the group-comparison figures into ``out_dir``."""
     from .comparisons import compared_groups
     from .instruments import load_questionnaire
+    from .survey import read_clean
 
     apply_style()
     q = load_questionnaire(questionnaire)
     label = data_label(provenance)
-    frame = pd.read_csv(scores, dtype={"respondent_id": str, "group": "string"})
+    frame = read_clean(scores)
     out = Path(out_dir)
     save(scores_by_group(frame, q.subscales, compared_groups(q), q.group_labels, ci), out / "scores_by_group", label)
     first, second = (group_label(g, q.group_labels) for g in compared_groups(q))

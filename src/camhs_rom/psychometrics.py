@@ -19,15 +19,11 @@ from .descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives
 from .factors import check_factorable, check_n_factors, factorability, kaiser, loading_flags, parallel_analysis, run_efa, velicer_map
 from .instruments import load_questionnaire
 from .reliability import reliability, subscale_scores
+from .survey import read_clean
 from .tables import write_table
 
 log = logging.getLogger(__name__)
 RETENTION_RULES = ("parallel_analysis", "map", "kaiser")
-
-
-def read_clean(path) -> pd.DataFrame:
-    """A clean Study 2 table with ids and group labels kept as text."""
-    return pd.read_csv(path, dtype={"respondent_id": str, "group": "string", "frequency": "string", "source_row": str})
 
 
 def efa_data(scored: pd.DataFrame, items: list[str]) -> pd.DataFrame:

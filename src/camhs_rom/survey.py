@@ -347,3 +347,8 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
         scored[f"n_missing_{subscale}"] = n_miss
         scored[f"scorable_{subscale}"] = scorable
     return scored
+
+
+def read_clean(path: str | Path) -> pd.DataFrame:
+    """Read a clean Study 2 table (responses or subscale scores) with ids and labels kept as text."""
+    return pd.read_csv(path, dtype={"respondent_id": str, "group": "string", "frequency": "string", "source_row": str})
