@@ -15,7 +15,7 @@ from camhs_rom.errors import InputError
 from camhs_rom.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
 from camhs_rom.instruments import questionnaire_from_dict
 from camhs_rom.psychometrics import retention, study2_psychometrics
-from camhs_rom.reliability import alpha_batch, feldt_interval, omega_batch, omega_total, reliability
+from camhs_rom.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses, reliability
 from camhs_rom.survey import clean_responses
 from camhs_rom.synthetic import simulate_study2, write_study2_export
 
@@ -113,6 +113,29 @@ def test_bootstrap_estimators_equal_the_libraries_per_resample():
         resample = pd.DataFrame(np.repeat(x, weights[b].astype(int), axis=0))
         assert alphas[b] == pytest.approx(pg.cronbach_alpha(data=resample)[0], abs=1e-10)
         assert omegas[b] == pytest.approx(omega_total(resample), abs=1e-4)
+
+
+def test_power_step_uniquenesses_equal_the_eigendecomposition_path():
+    # 300 bootstrap correlation matrices of 6 items, plus one with a Heywood case (item 0
+    # correlates .9 with items 1 and 2, which correlate .3: communality at the 1.0 bound) and one with near-zero
+    # correlations, where the first eigenvalue barely leads: the fast path must reach
+    # the same fixed point as full eigendecompositions, to well inside the 1e-8 step tolerance.
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((60, 1)) * 0.7 + rng.standard_normal((60, 6))
+    weights = rng.multinomial(60, np.full(60, 1 / 60), size=300).astype(float)
+    from camhs_rom.reliability import weighted_covariances
+
+    cov = weighted_covariances(x, weights)
+    sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    corr = cov / (sd[:, :, None] * sd[:, None, :])
+    heywood = np.full((6, 6), 0.3) + np.eye(6) * 0.7
+    heywood[0, 1:3] = heywood[1:3, 0] = 0.9
+    heywood[1, 2] = heywood[2, 1] = 0.3
+    weak = np.full((6, 6), 0.02) + np.eye(6) * 0.98
+    batch = np.concatenate([corr, heywood[None], weak[None]])
+    fast, slow = one_factor_uniquenesses(batch), _paf_eigh(batch, 1e-8, 5000)
+    assert np.abs(fast - slow).max() < 1e-6
+    assert fast[-2].min() == pytest.approx(0.0, abs=1e-9)  # the bound 1 - 1.0 is reached
 
 
 def test_parallel_analysis_is_seeded_and_finds_two_factors(config):
