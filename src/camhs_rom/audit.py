@@ -61,3 +61,15 @@ class AuditLog:
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._parts)
+
+
+class DiscardedAudit(AuditLog):
+    """An audit log that records nothing.
+
+    For re-scoring data that are not an input file (the simulated data sets of the power
+    stage, the multiverse's alternative missing-data rules): no one reads those changes,
+    and recording them would cost more than the scoring itself.
+    """
+
+    def add_many(self, file, rows, column, before, after, rule) -> None:
+        return None

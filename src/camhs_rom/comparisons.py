@@ -35,7 +35,6 @@ import logging
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from .errors import InputError
 from .instruments import Questionnaire
@@ -127,25 +126,66 @@ def permutation_p(x: np.ndarray, y: np.ndarray, permutations: int, rng) -> float
     return (1 + hits) / (1 + permutations)
 
 
+TESTS = ("welch_t", "student_t", "mann_whitney", "permutation")
+
+
+def run_test(x: np.ndarray, y: np.ndarray, test: str, permutations: int = 10000, rng=None) -> tuple[float, float, float]:
+    """One two-group test of the first group against the second: ``(statistic, df, p)``.
+
+    ``test`` is one of :data:`TESTS` (see the module docstring); ``df`` is NaN for the
+    rank and permutation tests; the permutation test draws from ``rng`` and its statistic
+    is the mean difference.
+    """
+    if test == "welch_t":
+        result = stats.ttest_ind(x, y, equal_var=False)
+        return float(result.statistic), float(result.df), float(result.pvalue)
+    if test == "student_t":
+        result = stats.ttest_ind(x, y, equal_var=True)
+        return float(result.statistic), float(result.df), float(result.pvalue)
+    if test == "mann_whitney":
+        result = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True, method="asymptotic")
+        return float(result.statistic), np.nan, float(result.pvalue)
+    if test == "permutation":
+        return float(x.mean() - y.mean()), np.nan, permutation_p(x, y, permutations, rng)
+    raise ValueError(f"unknown test {test!r}; expected one of {', '.join(TESTS)}")
+
+
 def compare_subscale(x: np.ndarray, y: np.ndarray, subscale: str, groups, permutations: int, resamples: int, ci: float, seed: int) -> list[list]:
     """The four tests for one subscale (rows of :data:`COMPARISON_COLUMNS`, ``p_holm`` left empty)."""
     n1, n2 = len(x), len(y)
     diff = x.mean() - y.mean()
-    rows = []
-    welch = stats.ttest_ind(x, y, equal_var=False)
-    rows.append([subscale, "welch_t", welch.statistic, welch.df, welch.pvalue, np.nan, "bonett_d", *bonett_d(x, y, ci)])
-    student = stats.ttest_ind(x, y, equal_var=True)
-    rows.append([subscale, "student_t", student.statistic, student.df, student.pvalue, np.nan, "hedges_g", *hedges_g(x, y, ci)])
-    mw = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True, method="asymptotic")
+    rows = [
+        [subscale, "welch_t", *run_test(x, y, "welch_t"), np.nan, "bonett_d", *bonett_d(x, y, ci)],
+        [subscale, "student_t", *run_test(x, y, "student_t"), np.nan, "hedges_g", *hedges_g(x, y, ci)],
+    ]
+    u1, _, p_mw = run_test(x, y, "mann_whitney")
     rng = rng_for(seed, f"study2-comparisons-{subscale}")
     ix, iy = _stratified_indices(rng, n1, n2, resamples)
     boot_r = rank_biserial_batch(x[ix], y[iy])
-    r = 2 * mw.statistic / (n1 * n2) - 1
-    rows.append([subscale, "mann_whitney", mw.statistic, np.nan, mw.pvalue, np.nan, "rank_biserial", r, *percentile_interval(boot_r, ci)])
-    p_perm = permutation_p(x, y, permutations, rng)
+    r = 2 * u1 / (n1 * n2) - 1
+    rows.append([subscale, "mann_whitney", u1, np.nan, p_mw, np.nan, "rank_biserial", r, *percentile_interval(boot_r, ci)])
+    _, _, p_perm = run_test(x, y, "permutation", permutations, rng)
     boot_diff = x[ix].mean(axis=1) - y[iy].mean(axis=1)
     rows.append([subscale, "permutation", diff, np.nan, p_perm, np.nan, "mean_difference", diff, *percentile_interval(boot_diff, ci)])
     return [row + [groups[0], groups[1], n1, n2, diff, ci] for row in rows]
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-adjusted p values; NaN entries stay NaN and do not count.
+
+    ``p_(i) (m - i + 1)`` for the ``i``-th smallest of ``m`` p values, made monotone by a
+    running maximum and capped at 1: the values of statsmodels' ``multipletests(method=
+    "holm")`` (tested against it), which costs a garbage collection per call, too slow for
+    the thousands of calls of the multiverse and the power simulation.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if len(ok):
+        order = ok[np.argsort(p[ok], kind="stable")]
+        m = len(order)
+        out[order] = np.minimum(np.maximum.accumulate(p[order] * (m - np.arange(m))), 1.0)
+    return out
 
 
 def group_comparisons(scores: pd.DataFrame, q: Questionnaire, permutations: int, resamples: int, ci: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,8 +199,8 @@ def group_comparisons(scores: pd.DataFrame, q: Questionnaire, permutations: int,
             described.append([subscale, g, len(values), values.mean(), values.std(ddof=1), np.median(values), values.min(), values.max()])
     table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     for index in table.groupby("test").groups.values():
-        table.loc[index, "p_holm"] = multipletests(table.loc[index, "p"], method="holm")[1]
-    order = {t: k for k, t in enumerate(["welch_t", "student_t", "mann_whitney", "permutation"])}
+        table.loc[index, "p_holm"] = holm(table.loc[index, "p"])
+    order = {t: k for k, t in enumerate(TESTS)}
     table = table.sort_values(["subscale", "test"], key=lambda c: c.map(order) if c.name == "test" else c.map(list(q.subscales).index), kind="stable")
     return table.reset_index(drop=True), pd.DataFrame(described, columns=DESCRIPTIVE_COLUMNS)
 

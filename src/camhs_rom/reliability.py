@@ -32,7 +32,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-import pingouin as pg
 from factor_analyzer import FactorAnalyzer
 from scipy import stats
 
@@ -49,6 +48,7 @@ RELIABILITY_COLUMNS = [
 
 def cronbach_alpha(data: pd.DataFrame) -> float:
     """Cronbach's alpha of complete cases (pingouin)."""
+    import pingouin as pg  # imported here: it loads matplotlib, which the simulation jobs do not need
     return float(pg.cronbach_alpha(data=data)[0])
 
 

@@ -4,7 +4,8 @@
 base64), the style is inline, and nothing is fetched from elsewhere when it is opened.
 Sections: where the data came from (the synthetic label on every page, or the user's
 files with their SHA-256), methods generated from the effective config, the replication
-scorecard, Study 1, Study 2, and provenance (package versions, git commit, config).
+scorecard, Study 1, Study 2, robustness (multiverse and power), and provenance (package
+versions, git commit, config).
 """
 
 from __future__ import annotations
@@ -88,6 +89,18 @@ def methods_html(config: dict, questionnaire: str | None) -> str:
         f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp.get('permutations', 10000)} relabellings; "
         f"Holm adjustment across subscales; significance level {comp.get('alpha', 0.05)} in the APA sentences. Mixed model with a team random intercept from {comp.get('min_teams', 5)} teams.",
     ]
+    robust = config.get("robustness")
+    if robust:
+        grid, power = robust["multiverse"], robust["power"]
+        choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in ("missing", "user_definition", "extraction", "rotation", "retention", "test"))
+        items += [
+            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{grid['frequency_threshold']}</i>); "
+            f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
+            f"<b>Power.</b> {power['replicates']} data sets per design simulated from the calibrated synthetic model at n = "
+            f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
+            f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
+            f"target power {power['target_power']:g}.",
+        ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
@@ -107,7 +120,7 @@ def notebook_body(path: str | Path) -> str:
 
 
 def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
-    """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2)."""
+    """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2, robustness)."""
     provenance = read_provenance(provenance_path)
     synthetic = provenance["synthetic"]
     label = html.escape(provenance["data_label"])
@@ -127,6 +140,7 @@ def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, 
         ("scorecard", "Replication scorecard", notebook_body(notebooks["scorecard"])),
         ("study1", "Study 1: focus groups", notebook_body(notebooks["study1"])),
         ("study2", "Study 2: questionnaire", notebook_body(notebooks["study2"])),
+        ("robustness", "Robustness", notebook_body(notebooks["robustness"])),
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
             f"<table><caption>Package versions</caption><tr><th>package</th><th>version</th></tr>{versions}</table>"
@@ -134,7 +148,7 @@ def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, 
         )),
     ]
     nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
-    from_notebook = {"scorecard", "study1", "study2"}  # these bring their own title
+    from_notebook = {"scorecard", "study1", "study2", "robustness"}  # these bring their own title
     body = "".join(
         f'<section id="{key}">{"" if key in from_notebook else f"<h2>{title}</h2>"}{content}</section>' for key, title, content in sections
     )

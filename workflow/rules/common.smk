@@ -24,7 +24,7 @@ STUDY1_FIGURES = [
 STUDY2 = "results/study2"
 STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
 COMPARISON_FIGURES = ["scores_by_group", "group_coefficients"]
-NOTEBOOKS = ["00_scorecard", "01_study1", "02_study2"]
+NOTEBOOKS = ["00_scorecard", "01_study1", "02_study2", "03_robustness"]
 STUDY1_DEFAULTS = {
     "tally": {"rule": "primary", "primary_coder": None},
     "agreement": {"resamples": 2000, "ci": 0.95},
@@ -104,6 +104,22 @@ def study2_results():
     ]
 
 
+def robustness_results():
+    return [
+        "results/robustness/multiverse.csv",
+        "results/robustness/multiverse_summary.csv",
+        "results/robustness/multiverse_by_choice.csv",
+        "results/robustness/power.csv",
+        "results/robustness/minimum_detectable_effect.csv",
+        "results/robustness/robustness_summary.md",
+        *expand(
+            "results/robustness/figures/{name}.{ext}",
+            name=["specification_curve", "power_curve"],
+            ext=["png", "svg"],
+        ),
+    ]
+
+
 def notebook_inputs(wildcards):
     """What each notebook presents: it runs only after those results exist."""
     common = [f"{CLEAN}/provenance.json"]
@@ -111,6 +127,8 @@ def notebook_inputs(wildcards):
         return common + study1_results()
     if wildcards.name == "02_study2":
         return common + study2_results()
+    if wildcards.name == "03_robustness":
+        return common + robustness_results()
     return common + ["results/replication/scorecard.csv"]
 
 
@@ -141,6 +159,7 @@ def all_outputs():
         f"{STUDY2}/group_comparisons.csv",
         f"{STUDY2}/adjusted_models.csv",
         f"{STUDY2}/apa_sentences.md",
+        *robustness_results(),
         "results/replication/scorecard.csv",
         "results/report.html",
     ]

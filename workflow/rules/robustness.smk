@@ -1,0 +1,147 @@
+# Robustness of the Study 2 claims: the multiverse of analytic choices (scattered over
+# jobs, gathered in grid order) and the power/sensitivity simulation (one job per chunk
+# of each design's replicates). Every random step is seeded from `seed` and the
+# specification or replicate itself, so results do not depend on how jobs are split or
+# scheduled.
+
+ROBUSTNESS = "results/robustness"
+ROBUSTNESS_FIGURES = ["specification_curve", "power_curve"]
+
+
+scattergather:
+    multiverse=config["robustness"]["multiverse"]["jobs"],
+
+
+def robustness_settings(*keys):
+    """The config sections a robustness job reads (only these trigger a re-run when changed)."""
+    return {key: config[key] for key in ("seed", "study2", "replication", *keys)}
+
+
+def power_designs():
+    from camhs_rom.power import designs
+
+    return designs(config["robustness"]["power"], synthetic_settings("study2"))[
+        "design"
+    ].tolist()
+
+
+def power_chunks():
+    return expand(
+        f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
+        design=power_designs(),
+        chunk=range(1, config["robustness"]["power"]["jobs_per_design"] + 1),
+    )
+
+
+rule multiverse_part:
+    input:
+        coded=f"{CLEAN}/study2/responses_coded.csv",
+        questionnaire=questionnaire_path(),
+        audit=f"{CLEAN}/audit_log.csv",
+    output:
+        f"{ROBUSTNESS}/multiverse/parts/{{scatteritem}}.csv",
+    log:
+        "logs/multiverse/{scatteritem}.log",
+    wildcard_constraints:
+        scatteritem=r"\d+-of-\d+",
+    params:
+        settings=robustness_settings("robustness"),
+        source=config["study2"]["responses"],
+    script:
+        "../scripts/multiverse_part.py"
+
+
+rule multiverse:
+    input:
+        gather.multiverse(f"{ROBUSTNESS}/multiverse/parts/{{scatteritem}}.csv"),
+    output:
+        table=report(
+            f"{ROBUSTNESS}/multiverse.csv",
+            caption="../report/multiverse.rst",
+            category="Robustness",
+        ),
+        summary=f"{ROBUSTNESS}/multiverse_summary.csv",
+        by_choice=f"{ROBUSTNESS}/multiverse_by_choice.csv",
+    log:
+        "logs/multiverse.log",
+    script:
+        "../scripts/multiverse_gather.py"
+
+
+rule power_chunk:
+    input:
+        questionnaire=questionnaire_path(),
+        audit=f"{CLEAN}/audit_log.csv",
+    output:
+        f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
+    log:
+        "logs/power/{design}_{chunk}.log",
+    wildcard_constraints:
+        design="[a-z0-9_.]+",
+        chunk=r"\d+",
+    params:
+        settings=robustness_settings("robustness", "synthetic"),
+    script:
+        "../scripts/power_chunk.py"
+
+
+rule power:
+    input:
+        chunks=power_chunks(),
+        questionnaire=questionnaire_path(),
+    output:
+        replicates=f"{ROBUSTNESS}/power_replicates.csv",
+        power=report(
+            f"{ROBUSTNESS}/power.csv",
+            caption="../report/power.rst",
+            category="Robustness",
+        ),
+        mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
+    log:
+        "logs/power.log",
+    params:
+        settings=robustness_settings("robustness", "synthetic"),
+    script:
+        "../scripts/power_gather.py"
+
+
+rule robustness_figures:
+    input:
+        multiverse=f"{ROBUSTNESS}/multiverse.csv",
+        power=f"{ROBUSTNESS}/power.csv",
+        mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
+        questionnaire=questionnaire_path(),
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        report(
+            expand(
+                f"{ROBUSTNESS}/figures/{{name}}.{{ext}}",
+                name=ROBUSTNESS_FIGURES,
+                ext=["png", "svg"],
+            ),
+            caption="../report/robustness_figures.rst",
+            category="Robustness",
+        ),
+    log:
+        "logs/robustness_figures.log",
+    params:
+        settings=robustness_settings("robustness"),
+    script:
+        "../scripts/robustness_figures.py"
+
+
+rule robustness_summary:
+    input:
+        summary=f"{ROBUSTNESS}/multiverse_summary.csv",
+        by_choice=f"{ROBUSTNESS}/multiverse_by_choice.csv",
+        power=f"{ROBUSTNESS}/power.csv",
+        mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
+        provenance=f"{CLEAN}/provenance.json",
+    output:
+        f"{ROBUSTNESS}/robustness_summary.md",
+    log:
+        "logs/robustness_summary.log",
+    params:
+        settings=robustness_settings("robustness"),
+    script:
+        "../scripts/robustness_summary.py"

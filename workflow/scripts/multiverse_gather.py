@@ -1,0 +1,9 @@
+from camhs_rom.multiverse import multiverse_gather
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    multiverse_gather,
+    parts=list(snakemake.input),
+    outputs=dict(snakemake.output.items()),
+)

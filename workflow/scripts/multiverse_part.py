@@ -1,0 +1,15 @@
+from camhs_rom.multiverse import multiverse_part
+from camhs_rom.steps import run_step
+
+index, parts = (int(k) for k in snakemake.wildcards.scatteritem.split("-of-"))
+run_step(
+    snakemake.log[0],
+    multiverse_part,
+    coded=snakemake.input.coded,
+    questionnaire=snakemake.input.questionnaire,
+    config=dict(snakemake.params.settings),
+    source=snakemake.params.source,
+    index=index,
+    parts=parts,
+    out=snakemake.output[0],
+)

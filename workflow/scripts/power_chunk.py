@@ -1,0 +1,13 @@
+from camhs_rom.power import power_chunk
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    power_chunk,
+    questionnaire=snakemake.input.questionnaire,
+    config=dict(snakemake.params.settings),
+    design=snakemake.wildcards.design,
+    index=int(snakemake.wildcards.chunk),
+    chunks=snakemake.params.settings["robustness"]["power"]["jobs_per_design"],
+    out=snakemake.output[0],
+)

@@ -1,0 +1,11 @@
+from camhs_rom.power import power_gather
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    power_gather,
+    parts=list(snakemake.input.chunks),
+    questionnaire=snakemake.input.questionnaire,
+    config=dict(snakemake.params.settings),
+    outputs=dict(snakemake.output.items()),
+)

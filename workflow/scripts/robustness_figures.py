@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from camhs_rom.figures import robustness_figures
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    robustness_figures,
+    multiverse=snakemake.input.multiverse,
+    power=snakemake.input.power,
+    mde=snakemake.input.mde,
+    questionnaire=snakemake.input.questionnaire,
+    provenance=snakemake.input.provenance,
+    config=dict(snakemake.params.settings),
+    out_dir=Path(snakemake.output[0]).parent,
+)

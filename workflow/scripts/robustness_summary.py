@@ -1,0 +1,14 @@
+from camhs_rom.robustness import robustness_summary
+from camhs_rom.steps import run_step
+
+run_step(
+    snakemake.log[0],
+    robustness_summary,
+    summary=snakemake.input.summary,
+    by_choice=snakemake.input.by_choice,
+    power=snakemake.input.power,
+    mde=snakemake.input.mde,
+    provenance=snakemake.input.provenance,
+    config=dict(snakemake.params.settings),
+    out=snakemake.output[0],
+)
