@@ -216,3 +216,32 @@ def test_apa_sentences(questionnaire):
     if row.p >= 0.05:
         assert "did not differ significantly" in apa.sentence(row, described0, "Positive impact", {}, 0.05)
     assert f"Student's t({row.df:.0f})" in apa.sentence(row, described0, "Positive impact", {}, 0.05)
+
+
+def test_holm_equals_statsmodels_and_skips_missing_p():
+    from statsmodels.stats.multitest import multipletests
+
+    from camhs_rom.comparisons import holm
+
+    rng = np.random.default_rng(4)
+    for m in (1, 2, 3, 6, 15):  # statsmodels collects garbage on every call: few calls
+        for _ in range(4):
+            p = rng.random(m) ** 3
+            np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-15)
+    out = holm([0.01, np.nan, 0.04])
+    assert np.isnan(out[1])
+    np.testing.assert_allclose(out[[0, 2]], multipletests([0.01, 0.04], method="holm")[1])
+
+
+def test_run_test_is_the_scipy_test():
+    from scipy import stats
+
+    from camhs_rom.comparisons import run_test
+
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(0.4, 1, 25), rng.normal(0, 1.4, 31)
+    welch = stats.ttest_ind(x, y, equal_var=False)
+    assert run_test(x, y, "welch_t") == pytest.approx((welch.statistic, welch.df, welch.pvalue), rel=1e-14)
+    assert run_test(x, y, "mann_whitney")[2] == pytest.approx(stats.mannwhitneyu(x, y, method="asymptotic").pvalue, rel=1e-14)
+    with pytest.raises(ValueError, match="unknown test 'z'"):
+        run_test(x, y, "z")

@@ -242,6 +242,8 @@ def statements(power: pd.DataFrame, mde: pd.DataFrame, settings: dict, subscales
     for key in (*[f"users_higher_{k}" for k in subscales], "two_factors"):
         what = "two factors recovered" if key == "two_factors" else f"users > non-users on {subscales[key.removeprefix('users_higher_')]}"
         rows = sizes[sizes["quantity"] == key].sort_values("n")
+        if rows.empty:
+            continue
         reach = rows.loc[rows["rate"] >= target, "n"]
         reached = f"first reaches {target:g} at n = {int(reach.iloc[0])} of the sizes simulated" if len(reach) else f"stays below {target:g} up to n = {int(rows['n'].max())}"
         here = at[at["quantity"] == key]

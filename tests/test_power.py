@@ -1,0 +1,104 @@
+"""The power simulation: designs, chunking, the simulated path through the real cleaning, summaries."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.power import TTestIndPower
+from statsmodels.stats.proportion import proportion_confint
+
+from camhs_rom.audit import AuditLog
+from camhs_rom.power import chunk, designs, expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
+from camhs_rom.survey import clean_responses, score_items
+from camhs_rom.synthetic import simulate_study2, write_study2_export
+
+
+def small(config, **power) -> dict:
+    out = copy.deepcopy(config)
+    out["robustness"]["power"].update(power)
+    return out
+
+
+def test_designs_and_chunks(config):
+    table = designs(config["robustness"]["power"], config["synthetic"]["study2"])
+    assert table["design"].is_unique
+    assert (table["kind"] == "sample_size").sum() == len(config["robustness"]["power"]["sample_sizes"])
+    assert (table.loc[table["kind"] == "effect", "n"] == config["robustness"]["power"]["reference_n"]).all()
+    for chunks in (1, 2, 3, 7):
+        numbers = [r for k in range(1, chunks + 1) for r in chunk(10, k, chunks)]
+        assert numbers == list(range(10))
+
+
+def test_simulated_data_take_the_same_path_as_a_file(tmp_path, questionnaire, config):
+    # a simulated data set, scored directly, equals the same data written as a survey export and cleaned
+    settings = dict(config["synthetic"]["study2"], n_respondents=40)
+    frame = simulate_study2(questionnaire, settings, 11)
+    write_study2_export(frame, questionnaire, tmp_path / "r.csv", 11, labels=True)
+    from_file = clean_responses(tmp_path / "r.csv", questionnaire).scored
+    direct = score_items(simulated_coded(frame, questionnaire), questionnaire, "x", AuditLog())
+    cols = ["respondent_id", "group", "frequency", *questionnaire.item_ids, "scorable_positive_impact", "scorable_negative_impact"]
+    pd.testing.assert_frame_equal(direct[cols].reset_index(drop=True), from_file[cols].reset_index(drop=True), check_dtype=False)
+
+
+def test_replicates_do_not_depend_on_chunking(questionnaire, config):
+    cfg = small(config, replicates=6, sample_sizes=[40], shifts=[], parallel_analysis_iterations=20)
+    whole = run_chunk(questionnaire, cfg, "n0040", 1, 1)
+    pieces = pd.concat([run_chunk(questionnaire, cfg, "n0040", k, 4) for k in range(1, 5)], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, pieces)
+    assert whole["replicate"].tolist() == list(range(6))
+    assert whole["positive_p"].nunique() == 6  # each replicate is its own data set
+    again = run_chunk(questionnaire, small(cfg, replicates=6), "n0040", 1, 1)
+    pd.testing.assert_frame_equal(whole, again)
+
+
+def test_no_shift_gives_about_the_nominal_error_rate(questionnaire, config):
+    # users > non-users with Holm p < .05 when there is no difference: at most about 2.5% per
+    # subscale (one tail of a two-sided test); 60 replicates, so allow up to 4 hits (p < .01 under 2.5%)
+    cfg = small(config, replicates=60, sample_sizes=[], shifts=[0.0], parallel_analysis_iterations=20)
+    rows = run_chunk(questionnaire, cfg, "shift0.00_n0059", 1, 1)
+    assert rows["positive_supported"].sum() <= 4 and rows["negative_supported"].sum() <= 4
+    assert rows["two_factors"].mean() > 0.9
+
+
+def test_summary_rates_and_wilson_intervals():
+    reps = pd.DataFrame(
+        {
+            "design": ["a"] * 8,
+            "kind": "sample_size",
+            "n": 30,
+            "shift": np.nan,
+            "two_factors": [True] * 8,
+            "positive_supported": [True, True, True, False, False, False, False, False],
+            "negative_supported": [True] * 7 + [False],
+            "positive_d": 0.5,
+            "negative_d": 0.7,
+        }
+    )
+    table = summarise(reps, {"positive": "p", "negative": "n"}).set_index("quantity")
+    assert table.loc["users_higher_positive", "rate"] == 3 / 8
+    low, high = proportion_confint(3, 8, alpha=0.05, method="wilson")
+    assert table.loc["users_higher_positive", ["ci_low", "ci_high"]].tolist() == pytest.approx([low, high], abs=1e-12)
+    assert table.loc["users_higher_negative", "mc_se"] == pytest.approx(np.sqrt(7 / 8 * 1 / 8 / 8))
+    assert table.loc["two_factors", "rate"] == 1.0
+
+
+def test_minimum_detectable_effect_interpolates_and_matches_statsmodels(questionnaire, config):
+    settings = dict(config["robustness"]["power"], reference_n=59, target_power=0.8)
+    rows = []
+    for shift, rate, d in ((0.0, 0.05, 0.0), (0.5, 0.6, 0.45), (1.0, 0.9, 0.95)):
+        for key in ("positive", "negative"):
+            rows.append(["e", "effect", 59, shift, f"users_higher_{key}", 100, rate, 0.0, 0.0, 0.0, d])
+    power = pd.DataFrame(rows, columns=["design", "kind", "n", "shift", "quantity", "replicates", "rate", "mc_se", "ci_low", "ci_high", "mean_observed_d"])
+    mde = minimum_detectable(power, settings, config["synthetic"]["study2"], questionnaire, 0.05, {"positive": "p", "negative": "n"})
+    sim = mde[mde["method"] == "simulation"].iloc[0]
+    assert sim["latent_shift"] == pytest.approx(0.5 + 0.5 * (0.2 / 0.3))
+    assert sim["observed_d"] == pytest.approx(0.45 + 0.5 * (0.2 / 0.3))
+    n1, n2 = expected_group_sizes(config["synthetic"]["study2"], questionnaire, 59)
+    assert n1 == pytest.approx(0 * 13 + 0.05 * 16 + 0.35 * 14 + 0.9 * 12 + 1.0 * 4)
+    analytic = mde[(mde["method"] == "analytic") & (mde["alpha"] == 0.05)].iloc[0]
+    assert analytic["observed_d"] == pytest.approx(TTestIndPower().solve_power(nobs1=n1, ratio=n2 / n1, alpha=0.05, power=0.8))
+    text = statements(power.assign(kind="effect"), mde, settings, {"positive": "positive impact", "negative": "negative impact"})
+    assert any("latent shift of 0.83 SD" in line for line in text)
