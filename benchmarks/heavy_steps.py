@@ -10,6 +10,8 @@ is timed as the best of three runs, on the project's own functions.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -64,16 +66,34 @@ def main() -> None:
     groups = [x.mean(axis=1) for x in subscales]
     user = frame[q.group_column].eq("yes").to_numpy()
 
+    for k, name in enumerate(("positive", "negative")):
+        pd.DataFrame(subscales[k]).to_csv(tmp / f"{name}.csv", index=False)
+    twenty.to_csv(tmp / "twenty.csv", index=False)
+    r = r_timings(tmp)
+    r_boot = f"{r['alpha_bootstrap']:.3f} + {r['omega_bootstrap_extrapolated']:.1f}" if r else ""
     rows = [
-        ("alpha + omega bootstrap, 10,000 resamples, 2 subscales (n = 59)", best_of(bootstrap)),
-        ("parallel analysis, 1,000 data sets, 59 x 20", best_of(lambda: parallel_analysis(twenty, 1000, 95, 1))),
-        ("agreement bootstrap, 10,000 resamples (kappa, alpha, %)", best_of(lambda: agreement_table(passaged, codebook.theme_ids, 10_000, 0.95, 1))),
-        ("permutation test, 10,000 relabellings, 2 subscales", best_of(lambda: [permutation_p(g[user], g[~user], 10_000, rng_for(1, "p")) for g in groups])),
+        ("alpha + omega bootstrap, 10,000 resamples, 2 subscales (n = 59)", best_of(bootstrap), r_boot, "<= 1 s"),
+        ("parallel analysis, 1,000 data sets, 59 x 20", best_of(lambda: parallel_analysis(twenty, 1000, 95, 1)), f"{r['parallel_analysis']:.3f}" if r else "", "<= 2 s"),
+        ("agreement bootstrap, 10,000 resamples (kappa, alpha, %)", best_of(lambda: agreement_table(passaged, codebook.theme_ids, 10_000, 0.95, 1)), "", ""),
+        ("permutation test, 10,000 relabellings, 2 subscales", best_of(lambda: [permutation_p(g[user], g[~user], 10_000, rng_for(1, "p")) for g in groups]), "", ""),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{'what':<{width}}  seconds")
-    for name, seconds in rows:
-        print(f"{name:<{width}}  {seconds:7.3f}")
+    print(f"{'what':<{width}}  {'seconds':>8}  {'R psych s':>14}  target")
+    for name, seconds, in_r, target in rows:
+        print(f"{name:<{width}}  {seconds:8.3f}  {in_r:>14}  {target}")
+    if r:
+        print("R psych: alpha bootstrap + omega bootstrap (omega extrapolated from 100 resamples per subscale)")
+
+
+def r_timings(folder: Path) -> dict | None:
+    """Seconds of the same steps in R's psych, or None when R or psych is missing."""
+    if not shutil.which("Rscript"):
+        return None
+    done = subprocess.run(["Rscript", str(ROOT / "benchmarks" / "r_psych.R"), str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"(R psych timings skipped: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'Rscript failed'})")
+        return None
+    return {name: float(value) for name, value in (line.split() for line in done.stdout.strip().splitlines())}
 
 
 if __name__ == "__main__":

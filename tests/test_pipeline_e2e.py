@@ -39,10 +39,23 @@ STUDY1_TABLES = [
 STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
 
 
+SMALL_ROBUSTNESS = ROOT / "tests" / "fixtures" / "robustness_small.yaml"
+ROBUSTNESS_TABLES = [
+    "multiverse.csv",
+    "multiverse_summary.csv",
+    "multiverse_by_choice.csv",
+    "power.csv",
+    "power_replicates.csv",
+    "minimum_detectable_effect.csv",
+    "robustness_summary.md",
+]
+
+
 def workflow_copy(dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in ("Snakefile", "config.yaml"):
         shutil.copy(ROOT / name, dest / name)
+    shutil.copy(SMALL_ROBUSTNESS, dest / "robustness_small.yaml")
     for name in ("workflow", "profiles", "notebooks"):
         shutil.copytree(ROOT / name, dest / name)
     shutil.copytree(ROOT / "data" / "instruments", dest / "data" / "instruments")
@@ -58,7 +71,7 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory) -> Path:
     work = workflow_copy(tmp_path_factory.mktemp("e2e") / "default")
-    done = snakemake(work)
+    done = snakemake(work, "--cores", "4", "--configfile", "robustness_small.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     return work
 
@@ -140,25 +153,47 @@ def test_notebooks_run_standalone_on_results(default_run):
     out = default_run / "standalone.ipynb"
     papermill.execute_notebook(str(default_run / "notebooks" / "00_scorecard.ipynb"), str(out), cwd=str(default_run / "notebooks"), kernel_name="python3", progress_bar=False)
     assert "reproduced" in out.read_text(encoding="utf-8")
+    papermill.execute_notebook(str(default_run / "notebooks" / "03_robustness.ipynb"), str(out), cwd=str(default_run / "notebooks"), kernel_name="python3", progress_bar=False)
+    assert "Specifications supporting each claim" in out.read_text(encoding="utf-8")
 
 
 def test_snakemake_report_bundle(default_run):
-    done = snakemake(default_run, "--report", "results/snakemake-report.html")
+    done = snakemake(default_run, "--report", "results/snakemake-report.html", "--configfile", "robustness_small.yaml")
     assert done.returncode == 0, done.stderr[-2000:]
     assert (default_run / "results" / "snakemake-report.html").stat().st_size > 10_000
 
 
+def test_default_run_writes_the_robustness_stage(default_run):
+    out = default_run / "results" / "robustness"
+    for name in ROBUSTNESS_TABLES:
+        assert (out / name).stat().st_size > 0, name
+    multiverse = pd.read_csv(out / "multiverse.csv")
+    assert len(multiverse) == 2 * 2 * 2 * 1 * 2 * 2 and multiverse["is_main"].sum() == 1
+    assert len(list((out / "multiverse" / "parts").glob("*-of-3.csv"))) == 3  # scattered over three jobs
+    assert len(list((out / "power" / "replicates").glob("*.csv"))) == 4 * 2  # 4 designs x 2 jobs
+    replicates = pd.read_csv(out / "power_replicates.csv")
+    assert len(replicates) == 4 * 6
+    for name in ("specification_curve", "power_curve"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
+    summary = (out / "robustness_summary.md").read_text(encoding="utf-8")
+    assert "supported by" in summary and "SYNTHETIC" in summary
+    html = (default_run / "results" / "report.html").read_text(encoding="utf-8")
+    assert 'id="robustness"' in html and "Specifications supporting each claim" in html
+
+
 def test_nothing_to_do_after_a_run(default_run):
-    dry = snakemake(default_run, "-n")
+    dry = snakemake(default_run, "-n", "--configfile", "robustness_small.yaml")
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
 def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     work = workflow_copy(tmp_path / "again")
-    # every table (not the figures or the report) at --cores 1
-    targets = ["results/replication/scorecard.csv", "results/study1/agreement.csv"]
-    done = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", *targets], cwd=work, capture_output=True, text=True, timeout=600)
+    # every table (not the figures or the report) at --cores 1, against the run at --cores 4;
+    # the multiverse gathered from one job instead of three
+    targets = ["results/replication/scorecard.csv", "results/study1/agreement.csv", *(f"results/robustness/{t}" for t in ROBUSTNESS_TABLES)]
+    args = ["--cores", "1", *targets, "--set-scatter", "multiverse=1", "--configfile", "robustness_small.yaml"]
+    done = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=work, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     for name in CLEAN_FILES:
         assert (work / "results" / "clean" / name).read_bytes() == (default_run / "results" / "clean" / name).read_bytes(), name
@@ -166,6 +201,11 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
         assert (work / "results" / "study1" / name).read_bytes() == (default_run / "results" / "study1" / name).read_bytes(), name
     for table in sorted((default_run / "results" / "study2").glob("*.csv")):
         assert (work / "results" / "study2" / table.name).read_bytes() == table.read_bytes(), table.name
+    for name in ROBUSTNESS_TABLES:
+        assert (work / "results" / "robustness" / name).read_bytes() == (default_run / "results" / "robustness" / name).read_bytes(), name
+    for chunk in sorted((default_run / "results" / "robustness" / "power" / "replicates").glob("*.csv")):
+        assert (work / "results" / "robustness" / "power" / "replicates" / chunk.name).read_bytes() == chunk.read_bytes(), chunk.name
+    assert len(list((work / "results" / "robustness" / "multiverse" / "parts").glob("*.csv"))) == 1
 
 
 def test_configfile_overrides_a_subset(tmp_path):

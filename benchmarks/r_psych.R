@@ -1,0 +1,19 @@
+# The heavy statistics of benchmarks/heavy_steps.py in R's psych, on the same data, for a
+# side-by-side timing on the same machine. Called by heavy_steps.py when Rscript exists:
+#   Rscript benchmarks/r_psych.R benchmarks/out
+# Prints "name seconds" lines.
+suppressMessages(library(psych))
+dir <- commandArgs(TRUE)[1]
+subscales <- list(read.csv(file.path(dir, "positive.csv")), read.csv(file.path(dir, "negative.csv")))
+twenty <- read.csv(file.path(dir, "twenty.csv"))
+set.seed(1)
+# psych::alpha bootstraps alpha itself (n.iter resamples)
+t_alpha <- system.time(for (x in subscales) invisible(psych::alpha(x, n.iter = 10000, check.keys = FALSE, warnings = FALSE)))[["elapsed"]]
+# psych has no omega bootstrap: time 100 resampled psych::omega fits per subscale, scale to 10,000
+B <- 100
+t_omega <- system.time(for (x in subscales) for (b in seq_len(B)) {
+  invisible(suppressWarnings(suppressMessages(psych::omega(x[sample(nrow(x), replace = TRUE), ], nfactors = 1, plot = FALSE))))
+})[["elapsed"]] * 10000 / B
+# fa.parallel also resamples the data on every iteration (it cannot be switched off)
+t_pa <- system.time(invisible(suppressWarnings(suppressMessages(psych::fa.parallel(twenty, n.iter = 1000, fa = "pc", plot = FALSE)))))[["elapsed"]]
+cat(sprintf("alpha_bootstrap %.3f\nomega_bootstrap_extrapolated %.3f\nparallel_analysis %.3f\n", t_alpha, t_omega, t_pa))
