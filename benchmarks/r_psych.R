@@ -15,5 +15,5 @@ t_omega <- system.time(for (x in subscales) for (b in seq_len(B)) {
   invisible(suppressWarnings(suppressMessages(psych::omega(x[sample(nrow(x), replace = TRUE), ], nfactors = 1, plot = FALSE))))
 })[["elapsed"]] * 10000 / B
 # fa.parallel also resamples the data on every iteration (it cannot be switched off)
-t_pa <- system.time(invisible(suppressWarnings(suppressMessages(psych::fa.parallel(twenty, n.iter = 1000, fa = "pc", plot = FALSE)))))[["elapsed"]]
+t_pa <- system.time(invisible(capture.output(suppressWarnings(suppressMessages(psych::fa.parallel(twenty, n.iter = 1000, fa = "pc", plot = FALSE))))))[["elapsed"]]
 cat(sprintf("alpha_bootstrap %.3f\nomega_bootstrap_extrapolated %.3f\nparallel_analysis %.3f\n", t_alpha, t_omega, t_pa))

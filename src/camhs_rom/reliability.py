@@ -63,11 +63,13 @@ def weighted_covariances(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The item covariance matrix of each resample (B x k x k), from unit ``weights`` (B x n).
 
     Divided by the resample size, not size - 1: alpha and the correlation matrices built
-    from it are ratios, in which the factor cancels.
+    from it are ratios, in which the factor cancels. One matrix product of the weights with
+    every unit's outer product ``x_n x_n'`` gives all second moments at once.
     """
+    n, k = x.shape
     total = weights.sum(axis=1, keepdims=True)
     mean = weights @ x / total
-    second = np.einsum("bn,ni,nj->bij", weights, x, x) / total[:, :, None]
+    second = (weights @ (x[:, :, None] * x[:, None, :]).reshape(n, k * k)).reshape(-1, k, k) / total[:, :, None]
     return second - mean[:, :, None] * mean[:, None, :]
 
 
@@ -86,7 +88,7 @@ def omega_total(data: pd.DataFrame) -> float:
     return float(1 - fa.get_uniquenesses().sum() / corr.sum())
 
 
-def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int = 5000) -> np.ndarray:
+def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int = 5000, start: np.ndarray | None = None) -> np.ndarray:
     """Uniquenesses of one-factor least-squares fits to a batch of correlation matrices (B x k x k).
 
     Iterated principal axes: communalities on the diagonal of the correlation matrix, the
@@ -94,17 +96,23 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int =
     the fixed point minimises the off-diagonal residuals (the minres/ULS solution).
     Each iteration takes one power-iteration step towards the first eigenvector instead of
     a full eigendecomposition (a matrix-vector product per matrix), starting from squared
-    multiple correlations. The result is then checked against the full eigendecomposition
+    multiple correlations, or from the communalities ``start`` (k,) when given (a bootstrap
+    starts from the full sample's solution, near every resample's). The result is then
+    checked against the full eigendecomposition
     at the fixed point; any matrix where the two disagree (the power step found another
     eigenvector) is solved again by :func:`_paf_eigh`.
     """
     b, k, _ = corr.shape
     idx = np.arange(k)
-    h2 = np.clip(1 - 1 / np.diagonal(np.linalg.inv(corr), axis1=1, axis2=2), 0.005, 1.0)
+    if start is None:
+        h2 = np.clip(1 - 1 / np.diagonal(np.linalg.inv(corr), axis1=1, axis2=2), 0.005, 1.0)
+    else:
+        h2 = np.tile(np.clip(start, 0.005, 1.0), (b, 1))
     v = np.sqrt(h2) / np.linalg.norm(np.sqrt(h2), axis=1, keepdims=True)
     active = np.arange(b)  # matrices still moving; converged ones leave the loop
     for _ in range(max_iter):
-        c, va, ha = corr[active], v[active], h2[active]
+        everyone = len(active) == b  # no copies while every matrix is still moving
+        c, va, ha = (corr, v, h2) if everyone else (corr[active], v[active], h2[active])
         rv = np.matmul(c, va[:, :, None])[:, :, 0] + (ha - 1) * va  # (R - I + diag(h2)) v
         lam = (va * rv).sum(axis=1)
         nv = rv / np.sqrt((rv**2).sum(axis=1, keepdims=True))
@@ -114,11 +122,13 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int =
         active = active[moving]
         if not len(active):
             break
+    # the power step finds the eigenvector of largest |eigenvalue|; principal axes want the
+    # largest eigenvalue: where the fixed point's Rayleigh quotient is not it, solve again
     reduced = corr.copy()
     reduced[:, idx, idx] = h2
-    values, vectors = np.linalg.eigh(reduced)
-    check = np.clip(vectors[:, :, -1] ** 2 * np.clip(values[:, -1], 0, None)[:, None], 0.005, 1.0)
-    redo = np.flatnonzero(np.max(np.abs(check - h2), axis=1) > 1e3 * tol)
+    rayleigh = np.einsum("bi,bij,bj->b", v, reduced, v)
+    top = np.linalg.eigvalsh(reduced)[:, -1]
+    redo = np.flatnonzero(np.abs(rayleigh - top) > 1e3 * tol * np.maximum(1.0, np.abs(top)))
     if len(redo):
         h2[redo] = 1 - _paf_eigh(corr[redo], tol, max_iter)
     return 1 - h2
@@ -150,10 +160,16 @@ def omega_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / (sd[:, :, None] * sd[:, None, :])
-    ok = np.isfinite(corr).all(axis=(1, 2)) & (np.linalg.matrix_rank(corr) == x.shape[1]) if len(corr) else np.array([], dtype=bool)
+    finite = np.isfinite(corr).all(axis=(1, 2))
+    ok = finite.copy()
+    if finite.any():  # full rank, with the tolerance numpy.linalg.matrix_rank uses
+        values = np.linalg.eigvalsh(np.where(finite[:, None, None], corr, np.eye(x.shape[1])))
+        ok &= values[:, 0] > values[:, -1] * x.shape[1] * np.finfo(float).eps
     out = np.full(len(weights), np.nan)
     if ok.any():
-        u2 = one_factor_uniquenesses(corr[ok])
+        full = np.corrcoef(x, rowvar=False)[None]
+        start = 1 - one_factor_uniquenesses(full)[0] if np.isfinite(full).all() else None
+        u2 = one_factor_uniquenesses(corr[ok], start=start)
         out[ok] = 1 - u2.sum(axis=1) / corr[ok].sum(axis=(1, 2))
     return out
 
