@@ -11,7 +11,8 @@ from statsmodels.stats.power import TTestIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 from camhs_rom.audit import AuditLog
-from camhs_rom.power import chunk, designs, expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
+from camhs_rom.power import expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
+from camhs_rom.simulation_plan import chunk, designs
 from camhs_rom.survey import clean_responses, score_items
 from camhs_rom.synthetic import simulate_study2, write_study2_export
 
@@ -23,7 +24,7 @@ def small(config, **power) -> dict:
 
 
 def test_designs_and_chunks(config):
-    table = designs(config["robustness"]["power"], config["synthetic"]["study2"])
+    table = designs(config["robustness"]["power"])
     assert table["design"].is_unique
     assert (table["kind"] == "sample_size").sum() == len(config["robustness"]["power"]["sample_sizes"])
     assert (table.loc[table["kind"] == "effect", "n"] == config["robustness"]["power"]["reference_n"]).all()

@@ -274,3 +274,14 @@ def test_every_configured_extraction_and_rotation_recovers_the_subscales(default
     result = run_efa(efa_data(scored, questionnaire.item_ids), questionnaire, 2, extraction, rotation)
     matched = result.congruence[result.congruence["matched"]]
     assert len(matched) == 2 and (matched["congruence"] >= 0.95).all()
+
+
+@pytest.mark.parametrize(("resamples", "n"), [(2000, 59), (2000, 100_000), (7, 3), (10_000, 4_000_001)])
+def test_bootstrap_batches_cover_every_resample_in_bounded_memory(resamples, n):
+    from camhs_rom.seeding import batches
+
+    sizes = batches(resamples, n)
+    assert sum(sizes) == resamples and min(sizes) >= 1
+    assert max(sizes) * n <= max(4e6, n)  # one resample of n units is the least a batch can hold
+    if resamples * n <= 4e6:
+        assert sizes == [resamples]  # small samples draw everything at once

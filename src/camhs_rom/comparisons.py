@@ -38,7 +38,7 @@ from scipy import stats
 
 from .errors import InputError
 from .instruments import Questionnaire
-from .seeding import percentile_interval, rng_for
+from .seeding import batches, percentile_interval, rng_for
 
 log = logging.getLogger(__name__)
 COMPARISON_COLUMNS = [
@@ -160,12 +160,15 @@ def compare_subscale(x: np.ndarray, y: np.ndarray, subscale: str, groups, permut
     ]
     u1, _, p_mw = run_test(x, y, "mann_whitney")
     rng = rng_for(seed, f"study2-comparisons-{subscale}")
-    ix, iy = _stratified_indices(rng, n1, n2, resamples)
-    boot_r = rank_biserial_batch(x[ix], y[iy])
+    boot_r, boot_diff = [], []
+    for size in batches(resamples, n1 + n2):  # bounded memory for large samples
+        ix, iy = _stratified_indices(rng, n1, n2, size)
+        boot_r.append(rank_biserial_batch(x[ix], y[iy]))
+        boot_diff.append(x[ix].mean(axis=1) - y[iy].mean(axis=1))
+    boot_r, boot_diff = np.concatenate(boot_r or [[]]), np.concatenate(boot_diff or [[]])
     r = 2 * u1 / (n1 * n2) - 1
     rows.append([subscale, "mann_whitney", u1, np.nan, p_mw, np.nan, "rank_biserial", r, *percentile_interval(boot_r, ci)])
     _, _, p_perm = run_test(x, y, "permutation", permutations, rng)
-    boot_diff = x[ix].mean(axis=1) - y[iy].mean(axis=1)
     rows.append([subscale, "permutation", diff, np.nan, p_perm, np.nan, "mean_difference", diff, *percentile_interval(boot_diff, ci)])
     return [row + [groups[0], groups[1], n1, n2, diff, ci] for row in rows]
 

@@ -49,8 +49,9 @@ from .instruments import Questionnaire
 from .psychometrics import efa_data, retention
 from .reliability import subscale_scores
 from .seeding import rng_for
-from .synthetic import allocate, simulate_study2
+from .simulation_plan import chunk, designs
 from .survey import score_items
+from .synthetic import allocate, simulate_study2
 
 log = logging.getLogger(__name__)
 REPLICATE_COLUMNS = [
@@ -58,19 +59,6 @@ REPLICATE_COLUMNS = [
     *[f"{key}_{name}" for key in ("positive", "negative") for name in ("difference", "d", "p", "p_holm", "supported")],
     "note",
 ]
-
-
-def designs(settings: dict, synthetic: dict) -> pd.DataFrame:
-    """The designs of the simulation: design id, kind, sample size and latent shift (NaN = calibrated)."""
-    rows = [[f"n{n:04d}", "sample_size", int(n), np.nan] for n in settings["sample_sizes"]]
-    rows += [[f"shift{s:.2f}_n{settings['reference_n']:04d}", "effect", int(settings["reference_n"]), float(s)] for s in settings["shifts"]]
-    return pd.DataFrame(rows, columns=["design", "kind", "n", "shift"])
-
-
-def chunk(replicates: int, index: int, chunks: int) -> range:
-    """Replicate numbers of the ``index``-th (1-based) of ``chunks`` contiguous chunks."""
-    bounds = np.linspace(0, replicates, chunks + 1).round().astype(int)
-    return range(bounds[index - 1], bounds[index])
 
 
 def replicate_seed(seed: int, design: str, replicate: int) -> int:
@@ -134,7 +122,7 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
 def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int) -> pd.DataFrame:
     """The replicates of one chunk of one design (rows of :data:`REPLICATE_COLUMNS`)."""
     settings = config["robustness"]["power"]
-    table = designs(settings, config["synthetic"]["study2"]).set_index("design")
+    table = designs(settings).set_index("design")
     if design not in table.index:
         raise InputError("config", "robustness.power", f"no design {design!r}", f"one of {', '.join(table.index)}")
     row = table.loc[design]

@@ -37,7 +37,7 @@ from scipy import stats
 
 from .descriptives import item_rest_correlations, scored_matrix
 from .instruments import Questionnaire
-from .seeding import bootstrap_weights, percentile_interval, rng_for
+from .seeding import batches, bootstrap_weights, percentile_interval, rng_for
 
 log = logging.getLogger(__name__)
 RELIABILITY_COLUMNS = [
@@ -189,11 +189,14 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         alpha = cronbach_alpha(data)
         low, high = feldt_interval(alpha, n, k, ci)
         rng = rng_for(seed, f"study2-reliability-{subscale}")
-        weights = bootstrap_weights(rng, n, resamples)
         x = data.to_numpy()
-        boot_alpha = alpha_batch(x, weights)
+        boot_alpha, boot_omega = [], []
+        for size in batches(resamples, n):  # bounded memory for large samples
+            weights = bootstrap_weights(rng, n, size)
+            boot_alpha.append(alpha_batch(x, weights))
+            boot_omega.append(omega_batch(x, weights) if k >= 3 else np.full(size, np.nan))
+        boot_alpha, boot_omega = np.concatenate(boot_alpha or [[]]), np.concatenate(boot_omega or [[]])
         omega = omega_total(data) if k >= 3 else np.nan
-        boot_omega = omega_batch(x, weights) if k >= 3 else np.full(resamples, np.nan)
         a_lo, a_hi = percentile_interval(boot_alpha, ci)
         o_lo, o_hi = percentile_interval(boot_omega, ci)
         note = "" if k >= 3 else "two items: omega needs three or more"

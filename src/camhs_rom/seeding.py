@@ -32,6 +32,14 @@ def bootstrap_weights(rng: np.random.Generator, n: int, resamples: int) -> np.nd
     return rng.multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
 
 
+def batches(resamples: int, n: int, max_elements: float = 4e6) -> list[int]:
+    """Sizes of consecutive batches of ``resamples`` so that no batch holds more than
+    ``max_elements`` numbers of ``n`` units each: bootstraps of large samples stay in bounded
+    memory. Fixed by ``resamples`` and ``n``, so the random draws are the same on every run."""
+    size = max(1, int(max_elements // max(n, 1)))
+    return [min(size, resamples - start) for start in range(0, resamples, size)]
+
+
 def percentile_interval(estimates: np.ndarray, level: float) -> tuple[float, float]:
     """The percentile bootstrap interval at ``level``, ignoring resamples where the estimate is undefined."""
     finite = np.asarray(estimates, dtype=float)

@@ -18,11 +18,9 @@ def robustness_settings(*keys):
 
 
 def power_designs():
-    from camhs_rom.power import designs
+    from camhs_rom.simulation_plan import designs
 
-    return designs(config["robustness"]["power"], synthetic_settings("study2"))[
-        "design"
-    ].tolist()
+    return designs(config["robustness"]["power"])["design"].tolist()
 
 
 def power_chunks():
