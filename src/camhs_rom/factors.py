@@ -276,6 +276,16 @@ def name_factors(loadings: np.ndarray, items: list[str], q: Questionnaire) -> tu
     return names, signs, table
 
 
+def matched_congruences(congruence_table: pd.DataFrame, subscales) -> list[float]:
+    """Tucker congruence of the factor matched to each of ``subscales`` (NaN where none is).
+
+    ``congruence_table`` is :attr:`EfaResult.congruence` or that table read back from CSV.
+    """
+    matched = congruence_table[congruence_table["matched"].astype(str) == "True"]
+    by_subscale = matched.set_index("subscale")["congruence"].astype(float)
+    return [float(by_subscale.get(s, np.nan)) for s in subscales]
+
+
 def run_efa(data: pd.DataFrame, q: Questionnaire, n_factors: int, extraction: str, rotation: str) -> EfaResult:
     """Fit the EFA and return every table, factors named after their subscales."""
     items = list(data.columns)

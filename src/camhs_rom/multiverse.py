@@ -57,7 +57,7 @@ import pandas as pd
 from .audit import DiscardedAudit
 from .comparisons import bonett_d, compared_groups, holm, run_test
 from .errors import InputError, quote_list
-from .factors import check_factorable, check_n_factors, loading_flags, run_efa
+from .factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from .instruments import Questionnaire
 from .psychometrics import efa_data, retention
 from .seeding import rng_for
@@ -123,11 +123,9 @@ def user_groups(coded: pd.DataFrame, q: Questionnaire, definition: str, threshol
 
 
 def _structure(result, flags: pd.DataFrame, n_factors: int, subscales: dict, settings: dict) -> dict:
-    matched = result.congruence[result.congruence["matched"]].set_index("subscale")["congruence"]
     out = {"n_factors": n_factors, "misplaced_items": int(flags["misplaced"].sum())}
     ok = n_factors == settings["n_factors"] and out["misplaced_items"] == 0
-    for key, subscale in subscales.items():
-        phi = float(matched.get(subscale, np.nan))
+    for key, phi in zip(subscales, matched_congruences(result.congruence, subscales.values()), strict=True):
         out[f"congruence_{key}"] = phi
         ok = ok and np.isfinite(phi) and phi >= settings["min_congruence"]
     out["S2-K"] = bool(ok)

@@ -44,7 +44,7 @@ from scipy import stats
 from .audit import DiscardedAudit
 from .comparisons import bonett_d, compared_groups, holm, run_test
 from .errors import InputError
-from .factors import check_factorable, check_n_factors, run_efa
+from .factors import check_factorable, check_n_factors, matched_congruences, run_efa
 from .instruments import Questionnaire
 from .psychometrics import efa_data, retention
 from .reliability import subscale_scores
@@ -97,8 +97,7 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     else:
         out["n_factors"] = n_factors
         result = run_efa(data, q, n_factors, efa.get("extraction", "minres"), efa.get("rotation", "oblimin"))
-        matched = result.congruence[result.congruence["matched"]].set_index("subscale")["congruence"]
-        phis = [float(matched.get(s, np.nan)) for s in replication["subscales"].values()]
+        phis = matched_congruences(result.congruence, replication["subscales"].values())
         out["two_factors"] = bool(n_factors == replication["n_factors"] and all(np.isfinite(p) and p >= replication["min_congruence"] for p in phis))
     scores = subscale_scores(scored, q)
     groups = compared_groups(q)

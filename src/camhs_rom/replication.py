@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .apa import number, p_value
+from .factors import matched_congruences
 
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
 SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label"]
@@ -97,8 +98,7 @@ def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd
     if any(s not in set(congruence["subscale"]) for s in subscales):
         return ["S2-K", claim, f"{want} factors", "the questionnaire lacks an intended subscale", criterion, NOT_TESTABLE, "congruence"]
     k = int(retained[rule])
-    matched = congruence[congruence["matched"].astype(str) == "True"].set_index("subscale")["congruence"].astype(float)
-    phis = [matched.get(s, np.nan) for s in subscales]
+    phis = matched_congruences(congruence, subscales)
     misplaced = int(flags["misplaced"].astype(str).eq("True").sum())
     found = f"{rule}: {k} factors; congruence " + ", ".join(f"{s} {number(p, 2, False)}" for s, p in zip(subscales, phis, strict=True))
     found += f"; {misplaced} item(s) misplaced"
