@@ -23,6 +23,7 @@ from camhs_rom.multiverse import (
     summary,
     user_groups,
 )
+from camhs_rom.plan import check_robustness
 from camhs_rom.psychometrics import efa_data, retention
 from camhs_rom.reliability import subscale_scores
 from camhs_rom.survey import clean_responses
@@ -127,3 +128,11 @@ def test_summary_counts_and_statements():
     assert "supported by 2 of 4 testable" in lines[0]
     assert "moves it most is user definition (group_item 100%, frequency 0%)" in lines[0]
     assert "moves it most" not in lines[2]  # no decision changes a claim supported nowhere
+
+
+def test_power_settings_must_name_the_questionnaires_subscales(questionnaire, config):
+    bad = copy.deepcopy(config)
+    bad["synthetic"]["study2"]["user_shift"] = {"positiv": 0.5}
+    with pytest.raises(InputError, match="synthetic.study2.user_shift.positiv"):
+        check_robustness(bad, questionnaire)
+    check_robustness(config, questionnaire)  # the default fits

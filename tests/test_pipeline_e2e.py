@@ -235,6 +235,15 @@ def test_unknown_config_key_stops_before_anything_runs(tmp_path):
     assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
 
 
+def test_robustness_settings_the_questionnaire_cannot_give_stop_at_start(tmp_path):
+    work = workflow_copy(tmp_path / "threshold")
+    (work / "bad.yaml").write_text("robustness:\n  multiverse:\n    frequency_threshold: daily\n", encoding="utf-8")
+    done = snakemake(work, "--configfile", "bad.yaml")
+    assert done.returncode != 0
+    assert "key robustness.multiverse.frequency_threshold: found 'daily'; expected one of the frequency levels" in done.stderr
+    assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
+
+
 def test_bad_user_data_stops_with_one_message_and_no_output(default_run, tmp_path):
     work = workflow_copy(tmp_path / "user")
     mine = work / "mine"

@@ -11,8 +11,8 @@ from statsmodels.stats.power import TTestIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 from camhs_rom.audit import AuditLog
+from camhs_rom.plan import chunk, designs
 from camhs_rom.power import expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
-from camhs_rom.simulation_plan import chunk, designs
 from camhs_rom.survey import clean_responses, score_items
 from camhs_rom.synthetic import simulate_study2, write_study2_export
 

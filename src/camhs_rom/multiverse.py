@@ -48,7 +48,6 @@ in grid order.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 
 import numpy as np
@@ -56,36 +55,21 @@ import pandas as pd
 
 from .audit import DiscardedAudit
 from .comparisons import bonett_d, compared_groups, holm, run_test
-from .errors import InputError, quote_list
+from .errors import InputError
 from .factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from .instruments import Questionnaire
+from .plan import DECISIONS, check_settings, part, specifications
 from .psychometrics import efa_data, retention
 from .seeding import rng_for
 from .survey import score_items
 
 log = logging.getLogger(__name__)
-DECISIONS = ("missing", "user_definition", "extraction", "rotation", "retention", "test")
 CLAIMS = {
     "S2-K": "two factors: negative impact and positive impact",
     "S2-G+": "users hold stronger positive beliefs than non-users",
     "S2-G-": "users hold stronger negative beliefs than non-users",
 }
 GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
-
-
-def specifications(settings: dict) -> pd.DataFrame:
-    """Every combination of the configured choices, in grid order, with ids ``S001``, ``S002``, ..."""
-    grid = list(itertools.product(*(settings[d] for d in DECISIONS)))
-    width = max(3, len(str(len(grid))))
-    frame = pd.DataFrame(grid, columns=list(DECISIONS))
-    frame.insert(0, "spec_id", [f"S{k + 1:0{width}d}" for k in range(len(grid))])
-    return frame
-
-
-def part(specs: pd.DataFrame, index: int, parts: int) -> pd.DataFrame:
-    """The ``index``-th (1-based) of ``parts`` contiguous slices of the grid."""
-    bounds = np.linspace(0, len(specs), parts + 1).round().astype(int)
-    return specs.iloc[bounds[index - 1] : bounds[index]]
 
 
 def main_specification(config: dict) -> dict:
@@ -99,17 +83,6 @@ def main_specification(config: dict) -> dict:
         "retention": efa.get("retention", "parallel_analysis"),
         "test": config["replication"]["test"],
     }
-
-
-def check_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
-    """Stop before analysis when the grid asks for something this questionnaire cannot give."""
-    if "frequency" in settings["user_definition"]:
-        if not q.frequency_column:
-            raise InputError(config_file, "key robustness.multiverse.user_definition", "'frequency', but the questionnaire spec has no frequency item", "group_item only")
-        if settings["frequency_threshold"] not in q.frequency_levels:
-            raise InputError(
-                config_file, "key robustness.multiverse.frequency_threshold", repr(settings["frequency_threshold"]), f"one of the frequency levels {quote_list(q.frequency_levels)}"
-            )
 
 
 def user_groups(coded: pd.DataFrame, q: Questionnaire, definition: str, threshold: str | None) -> pd.Series:

@@ -46,10 +46,10 @@ from .comparisons import bonett_d, compared_groups, holm, run_test
 from .errors import InputError
 from .factors import check_factorable, check_n_factors, matched_congruences, run_efa
 from .instruments import Questionnaire
+from .plan import chunk, designs
 from .psychometrics import efa_data, retention
 from .reliability import subscale_scores
 from .seeding import rng_for
-from .simulation_plan import chunk, designs
 from .survey import score_items
 from .synthetic import allocate, simulate_study2
 
