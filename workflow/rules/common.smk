@@ -163,3 +163,48 @@ def all_outputs():
         "results/replication/scorecard.csv",
         "results/report.html",
     ]
+
+
+# --- robustness stage
+
+ROBUSTNESS = "results/robustness"
+ROBUSTNESS_FIGURES = ["specification_curve", "power_curve"]
+
+
+def check_robustness_at_start():
+    """Settings the questionnaire cannot satisfy stop the run before anything runs.
+
+    (A generated questionnaire does not exist yet at start; the generator makes it fit.)
+    """
+    from pathlib import Path
+
+    from camhs_rom.instruments import load_questionnaire
+    from camhs_rom.plan import check_robustness
+
+    if Path(questionnaire_path()).exists():
+        try:
+            check_robustness(config, load_questionnaire(questionnaire_path()))
+        except InputError as err:
+            sys.exit(f"Bad configuration, nothing was run: {err}")
+
+
+check_robustness_at_start()
+
+
+def robustness_settings(*keys):
+    """The config sections a robustness job reads (only these trigger a re-run when changed)."""
+    return {key: config[key] for key in ("seed", "study2", "replication", *keys)}
+
+
+def power_designs():
+    from camhs_rom.plan import designs
+
+    return designs(config["robustness"]["power"])["design"].tolist()
+
+
+def power_chunks():
+    return expand(
+        f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
+        design=power_designs(),
+        chunk=range(1, config["robustness"]["power"]["jobs_per_design"] + 1),
+    )
