@@ -193,7 +193,10 @@ check_robustness_at_start()
 
 def robustness_settings(*keys):
     """The config sections a robustness job reads (only these trigger a re-run when changed)."""
-    return {key: config[key] for key in ("seed", "study2", "replication", *keys)}
+    settings = {key: config[key] for key in ("seed", "study2", "replication", *keys)}
+    if "synthetic" in keys:  # the simulation reads the Study 2 generator settings only
+        settings["synthetic"] = {"study2": synthetic_settings("study2")}
+    return settings
 
 
 def power_designs():
