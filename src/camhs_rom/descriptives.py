@@ -8,7 +8,7 @@ Tables (tidy CSV):
   (years qualified).
 - ``frequency_of_use.csv``: level, n, pct, ci_low, ci_high, code, n_answered: each
   frequency level in the spec's order; ``pct`` and its Wilson (1927) score interval, in
-  percent of those who answered the item (statsmodels ``proportion_confint``).
+  percent of those who answered the item (:func:`wilson_interval`).
 - ``item_descriptives.csv``: item, subscale, theme, reverse, n, missing_pct, mean, sd,
   skew, floor_pct, ceiling_pct, item_rest_r: answers as given (not reverse-keyed); skew
   is the adjusted Fisher-Pearson coefficient (scipy ``skew(bias=False)``, as SPSS);
@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from .instruments import Questionnaire
 
@@ -54,6 +53,13 @@ def sample_description(coded: pd.DataFrame, q: Questionnaire) -> tuple[pd.DataFr
     )
 
 
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of the proportion ``k / n`` (scipy; the same as statsmodels'
+    ``proportion_confint(method="wilson")``, tested)."""
+    interval = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
 def frequency_of_use(coded: pd.DataFrame, q: Questionnaire, ci: float = 0.95) -> pd.DataFrame:
     """Respondents per frequency level, with Wilson score intervals, in percent of those who answered."""
     answered = coded["frequency"].dropna()
@@ -61,7 +67,7 @@ def frequency_of_use(coded: pd.DataFrame, q: Questionnaire, ci: float = 0.95) ->
     rows = []
     for code, level in enumerate(q.frequency_levels, start=1):
         k = int((answered == level).sum())
-        low, high = proportion_confint(k, total, alpha=1 - ci, method="wilson") if total else (np.nan, np.nan)
+        low, high = wilson_interval(k, total, ci) if total else (np.nan, np.nan)
         rows.append([level, k, 100 * k / total if total else np.nan, 100 * low, 100 * high, code, total])
     return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
 

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from .audit import DiscardedAudit
-from .comparisons import bonett_d, compared_groups, holm, run_test
+from .comparisons import compared_groups, directional_tests
 from .errors import InputError
 from .factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from .instruments import Questionnaire
@@ -72,11 +72,11 @@ CLAIMS = {
 GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
 
 
-def main_specification(config: dict) -> dict:
-    """The choices of the main analysis (the config's ``study2`` and ``replication`` sections)."""
+def main_specification(config: dict, q: Questionnaire) -> dict:
+    """The choices of the main analysis: the spec's missing-data rule, the config's ``study2`` and ``replication`` sections."""
     efa = config["study2"].get("efa", {})
     return {
-        "missing": None,  # the questionnaire spec's rule; filled in by the caller that has the spec
+        "missing": q.missing_method,
         "user_definition": "group_item",
         "extraction": efa.get("extraction", "minres"),
         "rotation": efa.get("rotation", "oblimin"),
@@ -176,26 +176,19 @@ class Multiverse:
         scored = self.scored(spec["missing"])
         groups = user_groups(self.coded, self.q, spec["user_definition"], self.settings.get("frequency_threshold"))
         row = {**spec, **{k: v for k, v in fit.items() if k != "membership"}}
-        p_values, found = [], []
-        for claim, key in GROUP_CLAIMS.items():
-            subscale = self.replication["subscales"][key]
+        choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test")
+        pairs, rngs = {}, {}
+        for key, subscale in self.replication["subscales"].items():
             items = fit["membership"].get(subscale, [])
             score = assigned_scores(scored, items)
-            x = score[(groups == self.groups[0]).fillna(False).to_numpy()].dropna().to_numpy()
-            y = score[(groups == self.groups[1]).fillna(False).to_numpy()].dropna().to_numpy()
-            cells = {"items": len(items), "n_1": len(x), "n_2": len(y), "difference": np.nan, "d": np.nan, "p": np.nan}
-            if len(x) >= 2 and len(y) >= 2:
-                choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test")
-                rng = rng_for(self.seed, f"multiverse-{choices}-{subscale}")
-                _, _, p = run_test(x, y, spec["test"], self.permutations, rng)
-                cells.update({"difference": x.mean() - y.mean(), "d": bonett_d(x, y)[0], "p": p})
-            row.update({f"{key}_{name}": value for name, value in cells.items()})
-            p_values.append(cells["p"])
-            found.append((claim, key))
-        for (claim, key), p_holm in zip(found, holm(p_values), strict=True):
-            row[f"{key}_p_holm"] = p_holm
-            testable = np.isfinite(p_holm)
-            row[claim] = (bool(row[f"{key}_difference"] > 0 and p_holm < self.replication["alpha"])) if testable else pd.NA
+            pairs[key] = tuple(score[(groups == g).fillna(False).to_numpy()].dropna().to_numpy() for g in self.groups)
+            rngs[key] = rng_for(self.seed, f"multiverse-{choices}-{subscale}")
+            row.update({f"{key}_items": len(items), f"{key}_n_1": len(pairs[key][0]), f"{key}_n_2": len(pairs[key][1])})
+        tested = directional_tests(pairs, spec["test"], self.permutations, rngs, self.replication["alpha"])
+        for claim, key in GROUP_CLAIMS.items():
+            cells = tested[key]
+            row.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
+            row[claim] = pd.NA if cells["supported"] is None else cells["supported"]
         return row
 
 
@@ -212,7 +205,7 @@ def run_part(coded: pd.DataFrame, q: Questionnaire, config: dict, source: str, i
     check_settings(settings, q)
     specs = part(specifications(settings), index, parts)
     universe = Multiverse(coded, q, config, source)
-    main = dict(main_specification(config), missing=q.missing_method)
+    main = main_specification(config, q)
     rows = []
     for spec in specs.to_dict("records"):
         row = universe.run(spec)

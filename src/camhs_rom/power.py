@@ -39,10 +39,10 @@ import logging
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .audit import DiscardedAudit
-from .comparisons import bonett_d, compared_groups, holm, run_test
+from .comparisons import compared_groups, directional_tests
+from .descriptives import wilson_interval
 from .errors import InputError
 from .factors import check_factorable, check_n_factors, matched_congruences, run_efa
 from .instruments import Questionnaire
@@ -101,20 +101,16 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
         out["two_factors"] = bool(n_factors == replication["n_factors"] and all(np.isfinite(p) and p >= replication["min_congruence"] for p in phis))
     scores = subscale_scores(scored, q)
     groups = compared_groups(q)
-    p_values = []
-    rng = rng_for(seed, "power-test")
+    pairs = {}
     for key, subscale in replication["subscales"].items():
         present = scores.dropna(subset=[subscale, "group"])
-        x = present.loc[present["group"] == groups[0], subscale].to_numpy(float)
-        y = present.loc[present["group"] == groups[1], subscale].to_numpy(float)
-        cells = {"difference": np.nan, "d": np.nan, "p": np.nan}
-        if len(x) >= 2 and len(y) >= 2:
-            cells = {"difference": x.mean() - y.mean(), "d": bonett_d(x, y)[0], "p": run_test(x, y, replication["test"], config["study2"].get("comparisons", {}).get("permutations", 10000), rng)[2]}
-        out.update({f"{key}_{name}": value for name, value in cells.items()})
-        p_values.append(cells["p"])
-    for key, p_holm in zip(replication["subscales"], holm(p_values), strict=True):
-        out[f"{key}_p_holm"] = p_holm
-        out[f"{key}_supported"] = bool(np.isfinite(p_holm) and out[f"{key}_difference"] > 0 and p_holm < replication["alpha"])
+        pairs[key] = tuple(present.loc[present["group"] == g, subscale].to_numpy(float) for g in groups)
+    rng = rng_for(seed, "power-test")  # one stream, drawn from in subscale order
+    permutations = config["study2"].get("comparisons", {}).get("permutations", 10000)
+    tested = directional_tests(pairs, replication["test"], permutations, dict.fromkeys(pairs, rng), replication["alpha"])
+    for key, cells in tested.items():
+        out.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
+        out[f"{key}_supported"] = bool(cells["supported"])
     return out
 
 
@@ -139,8 +135,7 @@ def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: i
 def _rate(flags: pd.Series, level: float = 0.95) -> tuple[float, float, float, float]:
     """Proportion, Monte Carlo standard error and Wilson interval of a 0/1 series."""
     k, n = int(flags.sum()), len(flags)
-    interval = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
-    low, high = interval.low, interval.high
+    low, high = wilson_interval(k, n, level)
     p = k / n
     return p, float(np.sqrt(p * (1 - p) / n)), float(low), float(high)
 

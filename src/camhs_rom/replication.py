@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .apa import number, p_value
+from .comparisons import first_higher
 from .factors import matched_congruences
 
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
@@ -123,8 +124,8 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
             f"difference {number(row['mean_difference'])}; {row['effect_measure']} = {number(row['effect_size'])} "
             f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; {p_value(row['p_holm']).replace('p', 'p_holm', 1)}"
         )
-        ok = row["mean_difference"] > 0 and row["p_holm"] < alpha
-        rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(bool(ok)), "comparisons"])
+        ok = first_higher(row["mean_difference"], row["p_holm"], alpha)
+        rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(ok), "comparisons"])
     return rows
 
 

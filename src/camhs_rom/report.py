@@ -22,6 +22,7 @@ from nbconvert import HTMLExporter
 
 from . import __version__
 from .instruments import load_questionnaire
+from .plan import DECISIONS
 from .provenance import input_path, read_provenance
 from .tables import write_text
 
@@ -92,7 +93,7 @@ def methods_html(config: dict, questionnaire: str | None) -> str:
     robust = config.get("robustness")
     if robust:
         grid, power = robust["multiverse"], robust["power"]
-        choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in ("missing", "user_definition", "extraction", "rotation", "retention", "test"))
+        choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
         items += [
             f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{grid['frequency_threshold']}</i>); "
             f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
