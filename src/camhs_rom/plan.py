@@ -29,8 +29,8 @@ def specifications(settings: dict) -> pd.DataFrame:
 
 def part(specs: pd.DataFrame, index: int, parts: int) -> pd.DataFrame:
     """The ``index``-th (1-based) of ``parts`` contiguous slices of the grid."""
-    bounds = np.linspace(0, len(specs), parts + 1).round().astype(int)
-    return specs.iloc[bounds[index - 1] : bounds[index]]
+    rows = chunk(len(specs), index, parts)
+    return specs.iloc[rows.start : rows.stop]
 
 
 def check_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
@@ -64,7 +64,8 @@ def designs(settings: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["design", "kind", "n", "shift"])
 
 
-def chunk(replicates: int, index: int, chunks: int) -> range:
-    """Replicate numbers of the ``index``-th (1-based) of ``chunks`` contiguous chunks."""
-    bounds = np.linspace(0, replicates, chunks + 1).round().astype(int)
+def chunk(total: int, index: int, chunks: int) -> range:
+    """Positions ``0 .. total - 1`` of the ``index``-th (1-based) of ``chunks`` contiguous,
+    near-equal chunks: which specifications or replicates one job runs."""
+    bounds = np.linspace(0, total, chunks + 1).round().astype(int)
     return range(bounds[index - 1], bounds[index])
