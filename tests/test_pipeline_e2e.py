@@ -226,21 +226,25 @@ def test_configfile_overrides_a_subset(tmp_path):
     assert (segments["source_format"] == "qdpx").all()
 
 
-def test_unknown_config_key_stops_before_anything_runs(tmp_path):
-    work = workflow_copy(tmp_path / "typo")
-    (work / "typo.yaml").write_text("study2:\n  efa:\n    rotatoin: promax\n", encoding="utf-8")
-    done = snakemake(work, "--configfile", "typo.yaml")
-    assert done.returncode != 0
-    assert "key study2.efa.rotatoin: found unknown key 'rotatoin'" in done.stderr
-    assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
-
-
-def test_robustness_settings_the_questionnaire_cannot_give_stop_at_start(tmp_path):
-    work = workflow_copy(tmp_path / "threshold")
-    (work / "bad.yaml").write_text("robustness:\n  multiverse:\n    frequency_threshold: daily\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        # a misspelled key (the JSON Schema)
+        ("study2:\n  efa:\n    rotatoin: promax\n", "key study2.efa.rotatoin: found unknown key 'rotatoin'"),
+        # a robustness setting the questionnaire cannot satisfy (plan.check_robustness)
+        (
+            "robustness:\n  multiverse:\n    frequency_threshold: daily\n",
+            "key robustness.multiverse.frequency_threshold: found 'daily'; expected one of the frequency levels",
+        ),
+    ],
+    ids=["unknown_key", "robustness_vs_questionnaire"],
+)
+def test_bad_config_stops_before_anything_runs(tmp_path, settings, message):
+    work = workflow_copy(tmp_path / "bad")
+    (work / "bad.yaml").write_text(settings, encoding="utf-8")
     done = snakemake(work, "--configfile", "bad.yaml")
     assert done.returncode != 0
-    assert "key robustness.multiverse.frequency_threshold: found 'daily'; expected one of the frequency levels" in done.stderr
+    assert message in done.stderr
     assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
 
 
