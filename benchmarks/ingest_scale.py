@@ -22,9 +22,9 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 import yaml
-from camhs_rom.instruments import load_questionnaire
-from camhs_rom.survey import clean_responses
-from camhs_rom.synthetic import synthesize_study2
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.synthetic.steps import synthesize_study2
 
 root, n, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 config = yaml.safe_load((root / "config.yaml").read_text(encoding="utf-8"))

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from camhs_rom.instruments import load_codebook, load_questionnaire
-from camhs_rom.synthetic import LABEL, simulate_study1, simulate_study2
-from camhs_rom.tables import write_table
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.core.labels import LABEL
+from camhs_rom.synthetic.study1 import simulate_study1
+from camhs_rom.synthetic.study2 import simulate_study2
+from camhs_rom.core.tables import write_table
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

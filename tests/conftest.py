@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from camhs_rom.instruments import load_codebook, load_questionnaire
-from camhs_rom.synthetic import synthesize_study1, synthesize_study2
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.synthetic.steps import synthesize_study1, synthesize_study2
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml"

@@ -17,20 +17,13 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from camhs_rom import apa
-from camhs_rom.comparisons import (
-    bonett_d,
-    compare_subscale,
-    group_comparisons,
-    hedges_g,
-    permutation_p,
-    rank_biserial_batch,
-    split_scores,
-    study2_comparisons,
-)
-from camhs_rom.errors import InputError
-from camhs_rom.models import adjusted_models
-from camhs_rom.seeding import rng_for
+from camhs_rom.study2 import apa
+from camhs_rom.stats.two_groups import bonett_d, hedges_g, permutation_p, rank_biserial_batch
+from camhs_rom.study2.comparisons import compare_subscale, group_comparisons, split_scores
+from camhs_rom.study2.steps import study2_comparisons
+from camhs_rom.core.errors import InputError
+from camhs_rom.study2.models import adjusted_models
+from camhs_rom.core.seeding import rng_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comparisons"
 REF = json.loads((FIXTURES / "reference.json").read_text(encoding="utf-8"))
@@ -221,7 +214,7 @@ def test_apa_sentences(questionnaire):
 def test_holm_equals_statsmodels_and_skips_missing_p():
     from statsmodels.stats.multitest import multipletests
 
-    from camhs_rom.comparisons import holm
+    from camhs_rom.stats.two_groups import holm
 
     rng = np.random.default_rng(4)
     for m in (1, 2, 3, 6, 15):  # statsmodels collects garbage on every call: few calls
@@ -236,7 +229,7 @@ def test_holm_equals_statsmodels_and_skips_missing_p():
 def test_run_test_is_the_scipy_test():
     from scipy import stats
 
-    from camhs_rom.comparisons import run_test
+    from camhs_rom.stats.two_groups import run_test
 
     rng = np.random.default_rng(8)
     x, y = rng.normal(0.4, 1, 25), rng.normal(0, 1.4, 31)

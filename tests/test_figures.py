@@ -4,10 +4,11 @@ import json
 
 import pandas as pd
 
-from camhs_rom.agreement import study1_agreement
-from camhs_rom.figures import SYNTHETIC_LABEL, study1_figures
-from camhs_rom.qualitative import study1_themes
-from camhs_rom.segments import clean_segments
+from camhs_rom.study1.steps import study1_agreement
+from camhs_rom.core.labels import SYNTHETIC_LABEL
+from camhs_rom.study1.steps import study1_figures
+from camhs_rom.study1.steps import study1_themes
+from camhs_rom.ingest.segments import clean_segments
 
 from .conftest import CODEBOOK
 

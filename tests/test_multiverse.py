@@ -8,25 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from camhs_rom.comparisons import group_comparisons
-from camhs_rom.errors import InputError
-from camhs_rom.factors import run_efa
-from camhs_rom.multiverse import (
-    DECISIONS,
-    assigned_scores,
-    by_choice,
-    check_settings,
-    part,
-    run_part,
-    specifications,
-    statements,
-    summary,
-    user_groups,
-)
-from camhs_rom.plan import check_robustness
-from camhs_rom.psychometrics import efa_data, retention
-from camhs_rom.reliability import subscale_scores
-from camhs_rom.survey import clean_responses
+from camhs_rom.study2.comparisons import group_comparisons
+from camhs_rom.core.errors import InputError
+from camhs_rom.stats.factors import run_efa
+from camhs_rom.robustness.multiverse import DECISIONS, assigned_scores, by_choice, check_settings, part, run_part, specifications, statements, summary, user_groups
+from camhs_rom.robustness.plan import check_robustness
+from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.reliability import subscale_scores
+from camhs_rom.ingest.survey import clean_responses
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +53,7 @@ def test_main_specification_reproduces_the_main_analysis(clean, questionnaire, c
     # the factor structure of the main analysis
     data = efa_data(clean.scored, questionnaire.item_ids)
     *_, n_factors = retention(data, config["study2"]["efa"], config["seed"])
-    result = run_efa(data, questionnaire, n_factors, "minres", "oblimin")
+    result = run_efa(data, questionnaire.intended_subscales, n_factors, "minres", "oblimin")
     matched = result.congruence[result.congruence["matched"]].set_index("subscale")["congruence"]
     assert row["n_factors"] == n_factors
     assert row["congruence_positive"] == pytest.approx(matched["positive_impact"], abs=1e-12)

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from camhs_rom.passages import coded_passages, presence
+from camhs_rom.study1.passages import coded_passages, presence
 
 COLS = ["transcript_id", "group_id", "participant_id", "segment_id", "start", "end", "text", "code", "theme", "valence", "coder"]
 

@@ -10,14 +10,17 @@ import yaml
 from factor_analyzer import FactorAnalyzer
 from statsmodels.stats.proportion import proportion_confint
 
-from camhs_rom.descriptives import frequency_of_use, item_descriptives, sample_description
-from camhs_rom.errors import InputError
-from camhs_rom.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
-from camhs_rom.instruments import questionnaire_from_dict
-from camhs_rom.psychometrics import retention, study2_psychometrics
-from camhs_rom.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses, reliability
-from camhs_rom.survey import clean_responses
-from camhs_rom.synthetic import simulate_study2, write_study2_export
+from camhs_rom.study2.descriptives import frequency_of_use, item_descriptives, sample_description
+from camhs_rom.core.errors import InputError
+from camhs_rom.core.schemas import with_defaults
+from camhs_rom.stats.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
+from camhs_rom.instruments.questionnaire import questionnaire_from_dict
+from camhs_rom.study2.efa import retention
+from camhs_rom.study2.steps import study2_psychometrics
+from camhs_rom.stats.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses
+from camhs_rom.study2.reliability import reliability
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.synthetic.study2 import simulate_study2, write_study2_export
 
 from .conftest import SPEC
 
@@ -33,7 +36,8 @@ CONTRACT = {
     "loadings": ["item", "factor", "loading"],
     "reliability": ["subscale", "n_items", "n", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total"],
 }
-EFA = {"n_factors": "auto", "retention": "parallel_analysis", "extraction": "minres", "rotation": "oblimin", "parallel_analysis": {"iterations": 200, "percentile": 95}}
+# The documented EFA settings (schema defaults), with fewer parallel-analysis data sets for speed.
+EFA = with_defaults({"study2": {"questionnaire": "q.yaml", "responses": "r.csv", "efa": {"parallel_analysis": {"iterations": 200}}}}, "config")["study2"]["efa"]
 
 
 def run_stage(tmp_path, clean, spec_path, efa=EFA, resamples=200):
@@ -123,7 +127,7 @@ def test_power_step_uniquenesses_equal_the_eigendecomposition_path():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((60, 1)) * 0.7 + rng.standard_normal((60, 6))
     weights = rng.multinomial(60, np.full(60, 1 / 60), size=300).astype(float)
-    from camhs_rom.reliability import weighted_covariances
+    from camhs_rom.stats.reliability import weighted_covariances
 
     cov = weighted_covariances(x, weights)
     sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
@@ -164,7 +168,7 @@ def test_simulated_two_factor_model_is_recovered(config):
     q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
     frame = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=2000, missing_share=0), 11)
     data = q.keyed_items(frame)
-    result = run_efa(data, q, 2, "minres", "oblimin")
+    result = run_efa(data, q.intended_subscales, 2, "minres", "oblimin")
     matched = result.congruence[result.congruence["matched"]]
     assert len(matched) == 2 and (matched["congruence"] >= 0.95).all()
 
@@ -173,7 +177,7 @@ def test_factors_are_named_and_reflected_whatever_their_order(questionnaire):
     q = questionnaire
     target = np.array([[i.subscale == s for s in q.subscales] for i in q.items], dtype=float)
     scrambled = -target[:, ::-1] * 0.7  # factor order swapped and both reflected
-    names, signs, table = name_factors(scrambled, q.item_ids, q)
+    names, signs, table = name_factors(scrambled, q.item_ids, q.intended_subscales)
     assert names == list(q.subscales)[::-1] and (signs == -1).all()
     assert table[table.matched]["congruence"].tolist() == pytest.approx([1.0, 1.0])
     assert congruence(target, target)[0, 0] == pytest.approx(1.0)
@@ -185,7 +189,7 @@ def test_loading_flags(questionnaire):
     first, second = q.item_ids[0], q.item_ids[1]
     loadings.loc[first] = [0.2, 0.1]  # weak on its own factor
     loadings.loc[second] = [0.5, 0.45]  # cross-loads
-    flags = loading_flags(loadings, q, 0.3, 0.3).set_index("item")
+    flags = loading_flags(loadings, q.intended_subscales, 0.3, 0.3).set_index("item")
     assert flags.loc[first, "low_loading"] and not flags.loc[first, "cross_loading"]
     assert flags.loc[second, "cross_loading"] and not flags.loc[second, "low_loading"]
     assert not flags.drop(index=[first, second])[["low_loading", "cross_loading", "misplaced"]].any().any()
@@ -255,7 +259,7 @@ def test_factor_analyzer_oblimin_is_deterministic():
 @pytest.mark.parametrize("rotation", ["oblimin", "promax", "varimax", "none"])
 def test_principal_extraction_matches_factor_analyzer(rotation):
     """Exact principal loadings agree with factor_analyzer's randomised SVD (accurate to ~1e-6)."""
-    from camhs_rom.factors import fit_efa
+    from camhs_rom.stats.factors import fit_efa
 
     rng = np.random.default_rng(4)
     data = pd.DataFrame(rng.standard_normal((150, 2)) @ rng.uniform(0.3, 0.9, (2, 7)) + rng.standard_normal((150, 7)))
@@ -268,17 +272,17 @@ def test_principal_extraction_matches_factor_analyzer(rotation):
 @pytest.mark.parametrize("extraction", ["minres", "ml", "principal"])
 @pytest.mark.parametrize("rotation", ["oblimin", "promax", "varimax"])
 def test_every_configured_extraction_and_rotation_recovers_the_subscales(default_tables, synthetic_dir, questionnaire, extraction, rotation):
-    from camhs_rom.psychometrics import efa_data
+    from camhs_rom.study2.efa import efa_data
 
     scored = clean_responses(synthetic_dir / "responses.csv", questionnaire).scored
-    result = run_efa(efa_data(scored, questionnaire.item_ids), questionnaire, 2, extraction, rotation)
+    result = run_efa(efa_data(scored, questionnaire.item_ids), questionnaire.intended_subscales, 2, extraction, rotation)
     matched = result.congruence[result.congruence["matched"]]
     assert len(matched) == 2 and (matched["congruence"] >= 0.95).all()
 
 
 @pytest.mark.parametrize(("resamples", "n"), [(2000, 59), (2000, 100_000), (7, 3), (10_000, 4_000_001)])
 def test_bootstrap_batches_cover_every_resample_in_bounded_memory(resamples, n):
-    from camhs_rom.seeding import batches
+    from camhs_rom.core.seeding import batches
 
     sizes = batches(resamples, n)
     assert sum(sizes) == resamples and min(sizes) >= 1

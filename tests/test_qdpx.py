@@ -5,9 +5,10 @@ import zipfile
 import pandas as pd
 import pytest
 
-from camhs_rom.errors import InputError
-from camhs_rom.qdpx import read_qdpx, validate_qde
-from camhs_rom.segments import clean_segments
+from camhs_rom.core.errors import InputError
+from camhs_rom.ingest.qdpx import read_qdpx
+from camhs_rom.synthetic.qdpx import validate_qde
+from camhs_rom.ingest.segments import clean_segments
 
 TEXT = "Focus group one\nFacilitator: Any benefits?\nP01: The graph shows progress.\nP02: Managers will judge us.\n"
 U1 = "11111111-1111-4111-8111-111111111111"

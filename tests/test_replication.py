@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from camhs_rom.replication import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, SCORECARD_COLUMNS, scorecard
+from camhs_rom.replication.scorecard import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, SCORECARD_COLUMNS, scorecard
 
 from .conftest import ROOT
 

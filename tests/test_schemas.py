@@ -2,8 +2,8 @@
 
 import pytest
 
-from camhs_rom.errors import InputError
-from camhs_rom.schemas import load_schema, read_yaml, validate_config
+from camhs_rom.core.errors import InputError
+from camhs_rom.core.schemas import load_schema, read_yaml, validate_config
 
 
 def test_shipped_config_is_valid(config):

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from camhs_rom.errors import InputError
-from camhs_rom.segments import CLEAN_COLUMNS, SEGMENT_COLUMNS, clean_segments
+from camhs_rom.core.errors import InputError
+from camhs_rom.ingest.segments import CLEAN_COLUMNS, SEGMENT_COLUMNS, clean_segments
 
 from .conftest import write_lines
 

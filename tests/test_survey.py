@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from camhs_rom.errors import InputError
-from camhs_rom.survey import clean_responses
+from camhs_rom.core.errors import InputError
+from camhs_rom.ingest.survey import clean_responses
 
 from .conftest import write_lines
 

@@ -1,40 +1,35 @@
-# Validation of the config and the small helpers the rules share.
+# Validation of the config and the small helpers the rules share. Defaults come from the
+# JSON Schema and are filled in here, once: rules and the package read every setting
+# from `config` without repeating a default.
 
 import sys
 
-from camhs_rom.errors import InputError
-from camhs_rom.schemas import validate_config
+from camhs_rom.core.contract import (
+    CLEAN,
+    COMPARISON_FIGURES,
+    FIGURE_FORMATS,
+    PROVENANCE,
+    REPORT,
+    REPORT_NOTEBOOKS,
+    ROBUSTNESS,
+    ROBUSTNESS_FIGURES,
+    SCORECARD,
+    STUDY1,
+    STUDY1_FIGURES,
+    STUDY2,
+    STUDY2_FIGURES,
+    SYNTHETIC,
+)
+from camhs_rom.core.errors import InputError
+from camhs_rom.core.schemas import validate_config, with_defaults
 
 try:
     validate_config(config, "config (config.yaml and any --configfile)")
 except InputError as err:
     sys.exit(f"Bad configuration, nothing was run: {err}")
+config.update(with_defaults(config, "config"))
 
-
-SYNTHETIC = "data/synthetic"
-CLEAN = "results/clean"
-STUDY1 = "results/study1"
-STUDY1_FIGURES = [
-    "theme_prevalence",
-    "theme_by_participant",
-    "cooccurrence",
-    "saturation",
-    "agreement_kappa",
-]
-STUDY2 = "results/study2"
-STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
-COMPARISON_FIGURES = ["scores_by_group", "group_coefficients"]
 NOTEBOOKS = ["00_scorecard", "01_study1", "02_study2", "03_robustness"]
-STUDY1_DEFAULTS = {
-    "tally": {"rule": "primary", "primary_coder": None},
-    "agreement": {"resamples": 2000, "ci": 0.95},
-    "quotes": {"per_theme": 3, "max_chars": 200},
-}
-
-
-def study1_setting(key):
-    """A Study 1 analysis setting: the config's keys over the documented defaults."""
-    return {**STUDY1_DEFAULTS[key], **config["study1"].get(key, {})}
 
 
 def synthetic_settings(study):
@@ -106,30 +101,30 @@ def study2_results():
 
 def robustness_results():
     return [
-        "results/robustness/multiverse.csv",
-        "results/robustness/multiverse_summary.csv",
-        "results/robustness/multiverse_by_choice.csv",
-        "results/robustness/power.csv",
-        "results/robustness/minimum_detectable_effect.csv",
-        "results/robustness/robustness_summary.md",
+        f"{ROBUSTNESS}/multiverse.csv",
+        f"{ROBUSTNESS}/multiverse_summary.csv",
+        f"{ROBUSTNESS}/multiverse_by_choice.csv",
+        f"{ROBUSTNESS}/power.csv",
+        f"{ROBUSTNESS}/minimum_detectable_effect.csv",
+        f"{ROBUSTNESS}/robustness_summary.md",
         *expand(
-            "results/robustness/figures/{name}.{ext}",
-            name=["specification_curve", "power_curve"],
-            ext=["png", "svg"],
+            f"{ROBUSTNESS}/figures/{{name}}.{{ext}}",
+            name=ROBUSTNESS_FIGURES,
+            ext=FIGURE_FORMATS,
         ),
     ]
 
 
 def notebook_inputs(wildcards):
     """What each notebook presents: it runs only after those results exist."""
-    common = [f"{CLEAN}/provenance.json"]
+    common = [PROVENANCE]
     if wildcards.name == "01_study1":
         return common + study1_results()
     if wildcards.name == "02_study2":
         return common + study2_results()
     if wildcards.name == "03_robustness":
         return common + robustness_results()
-    return common + ["results/replication/scorecard.csv"]
+    return common + [SCORECARD]
 
 
 def all_outputs():
@@ -138,14 +133,14 @@ def all_outputs():
         f"{CLEAN}/study2/responses_coded.csv",
         f"{CLEAN}/study2/responses_scored.csv",
         f"{CLEAN}/audit_log.csv",
-        f"{CLEAN}/provenance.json",
+        PROVENANCE,
         f"{STUDY1}/theme_tallies.csv",
         f"{STUDY1}/agreement.csv",
         f"{STUDY1}/quotes.csv",
         *expand(
             f"{STUDY1}/figures/{{name}}.{{ext}}",
             name=STUDY1_FIGURES,
-            ext=["png", "svg"],
+            ext=FIGURE_FORMATS,
         ),
         f"{STUDY2}/frequency_of_use.csv",
         f"{STUDY2}/efa_loadings.csv",
@@ -154,21 +149,18 @@ def all_outputs():
         *expand(
             f"{STUDY2}/figures/{{name}}.{{ext}}",
             name=STUDY2_FIGURES + COMPARISON_FIGURES,
-            ext=["png", "svg"],
+            ext=FIGURE_FORMATS,
         ),
         f"{STUDY2}/group_comparisons.csv",
         f"{STUDY2}/adjusted_models.csv",
         f"{STUDY2}/apa_sentences.md",
         *robustness_results(),
-        "results/replication/scorecard.csv",
-        "results/report.html",
+        SCORECARD,
+        REPORT,
     ]
 
 
 # --- robustness stage
-
-ROBUSTNESS = "results/robustness"
-ROBUSTNESS_FIGURES = ["specification_curve", "power_curve"]
 
 
 def check_robustness_at_start():
@@ -178,8 +170,8 @@ def check_robustness_at_start():
     """
     from pathlib import Path
 
-    from camhs_rom.instruments import load_questionnaire
-    from camhs_rom.plan import check_robustness
+    from camhs_rom.instruments.questionnaire import load_questionnaire
+    from camhs_rom.robustness.plan import check_robustness
 
     if Path(questionnaire_path()).exists():
         try:
@@ -200,7 +192,7 @@ def robustness_settings(*keys):
 
 
 def power_designs():
-    from camhs_rom.plan import designs
+    from camhs_rom.robustness.plan import designs
 
     return designs(config["robustness"]["power"])["design"].tolist()
 

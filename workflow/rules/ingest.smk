@@ -41,7 +41,7 @@ rule cleaning_audit:
             caption="../report/audit_log.rst",
             category="Data",
         ),
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     log:
         "logs/cleaning_audit.log",
     params:

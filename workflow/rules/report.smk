@@ -11,10 +11,10 @@ rule replication_scorecard:
         congruence=f"{STUDY2}/efa_congruence.csv",
         flags=f"{STUDY2}/efa_item_flags.csv",
         comparisons=f"{STUDY2}/group_comparisons.csv",
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         report(
-            "results/replication/scorecard.csv",
+            SCORECARD,
             caption="../report/scorecard.rst",
             category="Replication",
         ),
@@ -22,7 +22,7 @@ rule replication_scorecard:
         "logs/replication_scorecard.log",
     params:
         settings=config["replication"],
-        retention=config["study2"].get("efa", {}).get("retention", "parallel_analysis"),
+        retention=config["study2"]["efa"]["retention"],
     script:
         "../scripts/replication_scorecard.py"
 
@@ -32,7 +32,7 @@ rule report_notebook:
         notebook="notebooks/{name}.ipynb",
         results=notebook_inputs,
     output:
-        "results/report/notebooks/{name}.ipynb",
+        f"{REPORT_NOTEBOOKS}/{{name}}.ipynb",
     log:
         "logs/report_notebook_{name}.log",
     wildcard_constraints:
@@ -43,10 +43,10 @@ rule report_notebook:
 
 rule report_html:
     input:
-        notebooks=expand("results/report/notebooks/{name}.ipynb", name=NOTEBOOKS),
-        provenance=f"{CLEAN}/provenance.json",
+        notebooks=expand(f"{REPORT_NOTEBOOKS}/{{name}}.ipynb", name=NOTEBOOKS),
+        provenance=PROVENANCE,
     output:
-        "results/report.html",
+        REPORT,
     log:
         "logs/report_html.log",
     params:

@@ -87,13 +87,13 @@ rule robustness_figures:
         power=f"{ROBUSTNESS}/power.csv",
         mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
         questionnaire=questionnaire_path(),
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         report(
             expand(
                 f"{ROBUSTNESS}/figures/{{name}}.{{ext}}",
                 name=ROBUSTNESS_FIGURES,
-                ext=["png", "svg"],
+                ext=FIGURE_FORMATS,
             ),
             caption="../report/robustness_figures.rst",
             category="Robustness",
@@ -112,7 +112,7 @@ rule robustness_summary:
         by_choice=f"{ROBUSTNESS}/multiverse_by_choice.csv",
         power=f"{ROBUSTNESS}/power.csv",
         mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         f"{ROBUSTNESS}/robustness_summary.md",
     log:

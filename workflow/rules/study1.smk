@@ -27,9 +27,9 @@ rule study1_themes:
     log:
         "logs/study1_themes.log",
     params:
-        tally=study1_setting("tally"),
-        saturation_order=config["study1"].get("saturation_order"),
-        quotes=study1_setting("quotes"),
+        tally=config["study1"]["tally"],
+        saturation_order=config["study1"]["saturation_order"],
+        quotes=config["study1"]["quotes"],
         seed=config["seed"],
     script:
         "../scripts/study1_themes.py"
@@ -50,7 +50,7 @@ rule study1_agreement:
     log:
         "logs/study1_agreement.log",
     params:
-        agreement=study1_setting("agreement"),
+        agreement=config["study1"]["agreement"],
         seed=config["seed"],
     script:
         "../scripts/study1_agreement.py"
@@ -64,13 +64,13 @@ rule study1_figures:
         saturation=f"{STUDY1}/saturation.csv",
         agreement=f"{STUDY1}/agreement.csv",
         codebook=config["study1"]["codebook"],
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         report(
             expand(
                 f"{STUDY1}/figures/{{name}}.{{ext}}",
                 name=STUDY1_FIGURES,
-                ext=["png", "svg"],
+                ext=FIGURE_FORMATS,
             ),
             caption="../report/study1_figures.rst",
             category="Study 1",

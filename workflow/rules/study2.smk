@@ -51,8 +51,8 @@ rule study2_psychometrics:
         "logs/study2_psychometrics.log",
     params:
         source=config["study2"]["responses"],
-        efa=config["study2"].get("efa", {}),
-        bootstrap=config["study2"].get("bootstrap", {}),
+        efa=config["study2"]["efa"],
+        bootstrap=config["study2"]["bootstrap"],
         seed=config["seed"],
     script:
         "../scripts/study2_psychometrics.py"
@@ -66,13 +66,13 @@ rule study2_figures:
         n_factors=f"{STUDY2}/n_factors.csv",
         loadings=f"{STUDY2}/efa_loadings.csv",
         questionnaire=questionnaire_path(),
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         report(
             expand(
                 f"{STUDY2}/figures/{{name}}.{{ext}}",
                 name=STUDY2_FIGURES,
-                ext=["png", "svg"],
+                ext=FIGURE_FORMATS,
             ),
             caption="../report/study2_figures.rst",
             category="Study 2",
@@ -80,7 +80,7 @@ rule study2_figures:
     log:
         "logs/study2_figures.log",
     params:
-        min_loading=config["study2"].get("efa", {}).get("min_loading", 0.3),
+        min_loading=config["study2"]["efa"]["min_loading"],
     script:
         "../scripts/study2_figures.py"
 
@@ -89,7 +89,7 @@ rule study2_comparisons:
     input:
         scores=f"{STUDY2}/subscale_scores.csv",
         questionnaire=questionnaire_path(),
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         comparisons=report(
             f"{STUDY2}/group_comparisons.csv",
@@ -109,8 +109,8 @@ rule study2_comparisons:
     log:
         "logs/study2_comparisons.log",
     params:
-        settings=config["study2"].get("comparisons", {}),
-        bootstrap=config["study2"].get("bootstrap", {}),
+        settings=config["study2"]["comparisons"],
+        bootstrap=config["study2"]["bootstrap"],
         seed=config["seed"],
     script:
         "../scripts/study2_comparisons.py"
@@ -121,13 +121,13 @@ rule study2_comparison_figures:
         scores=f"{STUDY2}/subscale_scores.csv",
         models=f"{STUDY2}/adjusted_models.csv",
         questionnaire=questionnaire_path(),
-        provenance=f"{CLEAN}/provenance.json",
+        provenance=PROVENANCE,
     output:
         report(
             expand(
                 f"{STUDY2}/figures/{{name}}.{{ext}}",
                 name=COMPARISON_FIGURES,
-                ext=["png", "svg"],
+                ext=FIGURE_FORMATS,
             ),
             caption="../report/comparison_figures.rst",
             category="Study 2",
@@ -135,6 +135,7 @@ rule study2_comparison_figures:
     log:
         "logs/study2_comparison_figures.log",
     params:
-        ci=config["study2"].get("bootstrap", {}).get("ci", 0.95),
+        ci=config["study2"]["bootstrap"]["ci"],
+        seed=config["seed"],
     script:
         "../scripts/study2_comparison_figures.py"

@@ -1,5 +1,5 @@
-from camhs_rom.robustness import robustness_summary
-from camhs_rom.steps import run_step
+from camhs_rom.robustness.steps import robustness_summary
+from camhs_rom.core.runner import run_step
 
 run_step(
     snakemake.log[0],

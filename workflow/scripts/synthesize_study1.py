@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from camhs_rom.steps import run_step
-from camhs_rom.synthetic import synthesize_study1
+from camhs_rom.core.runner import run_step
+from camhs_rom.synthetic.steps import synthesize_study1
 
 run_step(
     snakemake.log[0],

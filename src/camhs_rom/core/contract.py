@@ -1,0 +1,44 @@
+"""Names of the public data contract, defined once: input columns and where results are written.
+
+Users write files in these shapes and other tools read the tables at these paths, so the
+names here are a public interface (``docs/outputs.md``; a change needs a migration note in
+the README). The workflow (``workflow/rules/common.smk``), the scorecard's evidence column
+and the tests all take the paths from here.
+"""
+
+from __future__ import annotations
+
+# The coded-segments CSV, one row per code application; a REFI-QDA project is read into
+# the same shape.
+SEGMENT_COLUMNS = ["transcript_id", "group_id", "participant_id", "segment_id", "start", "end", "text", "code", "coder"]
+
+SYNTHETIC = "data/synthetic"
+RESULTS = "results"
+CLEAN = f"{RESULTS}/clean"
+STUDY1 = f"{RESULTS}/study1"
+STUDY2 = f"{RESULTS}/study2"
+ROBUSTNESS = f"{RESULTS}/robustness"
+REPLICATION = f"{RESULTS}/replication"
+REPORT = f"{RESULTS}/report.html"
+REPORT_NOTEBOOKS = f"{RESULTS}/report/notebooks"
+SCORECARD = f"{REPLICATION}/scorecard.csv"
+PROVENANCE = f"{CLEAN}/provenance.json"
+AUDIT_LOG = f"{CLEAN}/audit_log.csv"
+
+STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
+STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]
+COMPARISON_FIGURES = ["scores_by_group", "group_coefficients"]
+ROBUSTNESS_FIGURES = ["specification_curve", "power_curve"]
+FIGURE_FORMATS = ["png", "svg"]
+
+# The tables each claim of the scorecard is judged from (its ``evidence`` column).
+EVIDENCE = {
+    "participants": f"{STUDY1}/theme_by_participant.csv",
+    "tallies": f"{STUDY1}/theme_tallies.csv",
+    "sample": f"{STUDY2}/sample.csv",
+    "frequency": f"{STUDY2}/frequency_of_use.csv",
+    "n_factors": f"{STUDY2}/n_factors.csv",
+    "congruence": f"{STUDY2}/efa_congruence.csv",
+    "flags": f"{STUDY2}/efa_item_flags.csv",
+    "comparisons": f"{STUDY2}/group_comparisons.csv",
+}

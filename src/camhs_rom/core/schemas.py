@@ -1,0 +1,176 @@
+"""JSON Schema validation of the config, the questionnaire spec and the codebook.
+
+The schemas live once, in ``workflow/schemas/`` (a wheel carries a copy as
+``camhs_rom/schemas``). Each sets ``additionalProperties: false`` at every level, so a
+misspelled key is an error that names the key, never a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import sys
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.core.tables import read_text
+
+if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+    # jsonschema imports rfc3987_syntax, when installed, only to check the "iri" string
+    # formats, which these schemas do not use; that import builds a grammar costing about
+    # 1.7 s in every pipeline step. Hidden while jsonschema loads, available afterwards.
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+else:
+    import jsonschema
+
+
+SCHEMA_FILES = {
+    "config": "config.schema.yaml",
+    "questionnaire": "questionnaire.schema.yaml",
+    "codebook": "codebook.schema.yaml",
+}
+
+
+def schema_dir() -> Path:
+    """The folder holding the JSON Schemas (installed copy first, then the checkout)."""
+    installed = resources.files("camhs_rom") / "schemas"
+    if installed.is_dir():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parents[3] / "workflow" / "schemas"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(
+        "JSON Schemas not found: expected camhs_rom/schemas in the installed package or "
+        f"workflow/schemas in the repository ({checkout})"
+    )
+
+
+@lru_cache(maxsize=None)
+def load_schema(kind: str) -> dict:
+    """Load one schema by kind: ``config``, ``questionnaire`` or ``codebook``."""
+    if kind not in SCHEMA_FILES:
+        raise ValueError(f"unknown schema kind {kind!r}; expected one of {sorted(SCHEMA_FILES)}")
+    with open(schema_dir() / SCHEMA_FILES[kind], encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file, turning every way it can be unreadable into an :class:`InputError`."""
+    text = read_text(path, "a YAML document")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(path, where, f"invalid YAML ({problem})", "well-formed YAML") from None
+
+
+def _key_path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str, str]:
+    """Turn a jsonschema error into (location, found, expected) in plain words."""
+    where = _key_path(error.absolute_path)
+    prefix = f"{where}." if where else ""
+    instance, schema = error.instance, error.schema
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(k for k in instance if k not in allowed)
+        key = extra[0]
+        hint = difflib.get_close_matches(str(key), allowed, n=1)
+        expected = f"one of the keys {quote_list(allowed)}" if allowed else "no keys here"
+        if hint:
+            expected += f" (did you mean {hint[0]!r}?)"
+        return f"key {prefix}{key}", f"unknown key {key!r}", expected
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in instance]
+        return f"key {prefix}{missing[0]}", "no value (the key is missing)", "this required key"
+    location = f"key {where}" if where else "top level"
+    if error.validator == "enum":
+        return location, repr(instance), f"one of {quote_list(error.validator_value)}"
+    if error.validator == "type":
+        kinds = error.validator_value
+        kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
+        return location, f"{instance!r} ({type(instance).__name__})", f"a value of type {kinds}"
+    if error.validator in ("oneOf", "anyOf"):
+        options = [s.get("enum", [s.get("type")]) for s in error.validator_value]
+        flat = [o for opt in options for o in (opt if isinstance(opt, list) else [opt])]
+        return location, repr(instance), f"one of: {', '.join(map(str, flat))}"
+    return location, repr(instance), error.message.replace(repr(instance), "the value", 1)
+
+
+def validate(document: Any, kind: str, file: str | Path) -> None:
+    """Validate ``document`` against the schema of ``kind``; raise :class:`InputError` on the first problem.
+
+    Errors are ordered by their position in the document so the message is stable.
+    """
+    validator = jsonschema.Draft7Validator(load_schema(kind))
+    errors = sorted(
+        validator.iter_errors(document),
+        key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path], e.validator),
+    )
+    if errors:
+        # Prefer the shallowest error: a typo'd key explains the deeper "required" errors.
+        location, found, expected = _describe(errors[0])
+        raise InputError(file, location, found, expected)
+
+
+def validate_config(config: dict, file: str | Path = "config") -> None:
+    """Validate the merged pipeline configuration (config.yaml plus any --configfile)."""
+    if not isinstance(config, dict):
+        raise InputError(file, "top level", repr(config), "a mapping of settings")
+    validate(config, "config", file)
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    ref = schema.get("$ref")
+    if ref and ref.startswith("#/definitions/"):
+        return root["definitions"][ref.removeprefix("#/definitions/")]
+    return schema
+
+
+def _fill(instance, schema: dict, root: dict) -> None:
+    schema = _resolve(schema, root)
+    if isinstance(instance, dict):
+        for key, sub in schema.get("properties", {}).items():
+            sub = _resolve(sub, root)
+            if key not in instance and "default" in sub:
+                instance[key] = copy.deepcopy(sub["default"])
+            if key in instance:
+                _fill(instance[key], sub, root)
+    elif isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        for element in instance:
+            _fill(element, schema["items"], root)
+
+
+def with_defaults(document: Any, kind: str) -> Any:
+    """A copy of a schema-valid ``document`` with every missing optional key set to its schema ``default``.
+
+    The schemas are the one place defaults are written down: an object whose key is
+    missing is created from its ``default`` (usually ``{}``) and then filled in turn, so
+    code downstream reads every documented setting without repeating its default. Keys
+    the document sets, and values that are not mappings (``null``), are left as they are.
+    """
+    filled = copy.deepcopy(document)
+    root = load_schema(kind)
+    _fill(filled, root, root)
+    return filled
+
+
+def defaults(kind: str) -> Any:
+    """The defaults of one schema, as :func:`with_defaults` fills them into an empty document."""
+    return with_defaults({}, kind)

@@ -1,0 +1,54 @@
+"""The ingest stage: validate every input, then write the clean tables and their audit logs.
+
+Each function reads the user's files, checks them completely, and only then writes its
+outputs (atomically), so bad input leaves nothing behind. Inputs are never modified.
+Workflow rules ``ingest_study1``, ``ingest_study2`` and ``cleaning_audit`` call these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from camhs_rom.core.provenance import write_provenance
+from camhs_rom.core.tables import write_table
+from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.instruments.codebook import check_item_themes, load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+
+
+def ingest_study2(responses, questionnaire, codebook, coded_out, scored_out, audit_out) -> None:
+    """Validate and clean the Study 2 responses against the questionnaire spec.
+
+    The codebook is used to check that every item's ``theme`` is a Study 1 theme.
+    Writes ``responses_coded.csv``, ``responses_scored.csv`` and the audit log.
+    """
+    spec = load_questionnaire(questionnaire)
+    if codebook:
+        check_item_themes(spec, load_codebook(codebook))
+    result = clean_responses(responses, spec)
+    write_table(result.coded, coded_out)
+    write_table(result.scored, scored_out)
+    write_table(result.audit, audit_out)
+
+
+def ingest_study1(segments, codebook, segments_out, audit_out) -> None:
+    """Validate and clean the Study 1 coded segments (CSV or ``.qdpx``) against the codebook."""
+    result = clean_segments(segments, load_codebook(codebook))
+    write_table(result.segments, segments_out)
+    write_table(result.audit, audit_out)
+
+
+def write_cleaning_record(audits: list[str | Path], inputs: dict[str, str], config: dict, audit_out, provenance_out) -> None:
+    """Close the ingest stage: one audit log for both studies and the provenance record.
+
+    ``audit_log.csv`` is the per-study audit logs one after the other;
+    ``provenance.json`` says which inputs were read (SHA-256, synthetic or not) under
+    which effective config (see :mod:`camhs_rom.provenance`).
+    """
+    import pandas as pd
+
+
+    frames = [pd.read_csv(a, dtype=str, keep_default_na=False) for a in audits]
+    write_table(pd.concat(frames, ignore_index=True), audit_out)
+    write_provenance(inputs, config, provenance_out)

@@ -1,0 +1,212 @@
+"""The Study 2 questionnaire spec: items, response scale, subscales, groups, frequency item.
+
+A replication team may rewrite the spec for their own questionnaire. It is validated
+first against its JSON Schema (unknown keys, missing keys, wrong types; defaults filled
+in from the schema) and then for the rules a schema cannot express (scale range, duplicate
+ids, subscales used but not declared, group values claimed by two groups, one column in
+two roles). The loaded :class:`Questionnaire` is immutable and carries everything the
+analysis needs, so no stage re-reads the YAML. The keys are documented in
+``docs/own-data.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.core.schemas import read_yaml, validate, with_defaults
+
+
+def normalise_label(value) -> str:
+    """Text as it is matched: lower case, surrounding spaces removed, inner runs of spaces folded."""
+    return re.sub(r"\s+", " ", str(value).strip().lower())
+
+
+def raw_value_keys(value) -> set[str]:
+    """The normalised strings a raw group value in the spec matches.
+
+    YAML 1.1 reads unquoted ``yes``/``no`` as booleans, so ``True`` also matches "yes"
+    and "true", and ``False`` matches "no" and "false". Numbers match their text form
+    with or without a trailing ``.0`` (``1`` matches "1" and "1.0").
+    """
+    if isinstance(value, bool):
+        return {"yes", "true"} if value else {"no", "false"}
+    if isinstance(value, (int, float)):
+        number = float(value)
+        keys = {normalise_label(value), repr(number)}
+        if number.is_integer():
+            keys.add(str(int(number)))
+        return keys
+    return {normalise_label(value)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One belief item: its column, wording, source theme, intended subscale and keying."""
+    id: str
+    text: str
+    subscale: str
+    theme: str | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A validated questionnaire spec (the keys are documented in ``docs/own-data.md``)."""
+    path: str
+    name: str
+    id_column: str
+    scale_min: int
+    scale_max: int
+    labels: dict[str, int]
+    items: tuple[Item, ...]
+    subscales: dict[str, str]
+    group_column: str
+    group_levels: dict[str, tuple]
+    missing_method: str
+    max_missing_share: float
+    frequency_column: str | None = None
+    frequency_levels: tuple[str, ...] = ()
+    covariates: tuple[str, ...] = ()
+    missing_values: frozenset[str] = frozenset()
+    group_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    @property
+    def intended_subscales(self) -> dict[str, str]:
+        """Each item's intended subscale, in item order (what factor solutions are matched to)."""
+        return {item.id: item.subscale for item in self.items}
+
+    def items_of(self, subscale: str) -> list[Item]:
+        return [item for item in self.items if item.subscale == subscale]
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of the responses file the spec names, in a stable order."""
+        cols = [self.id_column, self.group_column]
+        if self.frequency_column:
+            cols.append(self.frequency_column)
+        cols += list(self.covariates) + self.item_ids
+        return cols
+
+    def reverse_score(self, value):
+        """Reverse keying: ``min + max - x``."""
+        return self.scale_min + self.scale_max - value
+
+    def keyed_items(self, frame):
+        """The item columns of ``frame`` as floats, reverse-keyed items scored ``min + max - x``."""
+        items = frame[self.item_ids].astype(float)
+        for item in self.items:
+            if item.reverse:
+                items[item.id] = self.reverse_score(items[item.id])
+        return items
+
+
+def load_questionnaire(path: str | Path) -> Questionnaire:
+    """Read and validate a questionnaire spec YAML file."""
+    spec = read_yaml(path)
+    validate(spec, "questionnaire", path)
+    return questionnaire_from_dict(spec, path)
+
+
+def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") -> Questionnaire:
+    """Build a :class:`Questionnaire` from an already schema-valid mapping; check the rest.
+
+    Optional keys the mapping leaves out take their schema defaults
+    (:func:`camhs_rom.core.schemas.with_defaults`).
+    """
+    spec = with_defaults(spec, "questionnaire")
+    scale = spec["response_scale"]
+    lo, hi = scale["min"], scale["max"]
+    if lo >= hi:
+        raise InputError(path, "key response_scale", f"min {lo} and max {hi}", "min smaller than max")
+    labels: dict[str, int] = {}
+    for label, code in (scale.get("labels") or {}).items():
+        key = normalise_label(label)
+        if not lo <= code <= hi:
+            raise InputError(path, f"key response_scale.labels.{label}", f"code {code}", f"a code from {lo} to {hi}")
+        if key in labels:
+            raise InputError(path, f"key response_scale.labels.{label}", "a label given twice (ignoring case)", "each label once")
+        labels[key] = code
+
+    for value in scale.get("missing_values") or ():
+        clash = raw_value_keys(value) & ({str(c) for c in range(lo, hi + 1)} | set(labels))
+        if clash:
+            raise InputError(path, "key response_scale.missing_values", f"{value!r}, which is also an answer on the scale", "values that are not answers")
+    items, seen = [], set()
+    for k, entry in enumerate(spec["items"]):
+        if entry["id"] in seen:
+            raise InputError(path, f"key items[{k}].id", f"{entry['id']!r} again", "each item id once")
+        seen.add(entry["id"])
+        items.append(
+            Item(
+                id=entry["id"],
+                text=entry["text"],
+                subscale=entry["subscale"],
+                theme=entry.get("theme"),
+                reverse=bool(entry["reverse"]),
+            )
+        )
+
+    used = list(dict.fromkeys(item.subscale for item in items))
+    declared = spec.get("subscales") or {}
+    if declared:
+        for k, item in enumerate(items):
+            if item.subscale not in declared:
+                raise InputError(
+                    path, f"key items[{k}].subscale", f"{item.subscale!r}", f"one of the subscales declared: {quote_list(declared)}"
+                )
+        for name in declared:
+            if name not in used:
+                raise InputError(path, f"key subscales.{name}", "a subscale no item belongs to", "every declared subscale to have items")
+    subscales = {name: (declared.get(name) or {}).get("label", name.replace("_", " ").capitalize()) for name in used}
+
+    group = spec["group"]
+    owner: dict[str, str] = {}
+    for group_id, values in group["levels"].items():
+        for value in values:
+            for key in raw_value_keys(value):
+                if key in owner and owner[key] != group_id:
+                    raise InputError(
+                        path, f"key group.levels.{group_id}", f"value {value!r} also listed for {owner[key]!r}", "each raw value in one group only"
+                    )
+                owner[key] = group_id
+
+    for group_id in group.get("labels") or {}:
+        if group_id not in group["levels"]:
+            raise InputError(path, f"key group.labels.{group_id}", "a label for a group not under group.levels", f"one of {quote_list(group['levels'])}")
+    frequency = spec.get("frequency") or {}
+    missing = spec["missing"]
+    covariates = tuple(spec["covariates"])
+    q = Questionnaire(
+        path=str(path),
+        name=spec["name"],
+        id_column=spec["id_column"],
+        scale_min=lo,
+        scale_max=hi,
+        labels=labels,
+        items=tuple(items),
+        subscales=subscales,
+        group_column=group["column"],
+        group_levels={g: tuple(v) for g, v in group["levels"].items()},
+        frequency_column=frequency.get("column"),
+        frequency_levels=tuple(frequency.get("levels") or ()),
+        covariates=covariates,
+        missing_method=missing["method"],
+        max_missing_share=float(missing["max_missing_share"]),
+        missing_values=frozenset(key for value in scale.get("missing_values") or () for key in raw_value_keys(value)),
+        group_labels=dict(group.get("labels") or {}),
+    )
+    roles: dict[str, str] = {}
+    for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (
+        [("frequency.column", q.frequency_column)] if q.frequency_column else []
+    ) + [(f"covariates[{i}]", c) for i, c in enumerate(covariates)] + [(f"items[{i}].id", it.id) for i, it in enumerate(items)]:
+        if column in roles:
+            raise InputError(path, f"key {role}", f"column {column!r}, already used as {roles[column]}", "each column in one role only")
+        roles[column] = role
+    return q

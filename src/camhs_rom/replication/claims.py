@@ -1,0 +1,44 @@
+"""The criteria of the published claims: one function per claim, used everywhere it is judged.
+
+The scorecard (:mod:`camhs_rom.replication.scorecard`), the multiverse and the power
+simulation (:mod:`camhs_rom.robustness`) all decide a claim by calling the function here,
+so a claim cannot mean one thing in the scorecard and another in a robustness figure.
+
+``S2-K`` (:func:`two_factors_recovered`)
+    the retention rule gives ``n_factors`` factors, each intended subscale is matched by
+    a factor with Tucker congruence >= ``min_congruence``, and no item loads most on
+    another subscale's factor.
+``S2-G+`` / ``S2-G-`` (:func:`first_higher`, :func:`directional_tests`)
+    first group minus second group > 0 with Holm-adjusted p < ``alpha``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from camhs_rom.stats.two_groups import bonett_d, holm, run_test
+
+
+def first_higher(difference: float, p_holm: float, alpha: float) -> bool:
+    """The claim "the first group scores higher": difference > 0 and Holm-adjusted p < ``alpha``."""
+    return bool(np.isfinite(p_holm) and difference > 0 and p_holm < alpha)
+
+
+def directional_tests(pairs: dict, test: str, permutations: int, rngs: dict, alpha: float) -> dict:
+    """Test "first group higher" for several outcomes, Holm-adjusted across them.
+
+    ``pairs`` maps an outcome key to the two groups' scores ``(x, y)``; ``rngs`` maps it to
+    the generator the permutation test draws from. Per key: ``difference``, Bonett's ``d``,
+    ``p`` of ``test``, ``p_holm`` across the testable keys, and ``supported``
+    (:func:`first_higher`), ``None`` where a group has fewer than two scores (not testable).
+    """
+    out = {}
+    for key, (x, y) in pairs.items():
+        cells = {"difference": np.nan, "d": np.nan, "p": np.nan}
+        if len(x) >= 2 and len(y) >= 2:
+            cells = {"difference": x.mean() - y.mean(), "d": bonett_d(x, y)[0], "p": run_test(x, y, test, permutations, rngs[key])[2]}
+        out[key] = cells
+    for key, p_holm in zip(out, holm([c["p"] for c in out.values()]), strict=True):
+        out[key]["p_holm"] = p_holm
+        out[key]["supported"] = first_higher(out[key]["difference"], p_holm, alpha) if np.isfinite(p_holm) else None
+    return out

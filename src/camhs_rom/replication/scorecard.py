@@ -1,0 +1,136 @@
+"""The replication scorecard: each published claim of James et al. (2015), checked on the data given.
+
+Every criterion is fixed in the config (``replication``) before any data are seen; the
+verdict is ``reproduced``, ``not_reproduced`` or ``not_testable`` (the data or
+instruments cannot speak to the claim, e.g. a questionnaire without the frequency item).
+A claim is never dropped silently.
+
+Columns of ``scorecard.csv``: claim_id, claim, original, replicated, criterion,
+verdict, evidence (the result file holding the numbers), data_label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from camhs_rom.core.contract import EVIDENCE
+from camhs_rom.replication.claims import first_higher
+from camhs_rom.stats.factors import matched_congruences
+from camhs_rom.study2.apa import number, p_value
+
+REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
+
+
+SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label"]
+
+
+
+
+def _verdict(ok: bool) -> str:
+    return REPRODUCED if ok else NOT_REPRODUCED
+
+
+def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: dict) -> list[list]:
+    """S1-N (participants) and S1-T1..T5 (each theme voiced by at least one participant)."""
+    rows = []
+    n, groups = len(participants), participants["group_id"].nunique()
+    want = settings["participants"]
+    rows.append(
+        ["S1-N", f"{want} focus-group participants", str(want), f"{n} participants in {groups} focus groups",
+         f"exactly {want} distinct participants in the coded segments", _verdict(n == want), "participants"]
+    )
+    by_theme = tallies.set_index("theme")
+    for k, (theme, valence) in enumerate(settings["themes"].items(), start=1):
+        claim = f"{valence} theme: {theme.replace('_', ' ')}"
+        criterion = "the theme is coded for at least one participant"
+        if theme not in by_theme.index:
+            rows.append([f"S1-T{k}", claim, valence, "theme not in the codebook", criterion, NOT_TESTABLE, "tallies"])
+            continue
+        row = by_theme.loc[theme]
+        found = f"{int(row['n_participants'])} of {n} participants ({row['pct_participants']:.0f}%), {int(row['n_groups'])} groups"
+        ok = row["n_participants"] >= 1 and row["valence"] == valence
+        if row["valence"] != valence:
+            found += f"; coded as {row['valence']}"
+        rows.append([f"S1-T{k}", claim, valence, found, criterion + f" and has valence {valence}", _verdict(bool(ok)), "tallies"])
+    return rows
+
+
+def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, settings: dict) -> list[list]:
+    """S2-N (respondents and teams) and S2-F (share answering the top frequency level)."""
+    rows = []
+    groups = sample[sample["variable"] == "group"]
+    n = int(groups["n"].sum())
+    teams = sample[(sample["variable"] == "team") & (sample["level"] != "(missing)")]
+    want_n, want_teams = settings["respondents"], settings["teams"]
+    criterion = f"exactly {want_n} respondents and {want_teams} teams after cleaning"
+    if teams.empty:
+        rows.append(["S2-N", f"{want_n} respondents from {want_teams} teams", f"{want_n}; {want_teams} teams", f"{n} respondents; no team column", criterion, NOT_TESTABLE, "sample"])
+    else:
+        found = f"{n} respondents; {len(teams)} teams"
+        rows.append(["S2-N", f"{want_n} respondents from {want_teams} teams", f"{want_n}; {want_teams} teams", found, criterion, _verdict(n == want_n and len(teams) == want_teams), "sample"])
+    level, pct = settings["frequency_level"], settings["frequency_pct"]
+    claim = f"{pct}% use session-by-session ROM '{level}'"
+    criterion = f"the Wilson 95% CI of the share answering '{level}' contains {pct}%"
+    if frequency is None or frequency.empty or level not in set(frequency["level"]):
+        rows.append(["S2-F", claim, f"{pct}%", "no frequency item with that level", criterion, NOT_TESTABLE, "frequency"])
+    else:
+        row = frequency.set_index("level").loc[level]
+        found = f"{row['pct']:.1f}% ({int(row['n'])} of {int(row['n_answered'])}), 95% CI [{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+        rows.append(["S2-F", claim, f"{pct}%", found, criterion, _verdict(row["ci_low"] <= pct <= row["ci_high"]), "frequency"])
+    return rows
+
+
+def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd.DataFrame, rule: str, settings: dict) -> list:
+    """S2-K: the retention rule gives two factors, matching the intended subscales."""
+    want = settings["n_factors"]
+    subscales = list(settings["subscales"].values())
+    claim = "two factors: negative impact and positive impact"
+    criterion = (
+        f"the {rule} rule retains {want} factors; each of {', '.join(subscales)} is matched by a factor with Tucker "
+        f"congruence >= {settings['min_congruence']:.2f}; no item loads most on another subscale's factor"
+    )
+    retained = n_factors.set_index("rule")["n_factors"]
+    if any(s not in set(congruence["subscale"]) for s in subscales):
+        return ["S2-K", claim, f"{want} factors", "the questionnaire lacks an intended subscale", criterion, NOT_TESTABLE, "congruence"]
+    k = int(retained[rule])
+    phis = matched_congruences(congruence, subscales)
+    misplaced = int(flags["misplaced"].astype(str).eq("True").sum())
+    found = f"{rule}: {k} factors; congruence " + ", ".join(f"{s} {number(p, 2, False)}" for s, p in zip(subscales, phis, strict=True))
+    found += f"; {misplaced} item(s) misplaced"
+    ok = k == want and all(np.isfinite(p) and p >= settings["min_congruence"] for p in phis) and misplaced == 0
+    return ["S2-K", claim, f"{want} factors", found, criterion, _verdict(ok), "n_factors"]
+
+
+def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
+    """S2-G+ and S2-G-: users score higher than non-users on each subscale."""
+    rows = []
+    test, alpha = settings["test"], settings["alpha"]
+    for claim_id, key, words in (("S2-G+", "positive", "positive"), ("S2-G-", "negative", "negative")):
+        subscale = settings["subscales"][key]
+        claim = f"users hold stronger {words} beliefs than non-users"
+        criterion = f"{subscale}: difference users - non-users > 0 with Holm-adjusted {test} p < {alpha:g}"
+        mine = comparisons[(comparisons["subscale"] == subscale) & (comparisons["test"] == test)]
+        if mine.empty:
+            rows.append([claim_id, claim, "users > non-users", "subscale or groups not in the data", criterion, NOT_TESTABLE, "comparisons"])
+            continue
+        row = mine.iloc[0]
+        found = (
+            f"difference {number(row['mean_difference'])}; {row['effect_measure']} = {number(row['effect_size'])} "
+            f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; {p_value(row['p_holm']).replace('p', 'p_holm', 1)}"
+        )
+        ok = first_higher(row["mean_difference"], row["p_holm"], alpha)
+        rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(ok), "comparisons"])
+    return rows
+
+
+def scorecard(tables: dict, settings: dict, retention_rule: str, data_label: str) -> pd.DataFrame:
+    """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None)."""
+    rows = study1_claims(tables["participants"], tables["tallies"], settings)
+    rows += study2_sample_claims(tables["sample"], tables.get("frequency"), settings)
+    rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings))
+    rows += group_claims(tables["comparisons"], settings)
+    frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-1])
+    frame["evidence"] = frame["evidence"].map(EVIDENCE)
+    frame["data_label"] = data_label
+    return frame

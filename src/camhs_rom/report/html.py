@@ -1,0 +1,115 @@
+"""The HTML report: executed notebooks, a front page, methods from the config, provenance.
+
+``results/report.html`` is one self-contained file: the figures are embedded (PNG as
+base64), the style is inline, and nothing is fetched from elsewhere when it is opened.
+Sections: where the data came from (the synthetic label on every page, or the user's
+files with their SHA-256), methods generated from the effective config, the replication
+scorecard, Study 1, Study 2, robustness (multiverse and power), and provenance (package
+versions, git commit, config).
+"""
+
+from __future__ import annotations
+
+import html
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.robustness.plan import DECISIONS
+
+PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
+
+
+STYLE = """
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1080px; margin: 0 auto; padding: 0 24px 48px; color: #222; line-height: 1.45; }
+h1 { font-size: 1.8em; margin-top: 1.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
+table { border-collapse: collapse; margin: 12px 0 20px; font-size: 0.88em; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; } caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0; }
+img { max-width: 100%; height: auto; }
+.banner { position: sticky; top: 0; z-index: 9; padding: 6px 12px; font-weight: bold; color: #fff; background: #b00020; }
+.banner.user { background: #1b5e20; }
+nav { background: #fafafa; border: 1px solid #eee; padding: 8px 14px; margin: 14px 0; }
+nav a { margin-right: 14px; }
+.verdict-reproduced { color: #1b5e20; font-weight: bold; } .verdict-not_reproduced { color: #b00020; font-weight: bold; }
+.verdict-not_testable { color: #8a6d00; font-weight: bold; }
+code, pre { background: #f6f6f6; font-size: 0.9em; } pre { padding: 8px; overflow-x: auto; }
+.jp-OutputPrompt, .jp-InputPrompt, .prompt, .anchor-link { display: none; }
+.jp-OutputArea-output, .output_html { overflow-x: auto; }
+section > h1 { font-size: 1.6em; border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
+"""
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit(folder: str | Path = ".") -> str:
+    """The checkout's commit (with ``-dirty`` if it has changes), or a note when there is none."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+
+
+def methods_html(config: dict, questionnaire: str | None) -> str:
+    """The methods section, written from the effective config and the questionnaire spec the run read."""
+    s1, s2 = config["study1"], config["study2"]
+    efa, boot, comp = s2["efa"], s2["bootstrap"], s2["comparisons"]
+    pa = efa["parallel_analysis"]
+    tally, agree = s1["tally"], s1["agreement"]
+    spec = load_questionnaire(questionnaire or s2["questionnaire"])
+    items = [
+        f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>.",
+        f"<b>Study 1.</b> Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
+        + (f" (primary coder <code>{tally['primary_coder']}</code>)" if tally["primary_coder"] else "")
+        + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals.",
+        f"<b>Missing data.</b> Rule <code>{spec.missing_method}</code>"
+        + (f" with at most {spec.max_missing_share:.0%} of a subscale's items missing." if spec.missing_method == "person_mean" else ": a subscale is scored only when every item is answered."),
+        f"<b>Factor analysis.</b> Extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
+        f"number of factors <code>{efa['n_factors']}</code> by <code>{efa['retention']}</code>; parallel analysis with "
+        f"{pa['iterations']} random data sets at the {pa['percentile']}th percentile.",
+        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total; {boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
+        f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "
+        f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. Mixed model with a team random intercept from {comp['min_teams']} teams.",
+    ]
+    robust = config.get("robustness")
+    if robust:
+        grid, power = robust["multiverse"], robust["power"]
+        choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
+        items += [
+            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{grid['frequency_threshold']}</i>); "
+            f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
+            f"<b>Power.</b> {power['replicates']} data sets per design simulated from the calibrated synthetic model at n = "
+            f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
+            f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
+            f"target power {power['target_power']:g}.",
+        ]
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def inputs_html(provenance: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{'synthetic default' if d['synthetic'] else 'user-supplied'}</td><td><code>{d['sha256']}</code></td></tr>"
+        for d in provenance["inputs"]
+    )
+    return f"<table><caption>Inputs read</caption><tr><th>role</th><th>file</th><th>source</th><th>SHA-256</th></tr>{rows}</table>"
+
+
+def notebook_body(path: str | Path) -> str:
+    """An executed notebook as HTML without its code cells or prompts."""
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(path), as_version=4))
+    return body

@@ -1,0 +1,60 @@
+"""Helpers the notebooks use to show results: reading tables, formatting, embedding figures.
+
+Presentation only: nothing here computes a statistic. Every number shown comes from a
+table the pipeline wrote under ``results/``; the notebooks run standalone on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+from camhs_rom.core.provenance import read_provenance
+
+
+def results_path(results_dir: str | Path, relative: str) -> Path:
+    """A file under the results folder; a clear message when the pipeline has not made it yet."""
+    path = Path(results_dir) / relative
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `snakemake --cores 4` first (the notebooks present results/)")
+    return path
+
+
+def table(results_dir, relative: str, **read_csv) -> pd.DataFrame:
+    """Read one result table."""
+    return pd.read_csv(results_path(results_dir, relative), **read_csv)
+
+
+def show_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False) -> None:
+    """Display a table rounded for reading (the CSV keeps full precision).
+
+    The table's HTML id is derived from its content, not drawn at random as pandas does,
+    so the same results give the same report bytes.
+    """
+    digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode("utf-8")).hexdigest()[:12]
+    styled = frame.style.set_uuid(digest).format(precision=digits, na_rep="")
+    if not index:
+        styled = styled.hide(axis="index")
+    if caption:
+        styled = styled.set_caption(caption)
+    display(styled)
+
+
+def show_figure(results_dir, relative: str, width: int = 760) -> None:
+    """Embed a PNG figure (the notebook and the HTML report carry the image inside them)."""
+    display(Image(filename=str(results_path(results_dir, relative)), width=width))
+
+
+def show_markdown(results_dir, relative: str) -> None:
+    """Display a Markdown file the pipeline wrote (APA sentences and tables)."""
+    display(Markdown(results_path(results_dir, relative).read_text(encoding="utf-8")))
+
+
+def data_banner(results_dir) -> None:
+    """A banner saying whether the results come from the synthetic default or from the user's data."""
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
+    colour = "#b00020" if record["synthetic"] else "#1b5e20"
+    display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{record["data_label"]}</p>'))

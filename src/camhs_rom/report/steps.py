@@ -1,0 +1,82 @@
+"""The report stage as the workflow runs it: execute each notebook, then assemble ``results/report.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from camhs_rom import __version__
+from camhs_rom.core.provenance import input_path, read_provenance
+from camhs_rom.core.tables import write_text
+from camhs_rom.report.html import STYLE, git_commit, inputs_html, methods_html, notebook_body, package_versions
+
+
+def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
+    """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2, robustness)."""
+    provenance = read_provenance(provenance_path)
+    synthetic = provenance["synthetic"]
+    label = html.escape(provenance["data_label"])
+    banner = f'<div class="banner{"" if synthetic else " user"}">{label}</div>'
+    versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
+    sections = [
+        ("about", "About this report", (
+            "<p>A re-run of both studies of James, Elgie, Adams, Henderson &amp; Salkovskis (2015), <i>Session-by-session outcome "
+            "monitoring in CAMHS: clinicians' beliefs</i>, The Cognitive Behaviour Therapist 8, e26 "
+            "(doi:10.1017/S1754470X15000653), made by the camhs-rom pipeline.</p>"
+            + (f"<p><b>{label}</b> The questionnaire items are this project's reconstruction from the Study 1 themes; the "
+               "numbers below show what the pipeline does, not what the 2015 clinicians answered.</p>" if synthetic else
+               "<p>The inputs are the files listed below, identified by their SHA-256.</p>")
+            + inputs_html(provenance)
+        )),
+        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"))),
+        ("scorecard", "Replication scorecard", notebook_body(notebooks["scorecard"])),
+        ("study1", "Study 1: focus groups", notebook_body(notebooks["study1"])),
+        ("study2", "Study 2: questionnaire", notebook_body(notebooks["study2"])),
+        ("robustness", "Robustness", notebook_body(notebooks["robustness"])),
+        ("provenance", "Provenance", (
+            f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
+            f"<table><caption>Package versions</caption><tr><th>package</th><th>version</th></tr>{versions}</table>"
+            f"<p>Effective configuration:</p><pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"
+        )),
+    ]
+    nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
+    from_notebook = {"scorecard", "study1", "study2", "robustness"}  # these bring their own title
+    body = "".join(
+        f'<section id="{key}">{"" if key in from_notebook else f"<h2>{title}</h2>"}{content}</section>' for key, title, content in sections
+    )
+    body = re.sub(r">(reproduced|not_reproduced|not_testable)</td>", r'><span class="verdict-\1">\1</span></td>', body)
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>camhs-rom replication report</title>'
+        f"<style>{STYLE}</style></head><body>{banner}<h1>Session-by-session outcome monitoring in CAMHS: replication report</h1>"
+        f"{nav}{body}{banner}</body></html>\n"
+    )
+    write_text(page, out)
+
+
+def execute_notebook(notebook, out, results_dir) -> None:
+    """Run one notebook with papermill, its ``results_dir`` parameter pointing at the results."""
+    import os
+    import sys
+
+    import papermill
+
+    # the "python3" kernel of this environment first, so the notebook imports this camhs_rom
+    # even when the user has a "python3" kernel of their own elsewhere
+    here = str(Path(sys.prefix) / "share" / "jupyter")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (here, os.environ.get("JUPYTER_PATH", "")) if p)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(notebook), str(out), parameters={"results_dir": str(Path(results_dir).resolve())}, kernel_name="python3",
+        cwd=str(Path(notebook).parent), progress_bar=False, log_output=False,
+    )
+    # papermill gives the cell it injects a random id; a fixed one keeps report.html byte-identical
+    executed = nbformat.read(str(out), as_version=4)
+    for cell in executed.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(executed, str(out))

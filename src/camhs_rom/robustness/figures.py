@@ -1,0 +1,96 @@
+"""Robustness figures: the specification curve of the multiverse and the power curves.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from camhs_rom.core.plotting import PALETTE
+
+DECISION_NAMES = {
+    "missing": "Missing data",
+    "user_definition": "User defined by",
+    "extraction": "Extraction",
+    "rotation": "Rotation",
+    "retention": "Retention",
+    "test": "Test",
+}
+
+
+def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alpha: float):
+    """Specification curves: Bonett's d per specification, ranked, with each specification's choices below.
+
+    ``claims`` maps a claim column (``S2-G+``) to ``(prefix, title)``; ``decisions`` maps
+    a decision column to the options in grid order.
+    """
+    options = [(d, o) for d, opts in decisions.items() for o in opts]
+    fig, axes = plt.subplots(
+        2, len(claims), figsize=(6.2 * len(claims), 3.4 + 0.22 * len(options)), sharex="col",
+        gridspec_kw={"height_ratios": [3.2, 0.22 * len(options)], "hspace": 0.05},
+        squeeze=False,
+    )
+    for col, (claim, (prefix, title)) in enumerate(claims.items()):
+        ranked = table.sort_values([f"{prefix}_d", "spec_id"], kind="stable").reset_index(drop=True)
+        x = np.arange(len(ranked))
+        verdict = ranked[claim]
+        top, bottom = axes[0, col], axes[1, col]
+        groups = (
+            (verdict.fillna(False).astype(bool), PALETTE[2], "supported", "o"),
+            (verdict.notna() & ~verdict.fillna(False).astype(bool), "#9a9a9a", "not supported", "o"),
+            (verdict.isna(), "#d0d0d0", "not testable", "x"),
+        )
+        for mask, colour, name, marker in groups:
+            mask = mask.to_numpy()
+            if mask.any():
+                top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=9, color=colour, marker=marker, label=f"{name} ({mask.sum()})", zorder=3)
+        main = np.flatnonzero(ranked["is_main"].fillna(False).astype(bool).to_numpy())
+        for m in main:
+            top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=70, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
+        top.axhline(0, color="#555555", linewidth=0.8)
+        top.set_title(title)
+        top.set_ylabel("Bonett's d (users \u2212 non-users)" if col == 0 else "")
+        top.legend(loc="upper left", fontsize=8, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8)
+        for row, (decision, option) in enumerate(options):
+            used = (ranked[decision].astype(str) == str(option)).to_numpy()
+            colours = np.where(verdict.fillna(False).astype(bool).to_numpy()[used], "#1b7837", "#7a7a7a")
+            bottom.scatter(x[used], np.full(used.sum(), row), marker="|", s=28, c=colours, linewidths=0.9)
+        bottom.set_yticks(range(len(options)), [f"{DECISION_NAMES.get(d, d)}: {o}" for d, o in options] if col == 0 else [""] * len(options), fontsize=8)
+        bottom.set_ylim(len(options) - 0.5, -0.5)
+        bottom.grid(axis="x", visible=False)
+        bottom.set_xlabel(f"{len(ranked)} specifications, ranked by d")
+        bottom.set_xlim(-1, len(ranked))
+    return fig
+
+
+def power_curves(power: pd.DataFrame, mde: pd.DataFrame, subscales: dict, reference_n: int, target: float):
+    """Power against sample size (calibrated effect) and against the latent user shift at ``reference_n``."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    lines = {f"users_higher_{key}": (f"users > non-users: {name}", PALETTE[k]) for k, (key, name) in enumerate(subscales.items())}
+    lines["two_factors"] = ("two factors recovered", PALETTE[2])
+    for ax, kind, xcol in ((left, "sample_size", "n"), (right, "effect", "shift")):
+        part = power[power["kind"] == kind]
+        for quantity, (name, colour) in lines.items():
+            rows = part[part["quantity"] == quantity].sort_values(xcol)
+            if rows.empty:
+                continue
+            ax.plot(rows[xcol], rows["rate"], marker="o", color=colour, label=name)
+            ax.fill_between(rows[xcol], rows["ci_low"], rows["ci_high"], color=colour, alpha=0.15, linewidth=0)
+        ax.axhline(target, color="#555555", linestyle="--", linewidth=1)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_ylabel("Share of simulated studies")
+    left.axvline(reference_n, color="#b00020", linestyle=":", linewidth=1.2)
+    left.text(reference_n, 0.03, f" n = {reference_n}", color="#b00020", fontsize=9)
+    left.set_xlabel("Respondents (calibrated user shift)")
+    left.set_title("Power against sample size")
+    sim = mde[mde["method"] == "simulation"]
+    for k, (key, _) in enumerate(subscales.items()):
+        shift = sim.loc[sim["subscale"] == key, "latent_shift"]
+        if len(shift) and np.isfinite(shift.iloc[0]):
+            right.axvline(shift.iloc[0], color=PALETTE[k], linestyle=":", linewidth=1.2)
+    right.set_xlabel(f"Latent shift, users \u2212 non-users (SD), n = {reference_n}")
+    right.set_title(f"Sensitivity at n = {reference_n} (dotted: shift with power {target:g})")
+    handles, names = left.get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.1))
+    return fig

@@ -1,0 +1,71 @@
+"""The plan of the robustness stage: the multiverse grid, the power designs, their jobs.
+
+Kept apart from :mod:`camhs_rom.multiverse` and :mod:`camhs_rom.power` so that the
+workflow can list the jobs and check the settings when it starts, without importing the
+analysis libraries (which would slow every ``snakemake`` start-up).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.instruments.questionnaire import Questionnaire
+from camhs_rom.synthetic.study2 import check_study2_settings
+
+DECISIONS = ("missing", "user_definition", "extraction", "rotation", "retention", "test")
+
+
+def specifications(settings: dict) -> pd.DataFrame:
+    """Every combination of the configured choices, in grid order, with ids ``S001``, ``S002``, ..."""
+    grid = list(itertools.product(*(settings[d] for d in DECISIONS)))
+    width = max(3, len(str(len(grid))))
+    frame = pd.DataFrame(grid, columns=list(DECISIONS))
+    frame.insert(0, "spec_id", [f"S{k + 1:0{width}d}" for k in range(len(grid))])
+    return frame
+
+
+def part(specs: pd.DataFrame, index: int, parts: int) -> pd.DataFrame:
+    """The ``index``-th (1-based) of ``parts`` contiguous slices of the grid."""
+    rows = chunk(len(specs), index, parts)
+    return specs.iloc[rows.start : rows.stop]
+
+
+def check_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
+    """Stop before analysis when the grid asks for something this questionnaire cannot give."""
+    if "frequency" in settings["user_definition"]:
+        if not q.frequency_column:
+            raise InputError(config_file, "key robustness.multiverse.user_definition", "'frequency', but the questionnaire spec has no frequency item", "group_item only")
+        if settings["frequency_threshold"] not in q.frequency_levels:
+            raise InputError(
+                config_file, "key robustness.multiverse.frequency_threshold", repr(settings["frequency_threshold"]), f"one of the frequency levels {quote_list(q.frequency_levels)}"
+            )
+
+
+def check_robustness(config: dict, q: Questionnaire, config_file: str = "config") -> None:
+    """Stop before anything runs when the robustness settings do not fit the questionnaire.
+
+    The multiverse's user definitions must be available, and the power simulation's
+    generator settings (``synthetic.study2``) must name the questionnaire's frequency
+    levels and subscales.
+    """
+
+    check_settings(config["robustness"]["multiverse"], q, config_file)
+    check_study2_settings(config["synthetic"]["study2"], q, config_file)
+
+
+def designs(settings: dict) -> pd.DataFrame:
+    """The designs of the simulation: design id, kind, sample size and latent shift (NaN = calibrated)."""
+    rows = [[f"n{n:04d}", "sample_size", int(n), np.nan] for n in settings["sample_sizes"]]
+    rows += [[f"shift{s:.2f}_n{settings['reference_n']:04d}", "effect", int(settings["reference_n"]), float(s)] for s in settings["shifts"]]
+    return pd.DataFrame(rows, columns=["design", "kind", "n", "shift"])
+
+
+def chunk(total: int, index: int, chunks: int) -> range:
+    """Positions ``0 .. total - 1`` of the ``index``-th (1-based) of ``chunks`` contiguous,
+    near-equal chunks: which specifications or replicates one job runs."""
+    bounds = np.linspace(0, total, chunks + 1).round().astype(int)
+    return range(bounds[index - 1], bounds[index])

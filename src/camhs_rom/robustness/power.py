@@ -1,0 +1,226 @@
+"""Power and sensitivity of Study 2, by simulation from the calibrated synthetic model.
+
+Each replicate draws a data set from the synthetic generator (:func:`camhs_rom.synthetic.
+simulate_study2`, the ``synthetic.study2`` settings with the design's sample size and
+user shift), scores it with the questionnaire spec's own missing-data rule
+(:func:`camhs_rom.survey.score_items`) and runs the main analysis on it with the config's
+settings: the retention rule (:func:`camhs_rom.psychometrics.retention`, parallel analysis
+with ``parallel_analysis_iterations`` random data sets), the EFA
+(:func:`camhs_rom.factors.run_efa`), subscale scores
+(:func:`camhs_rom.reliability.subscale_scores`) and the replication test
+(:func:`camhs_rom.comparisons.run_test`, Holm across the subscales). Per replicate it
+records whether two factors were recovered (the rule retains ``replication.n_factors``
+and every intended subscale is matched with Tucker congruence >= ``min_congruence``) and,
+per subscale, the difference, Bonett's d, p, Holm-adjusted p and whether the claim
+"users > non-users" holds (difference > 0, Holm p < ``alpha``).
+
+Designs (``robustness.power``):
+
+``sample_size``
+    each of ``sample_sizes`` at the calibrated user shifts: power against n.
+``effect``
+    each latent shift in ``shifts`` (both subscales) at ``reference_n``: the sensitivity
+    curve, from which the minimum detectable latent shift is interpolated where power
+    crosses ``target_power``.
+
+Replicate ``r`` of a design draws from its own generator, seeded by the config seed, the
+design and ``r``; replicates are split into ``jobs_per_design`` contiguous chunks, one
+Snakemake job each, so the results are the same whichever way they are split or scheduled.
+
+The analytic minimum detectable standardised difference at ``reference_n`` (statsmodels'
+``TTestIndPower`` for the expected group sizes of the generator, two-sided, at ``alpha``
+and at ``alpha / 2``, the first step of Holm's procedure over two subscales) is reported
+beside the simulated curve.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from camhs_rom.core.audit import DiscardedAudit
+from camhs_rom.core.errors import InputError
+from camhs_rom.core.seeding import rng_for
+from camhs_rom.ingest.survey import score_items
+from camhs_rom.instruments.questionnaire import Questionnaire
+from camhs_rom.replication.claims import directional_tests
+from camhs_rom.robustness.plan import chunk, designs
+from camhs_rom.stats.factors import check_factorable, check_n_factors, matched_congruences, run_efa
+from camhs_rom.stats.proportions import wilson_interval
+from camhs_rom.study2.comparisons import compared_groups
+from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.reliability import subscale_scores
+from camhs_rom.synthetic.study2 import allocate, simulate_study2
+
+log = logging.getLogger(__name__)
+
+
+REPLICATE_COLUMNS = [
+    "design", "kind", "n", "shift", "replicate", "n_analysed", "n_factors", "two_factors",
+    *[f"{key}_{name}" for key in ("positive", "negative") for name in ("difference", "d", "p", "p_holm", "supported")],
+    "note",
+]
+
+
+def replicate_seed(seed: int, design: str, replicate: int) -> int:
+    """The seed of one replicate, from the config seed, the design and the replicate number."""
+    return int(rng_for(seed, f"power-{design}-{replicate}").integers(2**62))
+
+
+def simulated_coded(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """A simulated data set as the clean ``responses_coded`` table (groups mapped, answers as codes)."""
+    owner = {str(v): group for group, values in q.group_levels.items() for v in values}
+    coded = pd.DataFrame({"respondent_id": frame[q.id_column], "source_row": np.arange(2, len(frame) + 2).astype(str)})
+    coded["group"] = frame[q.group_column].astype(str).map(owner).astype("string")
+    if q.frequency_column:
+        coded["frequency"] = frame[q.frequency_column]
+        coded["frequency_code"] = frame[q.frequency_column].map({lv: k + 1 for k, lv in enumerate(q.frequency_levels)})
+    for col in [*q.covariates, *q.item_ids]:
+        coded[col] = frame[col]
+    return coded
+
+
+def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed: int) -> dict:
+    """The main analysis on one simulated data set (see the module docstring for what is recorded)."""
+    power, replication = config["robustness"]["power"], config["replication"]
+    efa = dict(config["study2"]["efa"])
+    efa["parallel_analysis"] = dict(efa["parallel_analysis"], iterations=power["parallel_analysis_iterations"])
+    scored = score_items(coded, q, "<simulation>", DiscardedAudit())
+    out = {"n_analysed": np.nan, "n_factors": np.nan, "two_factors": False, "note": ""}
+    data = efa_data(scored, q.item_ids)
+    out["n_analysed"] = len(data)
+    try:
+        check_factorable(data, "<simulation>")
+        _, _, _, n_factors = retention(data, efa, seed)
+        check_n_factors(data.shape[1], n_factors)
+    except InputError as error:
+        out["note"] = f"no factor analysis: {error.found}"
+    else:
+        out["n_factors"] = n_factors
+        result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])
+        phis = matched_congruences(result.congruence, replication["subscales"].values())
+        out["two_factors"] = bool(n_factors == replication["n_factors"] and all(np.isfinite(p) and p >= replication["min_congruence"] for p in phis))
+    scores = subscale_scores(scored, q)
+    groups = compared_groups(q)
+    pairs = {}
+    for key, subscale in replication["subscales"].items():
+        present = scores.dropna(subset=[subscale, "group"])
+        pairs[key] = tuple(present.loc[present["group"] == g, subscale].to_numpy(float) for g in groups)
+    rng = rng_for(seed, "power-test")  # one stream, drawn from in subscale order
+    permutations = config["study2"]["comparisons"]["permutations"]
+    tested = directional_tests(pairs, replication["test"], permutations, dict.fromkeys(pairs, rng), replication["alpha"])
+    for key, cells in tested.items():
+        out.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
+        out[f"{key}_supported"] = bool(cells["supported"])
+    return out
+
+
+def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int) -> pd.DataFrame:
+    """The replicates of one chunk of one design (rows of :data:`REPLICATE_COLUMNS`)."""
+    settings = config["robustness"]["power"]
+    table = designs(settings).set_index("design")
+    if design not in table.index:
+        raise InputError("config", "robustness.power", f"no design {design!r}", f"one of {', '.join(table.index)}")
+    row = table.loc[design]
+    synthetic = dict(config["synthetic"]["study2"], n_respondents=int(row["n"]), n_items=None)
+    if np.isfinite(row["shift"]):
+        synthetic["user_shift"] = {s: float(row["shift"]) for s in q.subscales}
+    rows = []
+    for r in chunk(settings["replicates"], index, chunks):
+        seed = replicate_seed(config["seed"], design, r)
+        coded = simulated_coded(simulate_study2(q, synthetic, seed), q)
+        rows.append({"design": design, "kind": row["kind"], "n": int(row["n"]), "shift": row["shift"], "replicate": r, **analyse_replicate(coded, q, config, seed)})
+    return pd.DataFrame(rows, columns=REPLICATE_COLUMNS)
+
+
+def _rate(flags: pd.Series, level: float = 0.95) -> tuple[float, float, float, float]:
+    """Proportion, Monte Carlo standard error and Wilson interval of a 0/1 series."""
+    k, n = int(flags.sum()), len(flags)
+    low, high = wilson_interval(k, n, level)
+    p = k / n
+    return p, float(np.sqrt(p * (1 - p) / n)), float(low), float(high)
+
+
+def summarise(replicates: pd.DataFrame, subscales: dict) -> pd.DataFrame:
+    """One row per design and quantity: ``two_factors`` and ``users_higher_<key>``, with MC SE and Wilson CI."""
+    rows = []
+    for design, group in replicates.groupby("design", sort=True):
+        first = group.iloc[0]
+        quantities = {"two_factors": group["two_factors"].astype(bool)}
+        quantities.update({f"users_higher_{key}": group[f"{key}_supported"].astype(bool) for key in subscales})
+        for name, flags in quantities.items():
+            rate, se, low, high = _rate(flags)
+            key = name.removeprefix("users_higher_")
+            mean_d = group[f"{key}_d"].mean() if name != "two_factors" else np.nan
+            rows.append([design, first["kind"], int(first["n"]), first["shift"], name, len(group), rate, se, low, high, mean_d])
+    return pd.DataFrame(rows, columns=["design", "kind", "n", "shift", "quantity", "replicates", "rate", "mc_se", "ci_low", "ci_high", "mean_observed_d"])
+
+
+def expected_group_sizes(synthetic: dict, q: Questionnaire, n: int) -> tuple[float, float]:
+    """Expected numbers of the first and second group at size ``n`` under the generator's settings."""
+    if not q.frequency_column:
+        return 0.35 * n, 0.65 * n
+    counts = allocate({lv: synthetic["frequency_weights"][lv] for lv in q.frequency_levels}, n)
+    users = sum(counts[lv] * synthetic["p_user_by_frequency"][lv] for lv in q.frequency_levels)
+    return users, n - users
+
+
+def minimum_detectable(summary: pd.DataFrame, settings: dict, synthetic: dict, q: Questionnaire, alpha: float, subscales: dict) -> pd.DataFrame:
+    """Minimum detectable effects at ``reference_n``: simulated latent shift and analytic d."""
+    from statsmodels.stats.power import TTestIndPower  # only the gather job needs it
+
+    target, n = settings["target_power"], settings["reference_n"]
+    rows = []
+    effect = summary[summary["kind"] == "effect"]
+    for key in subscales:
+        curve = effect[effect["quantity"] == f"users_higher_{key}"].sort_values("shift")
+        shift = d = np.nan
+        above = np.flatnonzero(curve["rate"].to_numpy() >= target)
+        if len(above) and above[0] > 0:
+            k = above[0]
+            lo, hi = curve.iloc[k - 1], curve.iloc[k]
+            w = (target - lo["rate"]) / (hi["rate"] - lo["rate"])
+            shift = lo["shift"] + w * (hi["shift"] - lo["shift"])
+            d = lo["mean_observed_d"] + w * (hi["mean_observed_d"] - lo["mean_observed_d"])
+        elif len(above):
+            shift, d = curve.iloc[0]["shift"], curve.iloc[0]["mean_observed_d"]
+        note = "" if len(above) else f"power stays below {target:g} over the shifts simulated"
+        rows.append([key, "simulation", n, target, alpha, shift, d, note])
+    n1, n2 = expected_group_sizes(synthetic, q, n)
+    for level, words in ((alpha, "two-sided t test"), (alpha / 2, "two-sided t test at alpha/2 (Holm's first step over two subscales)")):
+        d = TTestIndPower().solve_power(effect_size=None, nobs1=n1, ratio=n2 / n1, alpha=level, power=target, alternative="two-sided")
+        rows.append(["any", "analytic", n, target, level, np.nan, float(d), f"{words}; expected groups {n1:.1f} and {n2:.1f}"])
+    return pd.DataFrame(rows, columns=["subscale", "method", "n", "power", "alpha", "latent_shift", "observed_d", "note"])
+
+
+def statements(power: pd.DataFrame, mde: pd.DataFrame, settings: dict, subscales: dict) -> list[str]:
+    """Plain sentences on power at the reference size, the size reaching the target, and the minimum detectable effect."""
+    n, target = settings["reference_n"], settings["target_power"]
+    sizes = power[power["kind"] == "sample_size"]
+    lines = []
+    at = sizes[sizes["n"] == n]
+    for key in (*[f"users_higher_{k}" for k in subscales], "two_factors"):
+        what = "two factors recovered" if key == "two_factors" else f"users > non-users on {subscales[key.removeprefix('users_higher_')]}"
+        rows = sizes[sizes["quantity"] == key].sort_values("n")
+        if rows.empty:
+            continue
+        reach = rows.loc[rows["rate"] >= target, "n"]
+        reached = f"first reaches {target:g} at n = {int(reach.iloc[0])} of the sizes simulated" if len(reach) else f"stays below {target:g} up to n = {int(rows['n'].max())}"
+        here = at[at["quantity"] == key]
+        now = f"{here['rate'].iloc[0]:.2f} (MC SE {here['mc_se'].iloc[0]:.2f}, {int(here['replicates'].iloc[0])} replicates) at n = {n}; " if len(here) else ""
+        lines.append(f"**{what}**: {now}{reached}.")
+    for row in mde[mde["method"] == "simulation"].itertuples(index=False):
+        if np.isfinite(row.latent_shift):
+            lines.append(
+                f"Minimum detectable effect at n = {n}, {subscales[row.subscale]}: a latent shift of {row.latent_shift:.2f} SD "
+                f"(observed Bonett's d about {row.observed_d:.2f}) gives power {target:g}."
+            )
+        else:
+            lines.append(f"Minimum detectable effect at n = {n}, {subscales[row.subscale]}: {row.note}.")
+    analytic = mde[mde["method"] == "analytic"]
+    if len(analytic):
+        parts = [f"d = {r.observed_d:.2f} at alpha {r.alpha:g}" for r in analytic.itertuples(index=False)]
+        lines.append(f"Analytic minimum detectable standardised difference (two-sided t test, expected group sizes): {'; '.join(parts)}.")
+    return lines

@@ -1,0 +1,79 @@
+"""The robustness stage as the workflow runs it: multiverse parts and gather, power chunks and gather, figures, summary.
+
+One function per rule; the only code of the robustness stage that reads or writes files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from camhs_rom.core.labels import SIMULATION_LABEL
+from camhs_rom.core.plotting import apply_style, save
+from camhs_rom.core.provenance import data_label, read_provenance
+from camhs_rom.core.tables import write_table, write_text
+from camhs_rom.ingest.survey import read_clean
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.robustness.figures import power_curves, specification_curve
+from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
+from camhs_rom.robustness.power import minimum_detectable, run_chunk, summarise
+from camhs_rom.robustness.summary import summary_markdown
+
+
+def robustness_summary(summary, by_choice, power, mde, provenance, config: dict, out) -> None:
+    """Read the robustness tables and write ``robustness_summary.md``."""
+    def read(path):
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+    label = read_provenance(provenance)["data_label"]
+    write_text(summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, label), out)
+
+
+def robustness_figures(multiverse, power, mde, questionnaire, provenance, config: dict, out_dir) -> None:
+    """Draw and write the specification curve and the power curves into ``out_dir``."""
+    apply_style()
+    q = load_questionnaire(questionnaire)
+    replication = config["replication"]
+    settings = config["robustness"]
+    out = Path(out_dir)
+    table = read_multiverse(multiverse)
+    names = {key: q.subscales.get(s, s) for key, s in replication["subscales"].items()}
+    claims = {"S2-G+": ("positive", f"S2-G+: {names['positive']}"), "S2-G-": ("negative", f"S2-G-: {names['negative']}")}
+    decisions = {d: settings["multiverse"][d] for d in DECISIONS}
+    save(specification_curve(table, claims, decisions, replication["alpha"]), out / "specification_curve", data_label(provenance))
+    power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
+    mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
+    fig = power_curves(power_t, mde_t, names, settings["power"]["reference_n"], settings["power"]["target_power"])
+    save(fig, out / "power_curve", SIMULATION_LABEL)
+
+
+def multiverse_part(coded, questionnaire, config: dict, source: str, index: int, parts: int, out) -> None:
+    """Write the rows of one part of the grid (a scatter job)."""
+    q = load_questionnaire(questionnaire)
+    write_table(run_part(read_clean(coded), q, config, source, index, parts), out)
+
+
+def multiverse_gather(parts: list, outputs: dict) -> None:
+    """Concatenate the parts in grid order; write the table, the summary and the per-choice shares."""
+    table = pd.concat([read_multiverse(p) for p in parts], ignore_index=True).sort_values("spec_id", kind="stable")
+    write_table(table, outputs["table"])
+    write_table(summary(table), outputs["summary"])
+    write_table(by_choice(table), outputs["by_choice"])
+
+
+def power_chunk(questionnaire, config: dict, design: str, index: int, chunks: int, out) -> None:
+    """Write the replicates of one chunk (a Snakemake job)."""
+    write_table(run_chunk(load_questionnaire(questionnaire), config, design, index, chunks), out)
+
+
+def power_gather(parts: list, questionnaire, config: dict, outputs: dict) -> None:
+    """Concatenate the chunks; write the replicates, the power table and the minimum detectable effects."""
+    q = load_questionnaire(questionnaire)
+    replicates = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts], ignore_index=True)
+    replicates = replicates.sort_values(["design", "replicate"], kind="stable").reset_index(drop=True)
+    subscales = config["replication"]["subscales"]
+    table = summarise(replicates, subscales)
+    write_table(replicates, outputs["replicates"])
+    write_table(table, outputs["power"])
+    write_table(minimum_detectable(table, config["robustness"]["power"], config["synthetic"]["study2"], q, config["replication"]["alpha"], subscales), outputs["mde"])

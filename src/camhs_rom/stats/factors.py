@@ -1,0 +1,333 @@
+"""Study 2 factor structure: factorability, how many factors, exploratory factor analysis.
+
+Factor analysis runs on the scored items (reverse-keyed, the spec's missing-data rule
+applied) of the respondents who have every item after that rule.
+
+Factorability
+    Kaiser-Meyer-Olkin measure of sampling adequacy (overall and per item) and
+    Bartlett's test of sphericity, from ``factor_analyzer``.
+How many factors
+    *Parallel analysis* (Horn, 1965): eigenvalues of the item correlation matrix against
+    the ``percentile`` of eigenvalues from ``iterations`` data sets of normal noise of the
+    same size, seeded from the config; factors are kept while the observed eigenvalue
+    exceeds the random one. *Velicer's MAP* (1976): the number of components after whose
+    removal the average squared partial correlation is smallest (the 2000 revision with
+    fourth powers is reported beside it). *Kaiser*: eigenvalues above 1.
+EFA
+    ``factor_analyzer`` with the configured extraction and rotation; pattern loadings,
+    structure matrix and factor correlations for oblique rotations, communalities,
+    variance explained. Fit statistics as R's ``psych::fa`` defines them: the likelihood
+    ratio chi-square with Bartlett's correction ``(n - 1 - (2p + 5)/6 - 2m/3) F``, its
+    degrees of freedom ``((p - m)^2 - (p + m)) / 2``, RMSEA ``sqrt(max(chi2/(df n) -
+    1/(n - 1), 0))`` with a 90% interval from the noncentral chi-square, the Tucker-Lewis
+    index ``(F_0/df_0 - F/df) / (F_0/df_0 - 1/(n - 1 - (2p + 5)/6 - 2m/3))`` against the
+    independence model, and BIC ``chi2 - df ln n``.
+Matching factors to subscales
+    Each factor is matched to an intended subscale by Tucker's congruence coefficient
+    between its loadings and the subscale's 0/1 membership vector (Hungarian assignment),
+    reflected so the subscale's items load positively, and named after the subscale.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from factor_analyzer import FactorAnalyzer
+from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+from factor_analyzer.rotator import Rotator
+from scipy import optimize, stats
+
+from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.core.seeding import rng_for
+
+log = logging.getLogger(__name__)
+
+
+ROTATIONS = {"oblimin": "oblimin", "promax": "promax", "varimax": "varimax", "none": None}
+
+
+OBLIQUE = {"oblimin", "promax"}
+
+
+def check_factorable(data: pd.DataFrame, file: str, n_factors: int | None = None) -> None:
+    """Stop with one clear message when factor analysis cannot run on ``data``.
+
+    Checks: at least 3 items; more respondents than items; no item with zero variance;
+    a correlation matrix that is not singular (no item a linear combination of others);
+    and, when ``n_factors`` is given, a model with non-negative degrees of freedom.
+    """
+    n, p = data.shape
+    if p < 3:
+        raise InputError(file, "items", f"{p} item(s)", "at least 3 items for factor analysis")
+    if n <= p:
+        raise InputError(file, "rows", f"{n} respondents with every item answered, for {p} items", "more respondents than items for factor analysis")
+    flat = [c for c in data.columns if data[c].nunique() < 2]
+    if flat:
+        raise InputError(file, f"column {flat[0]}", f"the same answer from every respondent (zero variance; items {quote_list(flat)})", "answers that vary; drop the item from the spec to analyse without it")
+    eig = np.linalg.eigvalsh(np.corrcoef(data.to_numpy(), rowvar=False))
+    if eig.min() < 1e-10:
+        raise InputError(
+            file, "items", "a singular correlation matrix (some item is a linear combination of others, or two items are identical)", "items that each carry their own information"
+        )
+    if n_factors is not None:
+        check_n_factors(p, n_factors)
+
+
+def check_n_factors(p: int, n_factors: int) -> None:
+    """Stop when ``n_factors`` factors leave a model of ``p`` items with negative degrees of freedom."""
+    df = ((p - n_factors) ** 2 - (p + n_factors)) / 2
+    if n_factors < 1 or n_factors >= p or df < 0:
+        limit = max(m for m in range(1, p) if ((p - m) ** 2 - (p + m)) >= 0) if p >= 3 else 1
+        raise InputError("config", "key study2.efa.n_factors", f"{n_factors} factors for {p} items", f"at most {limit} factors (a model with non-negative degrees of freedom)")
+
+
+def factorability(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """KMO (overall) and Bartlett's test as a tidy table, and KMO per item."""
+    kmo_items, kmo = calculate_kmo(data)
+    chi2, p_value = calculate_bartlett_sphericity(data)
+    p = data.shape[1]
+    table = pd.DataFrame(
+        {"measure": ["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p"], "value": [kmo, chi2, p * (p - 1) / 2, p_value]}
+    )
+    return table, pd.DataFrame({"item": data.columns, "kmo": kmo_items})
+
+
+def eigenvalues(corr: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a correlation matrix, largest first."""
+    return np.sort(np.linalg.eigvalsh(corr))[::-1]
+
+
+def parallel_analysis(data: pd.DataFrame, iterations: int, percentile: float, seed: int) -> tuple[int, pd.DataFrame]:
+    """Horn's parallel analysis on principal-component eigenvalues, seeded.
+
+    Returns the number of factors to keep (leading observed eigenvalues above the
+    ``percentile`` of the random ones) and a table: component, observed, random_mean,
+    random_percentile. Random data sets are drawn in batches to bound memory.
+    """
+    n, p = data.shape
+    observed = eigenvalues(np.corrcoef(data.to_numpy(), rowvar=False))
+    rng = rng_for(seed, "study2-parallel-analysis")
+    batch = max(1, int(2e7 // (n * p)))
+    random = np.empty((iterations, p))
+    for start in range(0, iterations, batch):
+        k = min(batch, iterations - start)
+        noise = rng.standard_normal((k, n, p))
+        noise -= noise.mean(axis=1, keepdims=True)
+        noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
+        corr = np.einsum("bni,bnj->bij", noise, noise)
+        random[start : start + k] = np.linalg.eigvalsh(corr)[:, ::-1]
+    threshold = np.percentile(random, percentile, axis=0)
+    above = observed > threshold
+    keep = int(np.argmin(above)) if not above.all() else p
+    table = pd.DataFrame({"component": np.arange(1, p + 1), "observed": observed, "random_mean": random.mean(axis=0), "random_percentile": threshold})
+    return keep, table
+
+
+def velicer_map(corr: np.ndarray) -> tuple[int, pd.DataFrame]:
+    """Velicer's minimum average partial test on principal components.
+
+    For ``m = 0, 1, ..., p - 1`` components partialled out, the average squared (and
+    fourth-power) off-diagonal partial correlation; the number of factors is the ``m``
+    with the smallest average squared partial correlation.
+    """
+    p = corr.shape[0]
+    values, vectors = np.linalg.eigh(corr)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    rows = []
+    off = ~np.eye(p, dtype=bool)
+    for m in range(p - 1):
+        loadings = vectors[:, :m] * np.sqrt(np.clip(values[:m], 0, None))
+        partial = corr - loadings @ loadings.T
+        d = np.sqrt(np.diag(partial))
+        pr = partial / np.outer(d, d)
+        rows.append([m, (pr[off] ** 2).mean(), (pr[off] ** 4).mean()])
+    table = pd.DataFrame(rows, columns=["n_components", "map_squared", "map_fourth"])
+    return int(table.loc[table["map_squared"].idxmin(), "n_components"]), table
+
+
+def kaiser(corr: np.ndarray) -> int:
+    """The number of eigenvalues above 1 (Kaiser-Guttman)."""
+    return int((eigenvalues(corr) > 1).sum())
+
+
+@dataclass
+class EfaResult:
+    """An exploratory factor analysis, factors named after matched subscales."""
+    loadings: pd.DataFrame  # items x factors (pattern)
+    structure: pd.DataFrame | None
+    factor_correlations: pd.DataFrame | None
+    communalities: pd.Series
+    variance: pd.DataFrame
+    fit: pd.DataFrame
+    congruence: pd.DataFrame
+
+
+class PrincipalSolution:
+    """Principal-component extraction, exact, rotated with ``factor_analyzer``'s Rotator.
+
+    ``factor_analyzer`` 0.5.1 computes principal loadings either by a randomised SVD
+    (approximate) or, with ``svd_method="lapack"``, keeps every component and rotates all
+    of them. Here the loadings are the first ``n`` eigenvectors of the correlation matrix
+    times the square roots of their eigenvalues, and only those are rotated. Exposes the
+    attributes of ``FactorAnalyzer`` that :func:`run_efa` reads.
+    """
+
+    def __init__(self, data: np.ndarray, n_factors: int, rotation: str | None):
+        corr = np.corrcoef(data, rowvar=False)
+        values, vectors = np.linalg.eigh(corr)
+        order = np.argsort(values)[::-1][:n_factors]
+        loadings = vectors[:, order] * np.sqrt(values[order])
+        loadings *= np.where(loadings.sum(axis=0) < 0, -1.0, 1.0)  # a fixed sign per component
+        self.phi_ = self.structure_ = None
+        if rotation is not None:
+            rotator = Rotator(method=rotation)
+            loadings = rotator.fit_transform(loadings)
+            if rotation in OBLIQUE:
+                self.phi_ = rotator.phi_
+                self.structure_ = loadings @ rotator.phi_
+        self.loadings_ = loadings
+
+    def get_factor_variance(self):
+        ss = (self.loadings_**2).sum(axis=0)
+        proportion = ss / self.loadings_.shape[0]
+        return ss, proportion, np.cumsum(proportion)
+
+
+def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str):
+    """Fit the EFA deterministically: ``factor_analyzer`` (LAPACK SVD) or :class:`PrincipalSolution`."""
+    rot = ROTATIONS[rotation] if n_factors > 1 else None
+    if extraction == "principal":
+        return PrincipalSolution(data.to_numpy(), n_factors, rot)
+    method = {"minres": "minres", "ml": "ml"}[extraction]
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=rot, method=method, svd_method="lapack")
+    return fa.fit(data.to_numpy())
+
+
+def communality(loadings: np.ndarray, phi: np.ndarray | None = None) -> np.ndarray:
+    """Communalities ``diag(L Phi L')``: with correlated factors the pattern's squares are not enough."""
+    phi = np.eye(loadings.shape[1]) if phi is None else phi
+    return np.einsum("ij,jk,ik->i", loadings, phi, loadings)
+
+
+def fit_statistics(corr: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n: int) -> dict:
+    """Chi-square, df, p, RMSEA with 90% CI, TLI and BIC as ``psych::fa`` computes them."""
+    p, m = loadings.shape
+    phi = np.eye(m) if phi is None else phi
+    model = loadings @ phi @ loadings.T
+    model[np.diag_indices(p)] = 1.0  # implied correlation: common part plus uniqueness
+    ratio = np.linalg.solve(model, corr)
+    objective = np.trace(ratio) - np.log(np.linalg.det(ratio)) - p
+    df = ((p - m) ** 2 - (p + m)) / 2
+    multiplier = n - 1 - (2 * p + 5) / 6 - 2 * m / 3
+    chi2 = max(objective * multiplier, 0.0)
+    null_objective = np.trace(corr) - np.log(np.linalg.det(corr)) - p
+    out = {"chi2": chi2, "df": df, "p": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan, "rmsea_ci_high": np.nan, "tli": np.nan, "bic": np.nan}
+    if df > 0:
+        out["p"] = stats.chi2.sf(chi2, df)
+        out["rmsea"] = np.sqrt(max(chi2 / (df * n) - 1 / (n - 1), 0))
+        out["rmsea_ci_low"], out["rmsea_ci_high"] = _rmsea_interval(chi2, df, n, 0.90)
+        null_per_df = null_objective / (p * (p - 1) / 2)
+        out["tli"] = (null_per_df - objective / df) / (null_per_df - 1 / multiplier)
+        out["bic"] = chi2 - df * np.log(n)
+    return out
+
+
+def _rmsea_interval(chi2: float, df: float, n: int, level: float) -> tuple[float, float]:
+    """Noncentrality bounds lambda with P(X <= chi2 | df, lambda) = (1 +- level)/2, as RMSEA."""
+    def bound(target: float) -> float:
+        f = lambda ncp: stats.ncx2.cdf(chi2, df, ncp) - target  # noqa: E731
+        if f(1e-10) < 0:  # even no misfit makes chi2 this unlikely: bound at 0
+            return 0.0
+        hi = max(chi2, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return optimize.brentq(f, 1e-10, hi)
+
+    low, high = bound((1 + level) / 2), bound((1 - level) / 2)
+    return np.sqrt(low / (df * (n - 1))), np.sqrt(high / (df * (n - 1)))
+
+
+def congruence(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Tucker's congruence coefficients between the columns of ``a`` and of ``b``."""
+    num = a.T @ b
+    den = np.sqrt(np.outer((a**2).sum(axis=0), (b**2).sum(axis=0)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den
+
+
+def name_factors(loadings: np.ndarray, items: list[str], intended: dict[str, str]) -> tuple[list[str], np.ndarray, pd.DataFrame]:
+    """Match factors to intended subscales by congruence; return names, signs and the congruence table.
+
+    ``intended`` maps each item to its intended subscale; subscales are taken in the order
+    they first appear there.
+    """
+    subscales = list(dict.fromkeys(intended.values()))
+    target = np.array([[intended[item] == s for s in subscales] for item in items], dtype=float)
+    phi = congruence(loadings, target)  # factors x subscales
+    rows, cols = optimize.linear_sum_assignment(-np.abs(np.nan_to_num(phi)))
+    names = [f"factor_{k + 1}" for k in range(loadings.shape[1])]
+    signs = np.ones(loadings.shape[1])
+    for r, c in zip(rows, cols, strict=True):
+        names[r] = subscales[c]
+        signs[r] = -1.0 if phi[r, c] < 0 else 1.0
+    table = pd.DataFrame(
+        [[names[f], subscales[s], signs[f] * phi[f, s], names[f] == subscales[s]] for f in range(loadings.shape[1]) for s in range(len(subscales))],
+        columns=["factor", "subscale", "congruence", "matched"],
+    )
+    return names, signs, table
+
+
+def matched_congruences(congruence_table: pd.DataFrame, subscales) -> list[float]:
+    """Tucker congruence of the factor matched to each of ``subscales`` (NaN where none is).
+
+    ``congruence_table`` is :attr:`EfaResult.congruence` or that table read back from CSV.
+    """
+    matched = congruence_table[congruence_table["matched"].astype(str) == "True"]
+    by_subscale = matched.set_index("subscale")["congruence"].astype(float)
+    return [float(by_subscale.get(s, np.nan)) for s in subscales]
+
+
+def run_efa(data: pd.DataFrame, intended: dict[str, str], n_factors: int, extraction: str, rotation: str) -> EfaResult:
+    """Fit the EFA and return every table, factors named after the intended subscales (``intended``: item -> subscale)."""
+    items = list(data.columns)
+    fa = fit_efa(data, n_factors, extraction, rotation)
+    raw = fa.loadings_
+    names, signs, congruence_table = name_factors(raw, items, intended)
+    loadings = pd.DataFrame(raw * signs, index=items, columns=names)
+    oblique = rotation in OBLIQUE and n_factors > 1
+    phi = fa.phi_ * np.outer(signs, signs) if oblique and fa.phi_ is not None else None
+    structure = pd.DataFrame(fa.structure_ * signs, index=items, columns=names) if oblique and fa.structure_ is not None else None
+    factor_correlations = pd.DataFrame(phi, index=names, columns=names) if phi is not None else None
+    ss, prop, cum = fa.get_factor_variance()
+    variance = pd.DataFrame({"factor": names, "ss_loadings": ss, "proportion": prop, "cumulative": cum})
+    corr = np.corrcoef(data.to_numpy(), rowvar=False)
+    fit = fit_statistics(corr, raw, fa.phi_ if oblique else None, len(data))
+    fit_table = pd.DataFrame({"statistic": list(fit), "value": list(fit.values())})
+    communalities = pd.Series(communality(raw, fa.phi_ if oblique else None), index=items, name="communality")
+    return EfaResult(loadings, structure, factor_correlations, communalities, variance, fit_table, congruence_table)
+
+
+def loading_flags(loadings: pd.DataFrame, intended: dict[str, str], min_loading: float, cross_loading: float) -> pd.DataFrame:
+    """Per item: intended subscale, factor it loads on most, and flags for low, cross- and misplaced loadings."""
+    rows = []
+    for item, row in loadings.iterrows():
+        strongest = row.abs().idxmax()
+        own = intended[item]
+        own_loading = row.get(own, np.nan)
+        others = row.drop(labels=[own], errors="ignore").abs()
+        rows.append(
+            [
+                item,
+                own,
+                strongest,
+                own_loading,
+                bool(not np.isfinite(own_loading) or abs(own_loading) < min_loading),
+                bool((others >= cross_loading).any()),
+                strongest != own,
+            ]
+        )
+    return pd.DataFrame(rows, columns=["item", "intended_subscale", "strongest_factor", "own_loading", "low_loading", "cross_loading", "misplaced"])

@@ -1,0 +1,157 @@
+"""Internal consistency: Cronbach's alpha, McDonald's omega total, their bootstraps, item-rest correlations.
+
+Cronbach's alpha
+    ``k/(k-1) (1 - sum var_i / var_total)``; the point estimate from pingouin. Feldt's
+    interval: ``1 - (1 - alpha) F_{1-a/2}`` to ``1 - (1 - alpha) F_{a/2}`` with
+    ``(n - 1, (n - 1)(k - 1))`` degrees of freedom.
+McDonald's omega total
+    From a one-factor minres model of the correlation matrix, as R's ``psych::omega``
+    defines it: ``1 - sum(u^2) / sum(R)`` (uniquenesses over the total variance of the
+    standardised items).
+Bootstrap
+    Vectorised estimators over resample weights: alpha from weighted covariance matrices;
+    omega from a batched one-factor least-squares fit by iterated principal axes with
+    power-iteration steps, which converges to the minres solution. Each is tested against
+    pingouin and factor_analyzer on the same resamples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from factor_analyzer import FactorAnalyzer
+from scipy import stats
+
+
+def item_rest_correlations(data: pd.DataFrame) -> pd.Series:
+    """Corrected item-total correlation: each item with the sum of the other items (complete cases)."""
+    total = data.sum(axis=1)
+    return pd.Series({item: np.corrcoef(data[item], total - data[item])[0, 1] for item in data.columns})
+
+
+def cronbach_alpha(data: pd.DataFrame) -> float:
+    """Cronbach's alpha of complete cases (pingouin)."""
+    import pingouin as pg  # imported here: it loads matplotlib, which the simulation jobs do not need
+    return float(pg.cronbach_alpha(data=data)[0])
+
+
+def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+    """Feldt's (1965) F-based confidence interval for Cronbach's alpha."""
+    a = 1 - level
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    return 1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2), 1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2)
+
+
+def weighted_covariances(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The item covariance matrix of each resample (B x k x k), from unit ``weights`` (B x n).
+
+    Divided by the resample size, not size - 1: alpha and the correlation matrices built
+    from it are ratios, in which the factor cancels. One matrix product of the weights with
+    every unit's outer product ``x_n x_n'`` gives all second moments at once.
+    """
+    n, k = x.shape
+    total = weights.sum(axis=1, keepdims=True)
+    mean = weights @ x / total
+    second = (weights @ (x[:, :, None] * x[:, None, :]).reshape(n, k * k)).reshape(-1, k, k) / total[:, :, None]
+    return second - mean[:, :, None] * mean[:, None, :]
+
+
+def alpha_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Cronbach's alpha for each row of resample ``weights`` (B x n) over data ``x`` (n x k)."""
+    k = x.shape[1]
+    cov = weighted_covariances(x, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return k / (k - 1) * (1 - np.trace(cov, axis1=1, axis2=2) / cov.sum(axis=(1, 2)))
+
+
+def omega_total(data: pd.DataFrame) -> float:
+    """McDonald's omega total from a one-factor minres model: ``1 - sum(u^2) / sum(R)``."""
+    fa = FactorAnalyzer(n_factors=1, rotation=None, method="minres", svd_method="lapack").fit(data.to_numpy())
+    corr = np.corrcoef(data.to_numpy(), rowvar=False)
+    return float(1 - fa.get_uniquenesses().sum() / corr.sum())
+
+
+def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int = 5000, start: np.ndarray | None = None) -> np.ndarray:
+    """Uniquenesses of one-factor least-squares fits to a batch of correlation matrices (B x k x k).
+
+    Iterated principal axes: communalities on the diagonal of the correlation matrix, the
+    first eigenpair of that reduced matrix gives new communalities, until they settle;
+    the fixed point minimises the off-diagonal residuals (the minres/ULS solution).
+    Each iteration takes one power-iteration step towards the first eigenvector instead of
+    a full eigendecomposition (a matrix-vector product per matrix), starting from squared
+    multiple correlations, or from the communalities ``start`` (k,) when given (a bootstrap
+    starts from the full sample's solution, near every resample's). The result is then
+    checked against the full eigendecomposition
+    at the fixed point; any matrix where the two disagree (the power step found another
+    eigenvector) is solved again by :func:`_paf_eigh`.
+    """
+    b, k, _ = corr.shape
+    idx = np.arange(k)
+    if start is None:
+        h2 = np.clip(1 - 1 / np.diagonal(np.linalg.inv(corr), axis1=1, axis2=2), 0.005, 1.0)
+    else:
+        h2 = np.tile(np.clip(start, 0.005, 1.0), (b, 1))
+    v = np.sqrt(h2) / np.linalg.norm(np.sqrt(h2), axis=1, keepdims=True)
+    active = np.arange(b)  # matrices still moving; converged ones leave the loop
+    for _ in range(max_iter):
+        everyone = len(active) == b  # no copies while every matrix is still moving
+        c, va, ha = (corr, v, h2) if everyone else (corr[active], v[active], h2[active])
+        rv = np.matmul(c, va[:, :, None])[:, :, 0] + (ha - 1) * va  # (R - I + diag(h2)) v
+        lam = (va * rv).sum(axis=1)
+        nv = rv / np.sqrt((rv**2).sum(axis=1, keepdims=True))
+        new = np.clip(lam[:, None] * nv**2, 0.005, 1.0)  # factor_analyzer's default bounds on communalities
+        moving = np.max(np.abs(new - ha), axis=1) >= tol
+        h2[active], v[active] = new, nv
+        active = active[moving]
+        if not len(active):
+            break
+    # the power step finds the eigenvector of largest |eigenvalue|; principal axes want the
+    # largest eigenvalue: where the fixed point's Rayleigh quotient is not it, solve again
+    reduced = corr.copy()
+    reduced[:, idx, idx] = h2
+    rayleigh = np.einsum("bi,bij,bj->b", v, reduced, v)
+    top = np.linalg.eigvalsh(reduced)[:, -1]
+    redo = np.flatnonzero(np.abs(rayleigh - top) > 1e3 * tol * np.maximum(1.0, np.abs(top)))
+    if len(redo):
+        h2[redo] = 1 - _paf_eigh(corr[redo], tol, max_iter)
+    return 1 - h2
+
+
+def _paf_eigh(corr: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+    """Iterated principal axes with a full eigendecomposition per iteration (the reference path)."""
+    b, k, _ = corr.shape
+    h2 = 1 - 1 / np.diagonal(np.linalg.pinv(corr), axis1=1, axis2=2)
+    idx = np.arange(k)
+    active = np.arange(b)
+    for _ in range(max_iter):
+        reduced = corr[active].copy()
+        reduced[:, idx, idx] = h2[active]
+        values, vectors = np.linalg.eigh(reduced)
+        loading = vectors[:, :, -1] * np.sqrt(np.clip(values[:, -1], 0, None))[:, None]
+        new = np.clip(loading**2, 0.005, 1.0)
+        moving = np.max(np.abs(new - h2[active]), axis=1) >= tol
+        h2[active] = new
+        active = active[moving]
+        if not len(active):
+            break
+    return 1 - h2
+
+
+def omega_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Omega total for each row of resample ``weights`` over data ``x`` (n x k)."""
+    cov = weighted_covariances(x, weights)
+    sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    finite = np.isfinite(corr).all(axis=(1, 2))
+    ok = finite.copy()
+    if finite.any():  # full rank, with the tolerance numpy.linalg.matrix_rank uses
+        values = np.linalg.eigvalsh(np.where(finite[:, None, None], corr, np.eye(x.shape[1])))
+        ok &= values[:, 0] > values[:, -1] * x.shape[1] * np.finfo(float).eps
+    out = np.full(len(weights), np.nan)
+    if ok.any():
+        full = np.corrcoef(x, rowvar=False)[None]
+        start = 1 - one_factor_uniquenesses(full)[0] if np.isfinite(full).all() else None
+        u2 = one_factor_uniquenesses(corr[ok], start=start)
+        out[ok] = 1 - u2.sum(axis=1) / corr[ok].sum(axis=(1, 2))
+    return out

@@ -1,0 +1,234 @@
+"""The synthetic Study 2 respondents, and writing them as a survey export and an SPSS file.
+
+``n_respondents`` clinicians (59) in teams drawn by ``team_weights`` (4 teams); the
+frequency-of-use answers are allocated exactly from ``frequency_weights`` by largest
+remainders (4 of 59 "almost always" = 6.8%); current use is drawn from
+``p_user_by_frequency``. Beliefs follow a factor model with one latent trait per
+subscale of the spec, correlated ``factor_correlation``; users' traits are higher by
+``user_shift`` SD. Item ``j`` on subscale ``s`` is ``y* = l_j * eta_s + sqrt(1 - l_j^2) * e + b_j``
+with loadings ``l_j ~ U(mean - spread, mean + spread)`` and intercepts
+``b_j ~ N(0, item_intercept_sd)``, cut at the standard-normal quantiles ``k / K`` into the
+spec's ``K`` categories; reverse-keyed items are answered on the reversed scale;
+``missing_share`` of answers are blanked at random. The file is written as a
+survey-platform export (text labels, a second header row holding the question wording,
+columns the spec does not use) and as SPSS ``.sav`` with value labels.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from camhs_rom import __version__
+from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.core.labels import LABEL
+from camhs_rom.core.seeding import rng_for
+from camhs_rom.core.tables import atomic_path
+from camhs_rom.instruments.questionnaire import Questionnaire
+
+SAV_TIMESTAMP = b"04 Nov 1500:00:00"  # fixed header date/time (dd mmm yy, hh:mm:ss): byte-identical files
+
+
+EXPORT_WORDING = {
+    "respondent_id": "Respondent ID",
+    "team": "Which CAMHS team do you work in?",
+    "profession": "What is your profession?",
+    "years_qualified": "How many years have you been qualified?",
+    "currently_uses_sbs_rom": "Do you currently use session-by-session outcome measures? (yes/no)",
+    "sbs_rom_frequency": "How often do you use outcome measures at every session?",
+}
+
+
+def allocate(weights: dict[str, float], n: int) -> dict[str, int]:
+    """Split ``n`` into whole counts proportional to ``weights`` (largest remainders, ties in order).
+
+    >>> allocate({"a": 55, "b": 4}, 59)
+    {'a': 55, 'b': 4}
+    """
+    names = list(weights)
+    w = np.array([weights[k] for k in names], dtype=float)
+    if w.sum() <= 0:
+        raise ValueError("weights must not all be zero")
+    exact = w / w.sum() * n
+    counts = np.floor(exact).astype(int)
+    order = sorted(range(len(names)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[: n - counts.sum()]:
+        counts[i] += 1
+    return dict(zip(names, counts.tolist(), strict=True))
+
+
+def expand_questionnaire(spec: dict, n_items: int) -> dict:
+    """A copy of a questionnaire spec whose items are cycled to ``n_items`` (for scale tests).
+
+    Item ``k`` beyond the original ones copies item ``k mod n`` (same theme, subscale and
+    keying) with the id suffix ``_<round>``.
+    """
+    spec = copy.deepcopy(spec)
+    base = spec["items"]
+    items = []
+    for k in range(n_items):
+        item = dict(base[k % len(base)])
+        if k >= len(base):
+            item["id"] = f"{item['id']}_{k // len(base) + 1}"
+        items.append(item)
+    spec["items"] = items
+    spec["name"] = f"{spec['name']} [{LABEL}: items cycled to {n_items}]"
+    return spec
+
+
+def check_study2_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
+    """The synthetic settings must name the spec's frequency levels and subscales."""
+    if q.frequency_column:
+        for key in ("frequency_weights", "p_user_by_frequency"):
+            if set(settings[key]) != set(q.frequency_levels):
+                raise InputError(
+                    config_file, f"key synthetic.study2.{key}", f"levels {quote_list(settings[key])}", f"the frequency levels of {q.path}: {quote_list(q.frequency_levels)}"
+                )
+    unknown = [s for s in settings.get("user_shift", {}) if s not in q.subscales]
+    if unknown:
+        raise InputError(config_file, f"key synthetic.study2.user_shift.{unknown[0]}", "a subscale the spec does not have", f"one of {quote_list(q.subscales)}")
+
+
+def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame:
+    """Draw the synthetic respondents; return raw answers as codes (reverse-keyed items reversed, NaN = missing)."""
+    check_study2_settings(settings, q)
+    n = settings["n_respondents"]
+    rng = rng_for(seed, "study2")
+    width = max(3, len(str(n)))
+    frame = pd.DataFrame({q.id_column: [f"R{k + 1:0{width}d}" for k in range(n)]})
+
+    teams = allocate(settings["team_weights"], n)
+    frame["team"] = rng.permutation(np.repeat(list(teams), list(teams.values())))
+    prof = settings["profession_weights"]
+    p = np.array(list(prof.values()), dtype=float)
+    frame["profession"] = rng.choice(list(prof), size=n, p=p / p.sum())
+    yq = settings["years_qualified"]
+    frame["years_qualified"] = np.clip(np.rint(rng.normal(yq["mean"], yq["sd"], n)), yq["min"], yq["max"]).astype(int)
+
+    groups = list(q.group_levels)  # the first group listed is the users: higher on every trait
+    if q.frequency_column:
+        counts = allocate({lvl: settings["frequency_weights"][lvl] for lvl in q.frequency_levels}, n)
+        freq = rng.permutation(np.repeat(list(counts), list(counts.values())))
+        p_user = np.array([settings["p_user_by_frequency"][lvl] for lvl in freq])
+        frame[q.frequency_column] = freq
+    else:
+        p_user = np.full(n, 0.35)
+    is_user = rng.random(n) < p_user
+    frame[q.group_column] = np.where(is_user, q.group_levels[groups[0]][0], q.group_levels[groups[1]][0])
+    frame = frame[[c for c in q.columns if c in frame.columns] + [c for c in frame.columns if c not in q.columns]]
+
+    subscales = list(q.subscales)
+    m = len(subscales)
+    corr = np.full((m, m), settings["factor_correlation"]) + np.eye(m) * (1 - settings["factor_correlation"])
+    traits = rng.multivariate_normal(np.zeros(m), corr, size=n, method="cholesky")
+    shift = np.array([settings.get("user_shift", {}).get(s, 0.0) for s in subscales])
+    traits += np.outer(is_user, shift)
+
+    k_cat = q.scale_max - q.scale_min + 1
+    from scipy import stats  # here, not at the top: the workflow imports this module at start-up
+
+    cuts = stats.norm.ppf(np.arange(1, k_cat) / k_cat)
+    lo, spread = settings["loadings"]["mean"], settings["loadings"]["spread"]
+    answers = {}
+    for item in q.items:
+        load = rng.uniform(lo - spread, lo + spread)
+        intercept = rng.normal(0, settings["item_intercept_sd"])
+        latent = load * traits[:, subscales.index(item.subscale)] + np.sqrt(1 - load**2) * rng.standard_normal(n) + intercept
+        code = q.scale_min + np.searchsorted(cuts, latent)
+        answers[item.id] = q.reverse_score(code) if item.reverse else code
+    items = pd.DataFrame(answers, dtype="float64")
+    blank = rng.random(items.shape) < settings["missing_share"]
+    frame[q.item_ids] = items.mask(blank).to_numpy()
+    for col in q.item_ids:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _export_label(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def write_study2_export(frame: pd.DataFrame, q: Questionnaire, path: str | Path, seed: int, labels: bool = True) -> None:
+    """Write the respondents as a survey-platform CSV export (UTF-8 with BOM).
+
+    Row 1 holds the column names, row 2 the question wording; answers are text labels
+    ("Strongly agree") when ``labels`` and the spec has labels; extra columns (a start
+    date, consent, the data-source label, free-text comments) stand where real exports
+    have them.
+    """
+    code_label = {code: _export_label(lbl) for lbl, code in q.labels.items()} if labels else {}
+    rng = rng_for(seed, "study2-export")
+    n = len(frame)
+    days = rng.integers(0, 60, n)
+    out = pd.DataFrame({"start_date": (pd.Timestamp("2014-03-03") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")})
+    out["consent"] = "I agree to take part"
+    for col in frame.columns:
+        if col in q.item_ids:
+            out[col] = frame[col].map(lambda v: "" if pd.isna(v) else code_label.get(int(v), str(int(v))))
+        else:
+            out[col] = frame[col].astype(str)
+    out["data_source"] = f"{LABEL}: generated by camhs_rom {__version__} (seed {seed}); not data from James et al. (2015)"
+    out["comments"] = ""
+    wording = {col: EXPORT_WORDING.get(col, col) for col in out.columns}
+    wording.update({item.id: item.text for item in q.items})
+    wording.update({"start_date": "Start date", "consent": "Consent", "data_source": "Data source", "comments": "Any other comments?"})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(out.columns)
+    writer.writerow([wording[c] for c in out.columns])
+    writer.writerows(out.itertuples(index=False))
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(buffer.getvalue().encode("utf-8-sig"))
+
+
+def write_study2_sav(frame: pd.DataFrame, q: Questionnaire, path: str | Path, seed: int) -> None:
+    """Write the respondents as SPSS ``.sav``: numeric codes with value labels, item wording as variable labels."""
+    import pyreadstat
+
+    out = pd.DataFrame({q.id_column: frame[q.id_column].astype(str)})
+    value_labels, variable_labels = {}, {q.id_column: "Respondent ID"}
+    teams = sorted(frame["team"].unique())
+    out["team"] = frame["team"].map({t: float(k + 1) for k, t in enumerate(teams)})
+    value_labels["team"] = {float(k + 1): t for k, t in enumerate(teams)}
+    out["profession"] = frame["profession"].astype(str)
+    out["years_qualified"] = frame["years_qualified"].astype(float)
+    groups = list(q.group_levels)
+    raw_values = [str(q.group_levels[g][0]) for g in groups]
+    out[q.group_column] = frame[q.group_column].map({v: float(len(groups) - k) for k, v in enumerate(raw_values)})
+    value_labels[q.group_column] = {float(len(groups) - k): v for k, v in enumerate(raw_values)}
+    if q.frequency_column:
+        out[q.frequency_column] = frame[q.frequency_column].map({lvl: float(k + 1) for k, lvl in enumerate(q.frequency_levels)})
+        value_labels[q.frequency_column] = {float(k + 1): lvl for k, lvl in enumerate(q.frequency_levels)}
+    item_labels = {float(code): _export_label(lbl) for lbl, code in q.labels.items()}
+    for item in q.items:
+        out[item.id] = frame[item.id].astype("float64")
+        if item_labels:
+            value_labels[item.id] = item_labels
+        variable_labels[item.id] = item.text[:250]
+    for col, text in EXPORT_WORDING.items():
+        if col in out.columns and col not in variable_labels:
+            variable_labels[col] = text
+    with atomic_path(path) as tmp:
+        pyreadstat.write_sav(
+            out,
+            str(tmp),
+            file_label=f"{LABEL} data, camhs_rom seed {seed}",
+            column_labels=variable_labels,
+            variable_value_labels=value_labels,
+            note=[f"{LABEL}: generated by camhs_rom {__version__}, seed {seed}.", "Not data from James et al. (2015)."],
+        )
+        _fix_sav_timestamp(tmp)
+
+
+def _fix_sav_timestamp(path: Path) -> None:
+    """Overwrite the creation date and time in a .sav header (bytes 92-108) so reruns are identical."""
+    data = bytearray(Path(path).read_bytes())
+    if data[:4] not in (b"$FL2", b"$FL3"):
+        raise ValueError(f"{path} is not an SPSS system file")
+    data[92:109] = SAV_TIMESTAMP
+    Path(path).write_bytes(bytes(data))
