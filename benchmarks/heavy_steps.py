@@ -19,18 +19,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from camhs_rom.study1.agreement import agreement_table
-from camhs_rom.stats.two_groups import permutation_p
-from camhs_rom.stats.factors import parallel_analysis
+from camhs_rom.core.seeding import bootstrap_weights, rng_for
+from camhs_rom.core.tables import write_table
+from camhs_rom.ingest.segments import clean_segments
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.study1.passages import coded_passages
+from camhs_rom.stats.factors import parallel_analysis
 from camhs_rom.stats.reliability import alpha_batch, omega_batch
-from camhs_rom.core.seeding import bootstrap_weights, rng_for
-from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.stats.two_groups import permutation_p
+from camhs_rom.study1.agreement import agreement_table
+from camhs_rom.study1.passages import coded_passages
 from camhs_rom.synthetic.study1 import simulate_study1
 from camhs_rom.synthetic.study2 import simulate_study2
-from camhs_rom.core.tables import write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

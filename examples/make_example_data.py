@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
+from camhs_rom.core.labels import SYNTHETIC
+from camhs_rom.core.tables import write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.core.labels import LABEL
 from camhs_rom.synthetic.study1 import simulate_study1
 from camhs_rom.synthetic.study2 import simulate_study2
-from camhs_rom.core.tables import write_table
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -31,7 +31,7 @@ def main() -> None:
     settings = dict(config["synthetic"]["study2"], n_respondents=40, team_weights={"North": 1, "South": 1, "East": 1})
     responses = simulate_study2(q, settings, SEED)
     responses[q.group_column] = responses[q.group_column].map({"yes": "Yes", "no": "No"})
-    responses.insert(1, "data_source", f"{LABEL} example data (camhs_rom generator, seed {SEED})")
+    responses.insert(1, "data_source", f"{SYNTHETIC} example data (camhs_rom generator, seed {SEED})")
     out.mkdir(exist_ok=True)
     responses.to_csv(out / "responses.tsv", sep="\t", index=False, lineterminator="\n")
     codebook = load_codebook(ROOT / "data" / "instruments" / "codebook.yaml")

@@ -6,8 +6,16 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from camhs_rom.stats.agreement import (
+    alpha_batch,
+    cohen_kappa,
+    kappa_batch,
+    krippendorff_alpha,
+    light_kappa_batch,
+    percent_agreement,
+    percent_agreement_batch,
+)
 from camhs_rom.study1.agreement import AGREEMENT_COLUMNS, agreement_table, disagreements
-from camhs_rom.stats.agreement import alpha_batch, cohen_kappa, kappa_batch, krippendorff_alpha, light_kappa_batch, percent_agreement, percent_agreement_batch
 from camhs_rom.study1.passages import coded_passages
 
 # Hand-worked example (10 units, 2 coders, binary):

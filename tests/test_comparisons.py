@@ -17,13 +17,13 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from camhs_rom.study2 import apa
-from camhs_rom.stats.two_groups import bonett_d, hedges_g, permutation_p, rank_biserial_batch
-from camhs_rom.study2.comparisons import compare_subscale, group_comparisons, split_scores
-from camhs_rom.study2.steps import study2_comparisons
 from camhs_rom.core.errors import InputError
-from camhs_rom.study2.models import adjusted_models
 from camhs_rom.core.seeding import rng_for
+from camhs_rom.stats.two_groups import bonett_d, hedges_g, permutation_p, rank_biserial_batch
+from camhs_rom.study2 import apa
+from camhs_rom.study2.comparisons import compare_subscale, group_comparisons, split_scores
+from camhs_rom.study2.models import adjusted_models
+from camhs_rom.study2.steps import study2_comparisons
 
 FIXTURES = Path(__file__).parent / "fixtures" / "comparisons"
 REF = json.loads((FIXTURES / "reference.json").read_text(encoding="utf-8"))

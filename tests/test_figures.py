@@ -4,11 +4,9 @@ import json
 
 import pandas as pd
 
-from camhs_rom.study1.steps import study1_agreement
-from camhs_rom.core.labels import SYNTHETIC_LABEL
-from camhs_rom.study1.steps import study1_figures
-from camhs_rom.study1.steps import study1_themes
+from camhs_rom.core.labels import SYNTHETIC_FIGURE
 from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.study1.steps import study1_agreement, study1_figures, study1_themes
 
 from .conftest import CODEBOOK
 
@@ -40,9 +38,9 @@ def test_figures_are_written_labelled_and_reproducible(tmp_path, synthetic_dir, 
             path = first / f"{name}.{ext}"
             assert path.stat().st_size > 5000, path
             assert path.read_bytes() == (again / f"{name}.{ext}").read_bytes(), path.name
-        assert SYNTHETIC_LABEL in (first / f"{name}.svg").read_text(encoding="utf-8")
+        assert SYNTHETIC_FIGURE in (first / f"{name}.svg").read_text(encoding="utf-8")
     user = _draw(tmp_path, synthetic_dir, codebook, False, "c")
-    assert SYNTHETIC_LABEL not in (user / "theme_prevalence.svg").read_text(encoding="utf-8")
+    assert SYNTHETIC_FIGURE not in (user / "theme_prevalence.svg").read_text(encoding="utf-8")
 
 
 def test_one_coder_draws_a_notice_instead_of_kappas(tmp_path, synthetic_dir, codebook):

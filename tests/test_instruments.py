@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from camhs_rom.core.errors import InputError
+from camhs_rom.core.schemas import validate
 from camhs_rom.instruments.codebook import check_item_themes, codebook_from_dict, load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire, normalise_label, questionnaire_from_dict, raw_value_keys
-from camhs_rom.core.schemas import validate
 
 from .conftest import CODEBOOK, SPEC
 

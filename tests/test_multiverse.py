@@ -8,14 +8,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from camhs_rom.study2.comparisons import group_comparisons
 from camhs_rom.core.errors import InputError
-from camhs_rom.stats.factors import run_efa
-from camhs_rom.robustness.multiverse import DECISIONS, assigned_scores, by_choice, check_settings, part, run_part, specifications, statements, summary, user_groups
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.robustness.multiverse import (
+    DECISIONS,
+    assigned_scores,
+    by_choice,
+    check_settings,
+    part,
+    run_part,
+    specifications,
+    statements,
+    summary,
+    user_groups,
+)
 from camhs_rom.robustness.plan import check_robustness
+from camhs_rom.stats.factors import run_efa
+from camhs_rom.study2.comparisons import group_comparisons
 from camhs_rom.study2.efa import efa_data, retention
 from camhs_rom.study2.reliability import subscale_scores
-from camhs_rom.ingest.survey import clean_responses
 
 
 @pytest.fixture(scope="module")

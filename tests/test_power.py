@@ -11,9 +11,9 @@ from statsmodels.stats.power import TTestIndPower
 from statsmodels.stats.proportion import proportion_confint
 
 from camhs_rom.core.audit import AuditLog
+from camhs_rom.ingest.survey import clean_responses, score_items
 from camhs_rom.robustness.plan import chunk, designs
 from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
-from camhs_rom.ingest.survey import clean_responses, score_items
 from camhs_rom.synthetic.study2 import simulate_study2, write_study2_export
 
 

@@ -8,8 +8,8 @@ import pytest
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.provenance import describe_input, provenance
 from camhs_rom.core.runner import run_step
-from camhs_rom.synthetic.steps import write_manifest
 from camhs_rom.core.tables import sha256_of
+from camhs_rom.synthetic.steps import write_manifest
 
 
 def test_generated_file_is_synthetic_and_a_copy_elsewhere_is_not(tmp_path):

@@ -10,16 +10,16 @@ import yaml
 from factor_analyzer import FactorAnalyzer
 from statsmodels.stats.proportion import proportion_confint
 
-from camhs_rom.study2.descriptives import frequency_of_use, item_descriptives, sample_description
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.schemas import with_defaults
-from camhs_rom.stats.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
-from camhs_rom.instruments.questionnaire import questionnaire_from_dict
-from camhs_rom.study2.efa import retention
-from camhs_rom.study2.steps import study2_psychometrics
-from camhs_rom.stats.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses
-from camhs_rom.study2.reliability import reliability
 from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.instruments.questionnaire import questionnaire_from_dict
+from camhs_rom.stats.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
+from camhs_rom.stats.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses
+from camhs_rom.study2.descriptives import frequency_of_use, item_descriptives, sample_description
+from camhs_rom.study2.efa import retention
+from camhs_rom.study2.reliability import reliability
+from camhs_rom.study2.steps import study2_psychometrics
 from camhs_rom.synthetic.study2 import simulate_study2, write_study2_export
 
 from .conftest import SPEC

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from camhs_rom.stats.reliability import item_rest_correlations
 from camhs_rom.stats.factors import communality, factorability, fit_efa, fit_statistics, velicer_map
-from camhs_rom.stats.reliability import cronbach_alpha, omega_total
+from camhs_rom.stats.reliability import cronbach_alpha, item_rest_correlations, omega_total
 
 FIXTURES = Path(__file__).parent / "fixtures" / "psych"
 REF = json.loads((FIXTURES / "reference.json").read_text(encoding="utf-8"))

@@ -7,8 +7,8 @@ import pytest
 
 from camhs_rom.core.errors import InputError
 from camhs_rom.ingest.qdpx import read_qdpx
-from camhs_rom.synthetic.qdpx import validate_qde
 from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.synthetic.qdpx import validate_qde
 
 TEXT = "Focus group one\nFacilitator: Any benefits?\nP01: The graph shows progress.\nP02: Managers will judge us.\n"
 U1 = "11111111-1111-4111-8111-111111111111"

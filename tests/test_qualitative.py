@@ -5,13 +5,22 @@ import shutil
 import pandas as pd
 import pytest
 
-from camhs_rom.study1.steps import study1_agreement
 from camhs_rom.core.errors import InputError
+from camhs_rom.ingest.segments import clean_segments
 from camhs_rom.instruments.codebook import codebook_from_dict
 from camhs_rom.study1.passages import coded_passages
-from camhs_rom.study1.themes import cooccurrence, participants_of, primary_coder, saturation, select_quotes, tallied, theme_by_participant, theme_tallies, valence_tallies
-from camhs_rom.study1.steps import study1_themes
-from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.study1.steps import study1_agreement, study1_themes
+from camhs_rom.study1.themes import (
+    cooccurrence,
+    participants_of,
+    primary_coder,
+    saturation,
+    select_quotes,
+    tallied,
+    theme_by_participant,
+    theme_tallies,
+    valence_tallies,
+)
 
 from .conftest import CODEBOOK
 

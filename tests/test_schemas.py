@@ -64,3 +64,87 @@ def test_read_yaml_rejects_empty_and_non_utf8(tmp_path):
     latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(InputError, match=r"line 1 \(byte 9\): found byte 0xe9, which is not UTF-8"):
         read_yaml(latin)
+
+
+# ----------------------------------------------------------------- one list of options, one default
+
+
+def _enum(schema: dict, *path: str) -> list:
+    node = schema
+    for key in path:
+        node = node["properties"][key] if key != "[]" else node["items"]
+    return list(node["enum"])
+
+
+def test_every_option_list_in_the_schemas_equals_the_codes():
+    from camhs_rom.ingest.survey import MISSING_METHODS
+    from camhs_rom.robustness.plan import USER_DEFINITIONS
+    from camhs_rom.stats.factors import EXTRACTIONS, ROTATIONS
+    from camhs_rom.stats.two_groups import TESTS
+    from camhs_rom.study1.themes import TALLY_RULES, VALENCES
+    from camhs_rom.study2.efa import RETENTION_RULES
+
+    config, spec, book = load_schema("config"), load_schema("questionnaire"), load_schema("codebook")
+    expected = {
+        ("study2", "efa", "retention"): RETENTION_RULES,
+        ("study2", "efa", "extraction"): EXTRACTIONS,
+        ("study2", "efa", "rotation"): tuple(ROTATIONS),
+        ("study1", "tally", "rule"): TALLY_RULES,
+        ("replication", "test"): TESTS,
+        ("robustness", "multiverse", "missing", "[]"): MISSING_METHODS,
+        ("robustness", "multiverse", "user_definition", "[]"): USER_DEFINITIONS,
+        ("robustness", "multiverse", "extraction", "[]"): EXTRACTIONS,
+        ("robustness", "multiverse", "rotation", "[]"): tuple(ROTATIONS),
+        ("robustness", "multiverse", "retention", "[]"): RETENTION_RULES,
+        ("robustness", "multiverse", "test", "[]"): TESTS,
+    }
+    for path, options in expected.items():
+        assert _enum(config, *path) == list(options), path
+    assert _enum(spec, "missing", "method") == list(MISSING_METHODS)
+    assert _enum(book, "themes", "[]", "valence") == list(VALENCES)
+    assert set(config["properties"]["replication"]["properties"]["themes"]["additionalProperties"]["enum"]) == set(VALENCES)
+
+
+def test_defaults_fill_what_is_missing_and_keep_what_is_set():
+    from camhs_rom.core.schemas import with_defaults
+
+    given = {"seed": 7, "study1": {"codebook": "c.yaml", "segments": "s.csv", "tally": {"rule": "union"}},
+             "study2": {"questionnaire": "q.yaml", "responses": "r.csv", "efa": {"rotation": "varimax"}}}
+    filled = with_defaults(given, "config")
+    assert filled["seed"] == 7 and filled["study1"]["tally"] == {"rule": "union", "primary_coder": None}
+    efa = filled["study2"]["efa"]
+    assert efa["rotation"] == "varimax" and efa["extraction"] == "minres" and efa["parallel_analysis"] == {"iterations": 1000, "percentile": 95}
+    assert filled["study2"]["comparisons"] == {"permutations": 10000, "alpha": 0.05, "min_teams": 5}
+    assert given["study2"]["efa"] == {"rotation": "varimax"}  # the caller's mapping is not changed
+    validate_config(filled)
+
+
+def test_the_shipped_config_states_the_schema_defaults(config):
+    """config.yaml documents every analysis setting; where it sets one, it is the schema default."""
+    from camhs_rom.core.schemas import with_defaults
+
+    def leaves(document, path=()):
+        for key, value in document.items():
+            if isinstance(value, dict):
+                yield from leaves(value, (*path, key))
+            else:
+                yield (*path, key), value
+
+    bare = {"study1": {k: config["study1"][k] for k in ("codebook", "segments")}, "study2": {k: config["study2"][k] for k in ("questionnaire", "responses")}}
+    defaults = dict(leaves(with_defaults(bare, "config")))
+    shipped = dict(leaves({k: config[k] for k in ("seed", "study1", "study2")}))
+    for path, value in defaults.items():
+        assert shipped.get(path) == value, f"config.yaml sets {'.'.join(path)} = {shipped.get(path)!r}; the schema default is {value!r}"
+
+
+def test_questionnaire_defaults_come_from_the_schema(questionnaire):
+    from camhs_rom.instruments.questionnaire import questionnaire_from_dict
+
+    spec = read_yaml(questionnaire.path)
+    spec.pop("missing", None)
+    spec.pop("covariates", None)
+    for item in spec["items"]:
+        item.pop("reverse", None)
+    q = questionnaire_from_dict(spec, "spec.yaml")
+    assert (q.missing_method, q.max_missing_share, q.covariates) == ("person_mean", 0.2, ())
+    assert not any(item.reverse for item in q.items)

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 
 from camhs_rom.core.errors import InputError
-from camhs_rom.stats.factors import congruence
-from camhs_rom.instruments.questionnaire import load_questionnaire, questionnaire_from_dict
 from camhs_rom.core.schemas import read_yaml
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.segments import clean_segments
 from camhs_rom.ingest.survey import clean_responses
-from camhs_rom.synthetic.study2 import allocate, expand_questionnaire, simulate_study2
-from camhs_rom.synthetic.study1 import simulate_study1
+from camhs_rom.instruments.questionnaire import load_questionnaire, questionnaire_from_dict
+from camhs_rom.stats.factors import congruence
 from camhs_rom.synthetic.steps import synthesize_study1, synthesize_study2
+from camhs_rom.synthetic.study1 import simulate_study1
+from camhs_rom.synthetic.study2 import allocate, expand_questionnaire, simulate_study2
 
 from .conftest import CODEBOOK, SPEC
 

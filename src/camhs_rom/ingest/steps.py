@@ -44,7 +44,7 @@ def write_cleaning_record(audits: list[str | Path], inputs: dict[str, str], conf
 
     ``audit_log.csv`` is the per-study audit logs one after the other;
     ``provenance.json`` says which inputs were read (SHA-256, synthetic or not) under
-    which effective config (see :mod:`camhs_rom.provenance`).
+    which effective config (see :mod:`camhs_rom.core.provenance`).
     """
     import pandas as pd
 

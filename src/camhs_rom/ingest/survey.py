@@ -37,6 +37,7 @@ from camhs_rom.core.tables import read_delimited, read_sav
 from camhs_rom.instruments.questionnaire import Questionnaire, normalise_label, raw_value_keys
 
 MAX_EXTRA_HEADER_ROWS = 5
+MISSING_METHODS = ("person_mean", "listwise")  # see score_items
 
 
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")

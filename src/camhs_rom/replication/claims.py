@@ -18,6 +18,24 @@ import numpy as np
 
 from camhs_rom.stats.two_groups import bonett_d, holm, run_test
 
+# The Study 2 claims the robustness stage re-judges, in the paper's words, and the
+# ``replication.subscales`` role each group claim is about.
+CLAIM_TEXT = {
+    "S2-K": "two factors: negative impact and positive impact",
+    "S2-G+": "users hold stronger positive beliefs than non-users",
+    "S2-G-": "users hold stronger negative beliefs than non-users",
+}
+GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
+
+
+def two_factors_recovered(n_factors: int, congruences, misplaced: int, settings: dict) -> bool:
+    """Claim S2-K: the retention rule kept ``settings["n_factors"]`` factors, every intended
+    subscale's matched factor has Tucker congruence >= ``settings["min_congruence"]``
+    (``congruences``, NaN where no factor matched), and no item loads most on another
+    subscale's factor (``misplaced`` items)."""
+    congruent = all(np.isfinite(phi) and phi >= settings["min_congruence"] for phi in congruences)
+    return bool(n_factors == settings["n_factors"] and misplaced == 0 and congruent)
+
 
 def first_higher(difference: float, p_holm: float, alpha: float) -> bool:
     """The claim "the first group scores higher": difference > 0 and Holm-adjusted p < ``alpha``."""

@@ -11,11 +11,10 @@ verdict, evidence (the result file holding the numbers), data_label.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from camhs_rom.core.contract import EVIDENCE
-from camhs_rom.replication.claims import first_higher
+from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, first_higher, two_factors_recovered
 from camhs_rom.stats.factors import matched_congruences
 from camhs_rom.study2.apa import number, p_value
 
@@ -85,7 +84,7 @@ def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd
     """S2-K: the retention rule gives two factors, matching the intended subscales."""
     want = settings["n_factors"]
     subscales = list(settings["subscales"].values())
-    claim = "two factors: negative impact and positive impact"
+    claim = CLAIM_TEXT["S2-K"]
     criterion = (
         f"the {rule} rule retains {want} factors; each of {', '.join(subscales)} is matched by a factor with Tucker "
         f"congruence >= {settings['min_congruence']:.2f}; no item loads most on another subscale's factor"
@@ -98,7 +97,7 @@ def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd
     misplaced = int(flags["misplaced"].astype(str).eq("True").sum())
     found = f"{rule}: {k} factors; congruence " + ", ".join(f"{s} {number(p, 2, False)}" for s, p in zip(subscales, phis, strict=True))
     found += f"; {misplaced} item(s) misplaced"
-    ok = k == want and all(np.isfinite(p) and p >= settings["min_congruence"] for p in phis) and misplaced == 0
+    ok = two_factors_recovered(k, phis, misplaced, settings)
     return ["S2-K", claim, f"{want} factors", found, criterion, _verdict(ok), "n_factors"]
 
 
@@ -106,9 +105,9 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
     """S2-G+ and S2-G-: users score higher than non-users on each subscale."""
     rows = []
     test, alpha = settings["test"], settings["alpha"]
-    for claim_id, key, words in (("S2-G+", "positive", "positive"), ("S2-G-", "negative", "negative")):
+    for claim_id, key in GROUP_CLAIMS.items():
         subscale = settings["subscales"][key]
-        claim = f"users hold stronger {words} beliefs than non-users"
+        claim = CLAIM_TEXT[claim_id]
         criterion = f"{subscale}: difference users - non-users > 0 with Holm-adjusted {test} p < {alpha:g}"
         mine = comparisons[(comparisons["subscale"] == subscale) & (comparisons["test"] == test)]
         if mine.empty:

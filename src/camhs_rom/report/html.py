@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
+from camhs_rom.core.labels import INPUT_SOURCE
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.robustness.plan import DECISIONS
 
@@ -102,7 +103,7 @@ def methods_html(config: dict, questionnaire: str | None) -> str:
 
 def inputs_html(provenance: dict) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{'synthetic default' if d['synthetic'] else 'user-supplied'}</td><td><code>{d['sha256']}</code></td></tr>"
+        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{INPUT_SOURCE[bool(d['synthetic'])]}</td><td><code>{d['sha256']}</code></td></tr>"
         for d in provenance["inputs"]
     )
     return f"<table><caption>Inputs read</caption><tr><th>role</th><th>file</th><th>source</th><th>SHA-256</th></tr>{rows}</table>"

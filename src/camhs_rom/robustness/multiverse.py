@@ -5,7 +5,7 @@ A *specification* is one choice on each of six decisions, read from
 
 ``missing``
     the missing-data rule: ``person_mean`` (the spec's pro-rating rule, with its
-    ``max_missing_share``) or ``listwise``; applied by :func:`camhs_rom.survey.score_items`.
+    ``max_missing_share``) or ``listwise``; applied by :func:`camhs_rom.ingest.survey.score_items`.
 ``user_definition``
     who counts as a user: ``group_item`` (the spec's yes/no group column) or
     ``frequency`` (frequency of use at or above ``frequency_threshold``, e.g. "often";
@@ -58,23 +58,13 @@ from camhs_rom.core.errors import InputError
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import directional_tests
+from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, two_factors_recovered
 from camhs_rom.robustness.plan import DECISIONS, check_settings, part, specifications
 from camhs_rom.stats.factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.efa import efa_data, retention
 
 log = logging.getLogger(__name__)
-
-
-CLAIMS = {
-    "S2-K": "two factors: negative impact and positive impact",
-    "S2-G+": "users hold stronger positive beliefs than non-users",
-    "S2-G-": "users hold stronger negative beliefs than non-users",
-}
-
-
-GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
 
 
 def main_specification(config: dict, q: Questionnaire) -> dict:
@@ -102,11 +92,9 @@ def user_groups(coded: pd.DataFrame, q: Questionnaire, definition: str, threshol
 
 def _structure(result, flags: pd.DataFrame, n_factors: int, subscales: dict, settings: dict) -> dict:
     out = {"n_factors": n_factors, "misplaced_items": int(flags["misplaced"].sum())}
-    ok = n_factors == settings["n_factors"] and out["misplaced_items"] == 0
-    for key, phi in zip(subscales, matched_congruences(result.congruence, subscales.values()), strict=True):
-        out[f"congruence_{key}"] = phi
-        ok = ok and np.isfinite(phi) and phi >= settings["min_congruence"]
-    out["S2-K"] = bool(ok)
+    phis = matched_congruences(result.congruence, subscales.values())
+    out.update({f"congruence_{key}": phi for key, phi in zip(subscales, phis, strict=True)})
+    out["S2-K"] = two_factors_recovered(n_factors, phis, out["misplaced_items"], settings)
     return out
 
 
@@ -222,7 +210,7 @@ def run_part(coded: pd.DataFrame, q: Questionnaire, config: dict, source: str, i
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per claim: specifications, testable, supported, the share supported, and the main analysis's verdict."""
     rows = []
-    for claim, words in CLAIMS.items():
+    for claim, words in CLAIM_TEXT.items():
         verdicts = table[claim]
         testable = verdicts.notna()
         supported = int(verdicts[testable].astype(bool).sum())
@@ -235,7 +223,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 def by_choice(table: pd.DataFrame) -> pd.DataFrame:
     """Share of testable specifications supporting each claim, per option of each decision."""
     rows = []
-    for claim in CLAIMS:
+    for claim in CLAIM_TEXT:
         for decision in DECISIONS:
             for option, group in table.groupby(decision, sort=False):
                 verdicts = group[claim].dropna().astype(bool)
@@ -246,7 +234,7 @@ def by_choice(table: pd.DataFrame) -> pd.DataFrame:
 def read_multiverse(path) -> pd.DataFrame:
     """Read a multiverse table with its claim columns as nullable booleans."""
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for claim in (*CLAIMS, "is_main"):
+    for claim in (*CLAIM_TEXT, "is_main"):
         frame[claim] = frame[claim].map({True: True, False: False, "True": True, "False": False}).astype("boolean")
     return frame
 

@@ -1,6 +1,6 @@
 """The plan of the robustness stage: the multiverse grid, the power designs, their jobs.
 
-Kept apart from :mod:`camhs_rom.multiverse` and :mod:`camhs_rom.power` so that the
+Kept apart from :mod:`camhs_rom.robustness.multiverse` and :mod:`camhs_rom.robustness.power` so that the
 workflow can list the jobs and check the settings when it starts, without importing the
 analysis libraries (which would slow every ``snakemake`` start-up).
 """
@@ -17,6 +17,7 @@ from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.synthetic.study2 import check_study2_settings
 
 DECISIONS = ("missing", "user_definition", "extraction", "rotation", "retention", "test")
+USER_DEFINITIONS = ("group_item", "frequency")  # the spec's group item, or frequency of use at or above a threshold
 
 
 def specifications(settings: dict) -> pd.DataFrame:

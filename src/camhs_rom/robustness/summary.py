@@ -1,9 +1,9 @@
 """The robustness summary: the multiverse and the power simulation in sentences.
 
 ``robustness_summary.md`` states how many specifications support each Study 2 claim and
-which decision moves each verdict most (:func:`camhs_rom.multiverse.statements`), and
+which decision moves each verdict most (:func:`camhs_rom.robustness.multiverse.statements`), and
 the simulated power, the sample size reaching the target and the minimum detectable
-effect (:func:`camhs_rom.power.statements`). Power is always simulated from the
+effect (:func:`camhs_rom.robustness.power.statements`). Power is always simulated from the
 calibrated synthetic model, whatever data the rest of the run read; the text says so.
 """
 

@@ -1,4 +1,4 @@
-"""Inter-coder agreement on coded passages (see :mod:`camhs_rom.passages` for the unit).
+"""Inter-coder agreement on coded passages (see :mod:`camhs_rom.study1.passages` for the unit).
 
 For each theme, every coder's judgement on every passage is binary: applied (1) or not
 (0). Three measures are reported, per theme and for ``all`` themes pooled (passage x

@@ -46,9 +46,8 @@ from camhs_rom.core.seeding import rng_for
 log = logging.getLogger(__name__)
 
 
+EXTRACTIONS = ("minres", "ml", "principal")
 ROTATIONS = {"oblimin": "oblimin", "promax": "promax", "varimax": "varimax", "none": None}
-
-
 OBLIQUE = {"oblimin", "promax"}
 
 
@@ -200,10 +199,11 @@ class PrincipalSolution:
 def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str):
     """Fit the EFA deterministically: ``factor_analyzer`` (LAPACK SVD) or :class:`PrincipalSolution`."""
     rot = ROTATIONS[rotation] if n_factors > 1 else None
+    if extraction not in EXTRACTIONS:
+        raise ValueError(f"unknown extraction {extraction!r}; expected one of {', '.join(EXTRACTIONS)}")
     if extraction == "principal":
         return PrincipalSolution(data.to_numpy(), n_factors, rot)
-    method = {"minres": "minres", "ml": "ml"}[extraction]
-    fa = FactorAnalyzer(n_factors=n_factors, rotation=rot, method=method, svd_method="lapack")
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=rot, method=extraction, svd_method="lapack")
     return fa.fit(data.to_numpy())
 
 

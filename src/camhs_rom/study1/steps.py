@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from camhs_rom.core.plotting import apply_style, save
-from camhs_rom.core.provenance import data_label
+from camhs_rom.core.provenance import figure_label
 from camhs_rom.core.tables import write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.study1.agreement import agreement_table, disagreements
@@ -72,7 +72,7 @@ def study1_figures(tallies, by_participant, cooccurrence, saturation, agreement,
     """Draw and write the five Study 1 figures into ``out_dir``."""
     apply_style()
     book = load_codebook(codebook)
-    label = data_label(provenance)
+    label = figure_label(provenance)
     tallies = pd.read_csv(tallies, keep_default_na=False)
     people = pd.read_csv(by_participant, dtype={"participant_id": str, "group_id": str})
     out = Path(out_dir)

@@ -1,7 +1,7 @@
 """Study 1 themes: who voiced which theme, co-occurrence, saturation and quotes.
 
 Everything here starts from the clean coded segments grouped into coded passages
-(:mod:`camhs_rom.passages`) and from one **tally rule** that says whose coding counts
+(:mod:`camhs_rom.study1.passages`) and from one **tally rule** that says whose coding counts
 when several coders coded the same transcripts (``study1.tally.rule`` in the config):
 
 ``primary``
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 
 TALLY_RULES = ("primary", "union", "consensus")
+VALENCES = ("benefit", "concern", "other")
 
 
 def primary_coder(passaged: pd.DataFrame, named: str | None, config_file: str = "config") -> str:
@@ -105,7 +106,7 @@ def valence_tallies(counted: pd.DataFrame, codebook: Codebook, n_participants: i
     valence_of = {t.id: t.valence for t in codebook.themes}
     with_valence = counted.assign(valence=counted["theme"].map(valence_of))
     rows = []
-    for valence in ("benefit", "concern", "other"):
+    for valence in VALENCES:
         themes = [t for t in codebook.themes if t.valence == valence]
         if not themes:
             continue

@@ -1,0 +1,91 @@
+"""The package's shape: stages as subpackages importing downwards, no cycles, small modules, light start-up."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "src" / "camhs_rom"
+STAGES = ["core", "instruments", "stats", "ingest", "study1", "study2", "synthetic", "replication", "robustness", "report"]
+MAX_LINES = 400
+
+
+def modules():
+    return sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+def test_every_module_belongs_to_a_stage_subpackage():
+    assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(STAGES)
+    assert [p.name for p in PACKAGE.glob("*.py")] == ["__init__.py"]
+    for stage in STAGES:
+        init = PACKAGE / stage / "__init__.py"
+        assert init.read_text(encoding="utf-8") == "", f"{init} should be empty (imports stay lazy and cheap)"
+
+
+def test_the_layering_contract_holds():
+    """import-linter's layers contract in pyproject.toml: a stage imports only from layers below it."""
+    command = Path(sys.executable).with_name("lint-imports")  # installed beside this Python by the test extra
+    done = subprocess.run([str(command), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_no_import_cycles_between_modules():
+    graph = grimp.build_graph("camhs_rom", cache_dir=None)
+    for module in sorted(graph.modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported == module or imported == "camhs_rom":
+                continue
+            assert not graph.chain_exists(importer=imported, imported=module), f"cycle: {module} -> {imported} -> ... -> {module}"
+
+
+def test_package_modules_import_each_other_at_the_top():
+    """Imports inside functions were how cycles hid; the package's own modules are imported at the top."""
+    for path in modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and (inner.level or (inner.module or "").startswith("camhs_rom")):
+                        pytest.fail(f"{path.relative_to(ROOT)}:{inner.lineno} imports camhs_rom inside {node.name}()")
+
+
+def test_no_module_is_longer_than_the_limit():
+    long = {str(p.relative_to(ROOT)): n for p in modules() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_workflow_scripts_are_thin_adapters_of_a_stage_steps_module():
+    for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
+        text = script.read_text(encoding="utf-8")
+        imports = re.findall(r"^from (camhs_rom\.[\w.]+) import", text, flags=re.M)
+        steps = [m for m in imports if m != "camhs_rom.core.runner"]
+        assert steps and all(re.fullmatch(r"camhs_rom\.\w+\.steps", m) for m in steps), f"{script.name} imports {imports}"
+        assert "run_step(" in text, f"{script.name} does not run its step through camhs_rom.core.runner.run_step"
+
+
+@pytest.mark.e2e
+def test_workflow_start_up_imports_no_analysis_library(tmp_path):
+    """Every snakemake call (a dry run, each job's DAG) parses the workflow: it stays light."""
+    work = tmp_path / "w"
+    work.mkdir()
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, work / name)
+    for name in ("workflow", "notebooks"):
+        shutil.copytree(ROOT / name, work / name)
+    shutil.copytree(ROOT / "data" / "instruments", work / "data" / "instruments")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "snakemake", "-n", "--quiet"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "camhs_rom.core.schemas" in imported  # the check below looked at the workflow's own imports
+    heavy = sorted(m for m in imported if m.split(".")[0] in {"scipy", "statsmodels", "matplotlib", "seaborn", "pingouin", "sklearn", "factor_analyzer"})
+    assert not heavy, f"the workflow's start-up imports {heavy[:10]}"
