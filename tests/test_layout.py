@@ -89,3 +89,31 @@ def test_workflow_start_up_imports_no_analysis_library(tmp_path):
     assert "camhs_rom.core.schemas" in imported  # the check below looked at the workflow's own imports
     heavy = sorted(m for m in imported if m.split(".")[0] in {"scipy", "statsmodels", "matplotlib", "seaborn", "pingouin", "sklearn", "factor_analyzer"})
     assert not heavy, f"the workflow's start-up imports {heavy[:10]}"
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub-style anchors of a Markdown file's headings."""
+    out = set()
+    for heading in re.findall(r"^#+ (.+)$", markdown, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        out.add(slug)
+    return out
+
+
+def test_readme_and_docs_links_resolve():
+    """Every relative link of the README and docs/ names a file (and heading) that exists."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            assert resolved.exists(), f"{page.name}: link to {target} ({resolved} does not exist)"
+            if anchor and resolved.suffix == ".md":
+                assert anchor in _anchors(resolved.read_text(encoding="utf-8")), f"{page.name}: link to {target}: no such heading"
+
+
+def test_readme_stays_a_front_page():
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 200

@@ -1,5 +1,5 @@
-from camhs_rom.ingest.steps import write_cleaning_record
 from camhs_rom.core.runner import run_step
+from camhs_rom.ingest.steps import write_cleaning_record
 
 run_step(
     snakemake.log[0],

@@ -1,5 +1,5 @@
-from camhs_rom.ingest.steps import ingest_study1
 from camhs_rom.core.runner import run_step
+from camhs_rom.ingest.steps import ingest_study1
 
 run_step(
     snakemake.log[0],

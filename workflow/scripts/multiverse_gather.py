@@ -1,5 +1,5 @@
-from camhs_rom.robustness.steps import multiverse_gather
 from camhs_rom.core.runner import run_step
+from camhs_rom.robustness.steps import multiverse_gather
 
 run_step(
     snakemake.log[0],

@@ -1,5 +1,5 @@
-from camhs_rom.robustness.steps import multiverse_part
 from camhs_rom.core.runner import run_step
+from camhs_rom.robustness.steps import multiverse_part
 
 index, parts = (int(k) for k in snakemake.wildcards.scatteritem.split("-of-"))
 run_step(

@@ -1,5 +1,5 @@
-from camhs_rom.robustness.steps import power_gather
 from camhs_rom.core.runner import run_step
+from camhs_rom.robustness.steps import power_gather
 
 run_step(
     snakemake.log[0],

@@ -1,5 +1,5 @@
-from camhs_rom.replication.steps import write_scorecard
 from camhs_rom.core.runner import run_step
+from camhs_rom.replication.steps import write_scorecard
 
 inputs = {key: snakemake.input[key] for key in ("participants", "tallies", "sample", "frequency", "n_factors", "congruence", "flags", "comparisons")}
 run_step(

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from camhs_rom.report.steps import execute_notebook
 from camhs_rom.core.runner import run_step
+from camhs_rom.report.steps import execute_notebook
 
 # results/report/notebooks/<name>.ipynb -> results/
 results_dir = Path(snakemake.output[0]).parents[2]

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from camhs_rom.robustness.steps import robustness_figures
 from camhs_rom.core.runner import run_step
+from camhs_rom.robustness.steps import robustness_figures
 
 run_step(
     snakemake.log[0],

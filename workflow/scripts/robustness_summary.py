@@ -1,5 +1,5 @@
-from camhs_rom.robustness.steps import robustness_summary
 from camhs_rom.core.runner import run_step
+from camhs_rom.robustness.steps import robustness_summary
 
 run_step(
     snakemake.log[0],

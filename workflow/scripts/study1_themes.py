@@ -1,5 +1,5 @@
-from camhs_rom.study1.steps import study1_themes
 from camhs_rom.core.runner import run_step
+from camhs_rom.study1.steps import study1_themes
 
 run_step(
     snakemake.log[0],

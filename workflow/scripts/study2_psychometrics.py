@@ -1,5 +1,5 @@
-from camhs_rom.study2.steps import study2_psychometrics
 from camhs_rom.core.runner import run_step
+from camhs_rom.study2.steps import study2_psychometrics
 
 run_step(
     snakemake.log[0],

@@ -13,7 +13,7 @@ Columns (``results/clean/audit_log.csv``):
 ``before``, ``after``
     The value as read and the value written to the clean table (empty = missing).
 ``rule``
-    Which cleaning rule made the change; the rules are listed in the README.
+    Which cleaning rule made the change; the rules are listed in ``docs/outputs.md``.
 
 Inputs are never modified: the log describes how the clean tables under ``results/``
 differ from them.

@@ -75,6 +75,13 @@ def read_yaml(path: str | Path) -> Any:
         raise InputError(path, where, f"invalid YAML ({problem})", "well-formed YAML") from None
 
 
+def read_document(path: str | Path, kind: str) -> Any:
+    """Read a YAML file and validate it against the schema of ``kind``; raise :class:`InputError` on the first problem."""
+    document = read_yaml(path)
+    validate(document, kind, path)
+    return document
+
+
 def _key_path(parts) -> str:
     out = ""
     for part in parts:

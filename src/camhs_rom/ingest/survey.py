@@ -19,7 +19,7 @@ respondents with reverse-keyed items scored ``min + max - x`` and the spec's mis
 rule applied; columns ``n_missing_<subscale>`` and ``scorable_<subscale>`` say, per
 respondent and subscale, how many answers were missing and whether a subscale score may
 be formed. Both start with ``respondent_id``, ``source_row``, ``group``, ``frequency``,
-``frequency_code`` and the covariates; the column list is in the README.
+``frequency_code`` and the covariates; the column list is in ``docs/outputs.md``.
 """
 
 from __future__ import annotations

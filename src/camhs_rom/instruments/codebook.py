@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.schemas import read_yaml, validate
+from camhs_rom.core.schemas import read_document
 from camhs_rom.instruments.questionnaire import Questionnaire
 
 
@@ -61,9 +61,7 @@ class Codebook:
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook YAML file."""
-    doc = read_yaml(path)
-    validate(doc, "codebook", path)
-    return codebook_from_dict(doc, path)
+    return codebook_from_dict(read_document(path, "codebook"), path)
 
 
 def codebook_from_dict(doc: dict, path: str | Path = "<codebook>") -> Codebook:

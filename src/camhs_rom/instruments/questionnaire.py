@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.schemas import read_yaml, validate, with_defaults
+from camhs_rom.core.schemas import read_document, with_defaults
 
 
 def normalise_label(value) -> str:
@@ -109,9 +109,7 @@ class Questionnaire:
 
 def load_questionnaire(path: str | Path) -> Questionnaire:
     """Read and validate a questionnaire spec YAML file."""
-    spec = read_yaml(path)
-    validate(spec, "questionnaire", path)
-    return questionnaire_from_dict(spec, path)
+    return questionnaire_from_dict(read_document(path, "questionnaire"), path)
 
 
 def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") -> Questionnaire:

@@ -17,7 +17,7 @@ Child codes roll up to their theme through the codebook. Counts of "segments" ar
 counts of coded passages carrying the theme under the rule, so they do not grow with the
 number of coders.
 
-Tables (all tidy CSV, documented in the README):
+Tables (all tidy CSV, documented in ``docs/outputs.md``):
 
 - ``theme_tallies.csv``: theme, label, valence, n_participants, pct_participants,
   n_groups, n_segments, codes (child codes used, ``;``-separated).
