@@ -64,6 +64,20 @@ def test_no_module_is_longer_than_the_limit():
     assert not long, f"modules over {MAX_LINES} lines: {long}"
 
 
+def test_each_rule_its_script_and_its_steps_function_share_one_name():
+    rules = {}
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", smk.read_text(encoding="utf-8"), flags=re.M | re.S):
+            script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+)\.py"', body)
+            if script:
+                rules[name] = script.group(1)
+    assert len(rules) >= 20
+    for rule, script in rules.items():
+        assert script == rule, f"rule {rule} runs scripts/{script}.py"
+        text = (ROOT / "workflow" / "scripts" / f"{script}.py").read_text(encoding="utf-8")
+        assert re.search(rf"^from camhs_rom\.\w+\.steps import {rule}$", text, flags=re.M), f"scripts/{script}.py does not call a steps function named {rule}"
+
+
 def test_workflow_scripts_are_thin_adapters_of_a_stage_steps_module():
     for script in sorted((ROOT / "workflow" / "scripts").glob("*.py")):
         text = script.read_text(encoding="utf-8")

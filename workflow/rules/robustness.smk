@@ -27,7 +27,7 @@ rule multiverse_part:
         "../scripts/multiverse_part.py"
 
 
-rule multiverse:
+rule multiverse_gather:
     input:
         gather.multiverse(f"{ROBUSTNESS}/multiverse/parts/{{scatteritem}}.csv"),
     output:
@@ -61,7 +61,7 @@ rule power_chunk:
         "../scripts/power_chunk.py"
 
 
-rule power:
+rule power_gather:
     input:
         chunks=power_chunks(),
         questionnaire=questionnaire_path(),

@@ -1,9 +1,9 @@
 from camhs_rom.core.runner import run_step
-from camhs_rom.ingest.steps import write_cleaning_record
+from camhs_rom.ingest.steps import cleaning_audit
 
 run_step(
     snakemake.log[0],
-    write_cleaning_record,
+    cleaning_audit,
     audits=list(snakemake.input.audits),
     inputs=dict(snakemake.params.inputs),
     config=dict(snakemake.params.config),

@@ -1,10 +1,10 @@
 from camhs_rom.core.runner import run_step
-from camhs_rom.replication.steps import write_scorecard
+from camhs_rom.replication.steps import replication_scorecard
 
 inputs = {key: snakemake.input[key] for key in ("participants", "tallies", "sample", "frequency", "n_factors", "congruence", "flags", "comparisons")}
 run_step(
     snakemake.log[0],
-    write_scorecard,
+    replication_scorecard,
     inputs=inputs,
     settings=dict(snakemake.params.settings),
     retention_rule=snakemake.params.retention,

@@ -39,7 +39,7 @@ def ingest_study1(segments, codebook, segments_out, audit_out) -> None:
     write_table(result.audit, audit_out)
 
 
-def write_cleaning_record(audits: list[str | Path], inputs: dict[str, str], config: dict, audit_out, provenance_out) -> None:
+def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], config: dict, audit_out, provenance_out) -> None:
     """Close the ingest stage: one audit log for both studies and the provenance record.
 
     ``audit_log.csv`` is the per-study audit logs one after the other;

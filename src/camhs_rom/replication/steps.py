@@ -1,5 +1,4 @@
-"""The replication stage as the workflow runs it: read the result tables, write ``scorecard.csv``.
-"""
+"""The replication stage as the workflow runs it: read the result tables, write ``scorecard.csv``."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from camhs_rom.core.tables import write_table
 from camhs_rom.replication.scorecard import scorecard
 
 
-def write_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
+def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
     """Read the result tables named in ``inputs`` and write ``scorecard.csv``."""
     tables = {}
     for key, path in inputs.items():

@@ -1,5 +1,4 @@
-"""The report stage as the workflow runs it: execute each notebook, then assemble ``results/report.html``.
-"""
+"""The report stage as the workflow runs it: execute each notebook, then assemble ``results/report.html``."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from camhs_rom.core.tables import write_text
 from camhs_rom.report.html import STYLE, git_commit, inputs_html, methods_html, notebook_body, package_versions
 
 
-def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
+def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
     """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2, robustness)."""
     provenance = read_provenance(provenance_path)
     synthetic = provenance["synthetic"]
@@ -58,7 +57,7 @@ def build_report(notebooks: dict[str, str], provenance_path, config: dict, out, 
     write_text(page, out)
 
 
-def execute_notebook(notebook, out, results_dir) -> None:
+def report_notebook(notebook, out, results_dir) -> None:
     """Run one notebook with papermill, its ``results_dir`` parameter pointing at the results."""
     import os
     import sys

@@ -1,5 +1,4 @@
-"""Robustness figures: the specification curve of the multiverse and the power curves.
-"""
+"""Robustness figures: the specification curve of the multiverse and the power curves."""
 
 from __future__ import annotations
 

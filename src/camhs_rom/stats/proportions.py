@@ -1,5 +1,4 @@
-"""Proportions and their confidence intervals.
-"""
+"""Proportions and their confidence intervals."""
 
 from __future__ import annotations
 

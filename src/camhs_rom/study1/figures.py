@@ -1,5 +1,4 @@
-"""Study 1 figures: theme prevalence, who voiced what, co-occurrence, saturation, agreement.
-"""
+"""Study 1 figures: theme prevalence, who voiced what, co-occurrence, saturation, agreement."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Study 2 figures: item responses, scree and parallel analysis, loadings, scores by group, adjusted differences.
-"""
+"""Study 2 figures: item responses, scree and parallel analysis, loadings, scores by group, adjusted differences."""
 
 from __future__ import annotations
 
