@@ -167,7 +167,7 @@ class Multiverse:
         """The row of one specification (see :data:`MULTIVERSE_COLUMNS`)."""
         fit = self.fit(spec["missing"], spec["extraction"], spec["rotation"], spec["retention"])
         scored = self.scored(spec["missing"])
-        groups = user_groups(self.coded, self.q, spec["user_definition"], self.settings.get("frequency_threshold"))
+        groups = user_groups(self.coded, self.q, spec["user_definition"], self.settings["frequency_threshold"])
         row = {**spec, **{k: v for k, v in fit.items() if k != "membership"}}
         choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test")
         pairs, rngs = {}, {}
