@@ -189,9 +189,9 @@ def test_nothing_to_do_after_a_run(default_run):
 
 def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     work = workflow_copy(tmp_path / "again")
-    # every table (not the figures or the report) at --cores 1, against the run at --cores 4;
+    # everything, report and figures included, at --cores 1, against the run at --cores 4;
     # the multiverse gathered from one job instead of three
-    targets = ["results/replication/scorecard.csv", "results/study1/agreement.csv", *(f"results/robustness/{t}" for t in ROBUSTNESS_TABLES)]
+    targets = ["results/report.html"]
     args = ["--cores", "1", *targets, "--set-scatter", "multiverse=1", "--configfile", "robustness_small.yaml"]
     done = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=work, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -206,6 +206,11 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     for chunk in sorted((default_run / "results" / "robustness" / "power" / "replicates").glob("*.csv")):
         assert (work / "results" / "robustness" / "power" / "replicates" / chunk.name).read_bytes() == chunk.read_bytes(), chunk.name
     assert len(list((work / "results" / "robustness" / "multiverse" / "parts").glob("*.csv"))) == 1
+    figures = sorted((default_run / "results").glob("*/figures/*.*"))
+    assert len(figures) == 2 * 12
+    for figure in figures:
+        assert (work / figure.relative_to(default_run)).read_bytes() == figure.read_bytes(), figure.name
+    assert (work / "results" / "report.html").read_bytes() == (default_run / "results" / "report.html").read_bytes()
 
 
 def test_configfile_overrides_a_subset(tmp_path):
