@@ -136,3 +136,23 @@ def test_power_settings_must_name_the_questionnaires_subscales(questionnaire, co
     with pytest.raises(InputError, match="synthetic.study2.user_shift.positiv"):
         check_robustness(bad, questionnaire)
     check_robustness(config, questionnaire)  # the default fits
+
+
+def test_a_specification_whose_model_cannot_be_fitted_is_not_testable_and_the_grid_goes_on(clean, questionnaire, config, monkeypatch):
+    import camhs_rom.robustness.multiverse as mv
+
+    real = mv.run_efa
+
+    def fails_for_ml(data, intended, n_factors, extraction, rotation):
+        if extraction == "ml":
+            raise ValueError("The function value at x=1e-10 is NaN")
+        return real(data, intended, n_factors, extraction, rotation)
+
+    monkeypatch.setattr(mv, "run_efa", fails_for_ml)
+    cfg = small_config(config, missing=["person_mean"], user_definition=["group_item"], extraction=["minres", "ml"],
+                       rotation=["oblimin"], retention=["parallel_analysis"], test=["welch_t"])
+    table = run_part(clean.coded, questionnaire, cfg, "responses.csv", 1, 1).set_index("extraction")
+    assert table.loc["ml", "note"] == "no EFA: The function value at x=1e-10 is NaN"
+    assert pd.isna(table.loc["ml", "S2-K"]) and pd.isna(table.loc["ml", "S2-G+"]) and pd.isna(table.loc["ml", "S2-G-"])
+    assert table.loc["minres", "note"] == "" and bool(table.loc["minres", "S2-K"])
+    assert summary(table.reset_index()).set_index("claim").loc["S2-K", "testable"] == 1

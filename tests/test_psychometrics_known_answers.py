@@ -110,3 +110,12 @@ def test_velicer_map(items):
     # psych::VSS reports 1..8 components; with 9 items the 8th partials out all but one
     # dimension and psych returns ~1, a degenerate value the test leaves out.
     np.testing.assert_allclose(ours.loc[1:7].to_numpy(), REF["map"][:7], atol=1e-10)
+
+
+def test_fit_statistics_of_a_heywood_solution_are_undefined_not_an_error():
+    """A loading pattern implying a non-positive-definite correlation matrix has no likelihood:
+    every statistic is NaN (the multiverse used to stop here with 'function value ... is NaN')."""
+    loadings = np.array([[0.99, 0.9], [0.99, 0.9], [0.2, 0.1], [0.1, 0.3], [0.3, 0.2]])  # implied r = 1.79 between items 1 and 2
+    corr = np.corrcoef(np.random.default_rng(1).standard_normal((50, 5)), rowvar=False)
+    fit = fit_statistics(corr, loadings, None, 50)
+    assert fit["df"] == 1 and all(np.isnan(fit[k]) for k in ("chi2", "p", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "tli", "bic"))

@@ -148,3 +148,19 @@ def test_questionnaire_defaults_come_from_the_schema(questionnaire):
     q = questionnaire_from_dict(spec, "spec.yaml")
     assert (q.missing_method, q.max_missing_share, q.covariates) == ("person_mean", 0.2, ())
     assert not any(item.reverse for item in q.items)
+
+
+def test_input_files_must_exist_unless_the_pipeline_generates_them(tmp_path, config):
+    from camhs_rom.core.schemas import check_input_files
+
+    present = tmp_path / "codebook.yaml"
+    present.write_text("themes: []\n", encoding="utf-8")
+    settings = {"study1": {"codebook": str(present), "segments": "data/synthetic/study1/coded_segments.csv"},
+                "study2": {"questionnaire": str(tmp_path), "responses": "data/synthetic/study2/responses.csv"}}
+    with pytest.raises(InputError, match=r"key study2\.questionnaire: found '.*', which is a directory"):
+        check_input_files(settings, "data/synthetic", "my.yaml")
+    settings["study2"]["questionnaire"] = str(present)
+    check_input_files(settings, "data/synthetic", "my.yaml")  # generated paths need not exist yet
+    settings["study1"]["segments"] = "mine/segments.csv"
+    with pytest.raises(InputError, match=r"my\.yaml: key study1\.segments: found 'mine/segments\.csv', which is not there"):
+        check_input_files(settings, "data/synthetic", "my.yaml")

@@ -21,10 +21,11 @@ from camhs_rom.core.contract import (
     SYNTHETIC,
 )
 from camhs_rom.core.errors import InputError
-from camhs_rom.core.schemas import validate_config, with_defaults
+from camhs_rom.core.schemas import check_input_files, validate_config, with_defaults
 
 try:
     validate_config(config, "config (config.yaml and any --configfile)")
+    check_input_files(config, SYNTHETIC, "config (config.yaml and any --configfile)")
 except InputError as err:
     sys.exit(f"Bad configuration, nothing was run: {err}")
 config.update(with_defaults(config, "config"))

@@ -46,3 +46,9 @@ def quote_list(values, limit: int = 12) -> str:
     if len(values) > limit:
         shown += f", ... ({len(values) - limit} more)"
     return shown
+
+
+def short_reason(error: BaseException, limit: int = 120) -> str:
+    """The first line of an exception's message, cut to ``limit`` characters, for a table's note column."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -58,3 +58,16 @@ def data_banner(results_dir) -> None:
     record = read_provenance(results_path(results_dir, "clean/provenance.json"))
     colour = "#b00020" if record["synthetic"] else "#1b5e20"
     display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{record["data_label"]}</p>'))
+
+
+def show_main_specification(results_dir) -> None:
+    """The multiverse row of the main analysis, or a sentence saying the grid does not contain it."""
+    multiverse = table(results_dir, "robustness/multiverse.csv", keep_default_na=False)
+    main = multiverse[multiverse["is_main"].astype(str) == "True"]
+    if main.empty:
+        display(Markdown(
+            "*The multiverse grid (`robustness.multiverse`) does not contain the main analysis's choices, so no "
+            "specification above is the main analysis; its results are in the Study 2 section.*"
+        ))
+        return
+    show_table(main.T.reset_index().set_axis(["column", "value"], axis=1), "The specification of the main analysis", digits=3)

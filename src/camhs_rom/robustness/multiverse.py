@@ -54,13 +54,13 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.audit import DiscardedAudit
-from camhs_rom.core.errors import InputError
+from camhs_rom.core.errors import InputError, short_reason
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, two_factors_recovered
 from camhs_rom.robustness.plan import DECISIONS, check_settings, part, specifications
-from camhs_rom.stats.factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
+from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.efa import efa_data, retention
 
@@ -147,19 +147,20 @@ class Multiverse:
         n_factors = max(int(found[rule]), 1)
         key = (missing, extraction, rotation, n_factors)
         if key not in self._fits:
-            out = {"n_efa": len(data)}
+            out = {"n_efa": len(data), "note": ""}
             try:
                 check_n_factors(data.shape[1], n_factors)
-            except InputError:
-                log.info("%s rule: %d factors leave no degrees of freedom; no EFA", rule, n_factors)
-                out.update({"n_factors": n_factors, "misplaced_items": np.nan, "S2-K": False, "membership": {}})
+                result = run_efa(data, self.q.intended_subscales, n_factors, extraction, rotation)
+                flags = loading_flags(result.loadings, self.q.intended_subscales, self.efa["min_loading"], self.efa["cross_loading"])
+            except (InputError, *MODEL_ERRORS) as error:
+                # the specification's model cannot be fitted: its claims are not testable, and the grid goes on
+                reason = error.found if isinstance(error, InputError) else short_reason(error)
+                log.info("%s, %s, %s, %d factors: no EFA (%s)", missing, extraction, rotation, n_factors, reason)
+                out.update({"n_factors": n_factors, "misplaced_items": np.nan, "S2-K": pd.NA, "membership": {}, "note": f"no EFA: {reason}"})
                 out.update({f"congruence_{k}": np.nan for k in self.replication["subscales"]})
-                self._fits[key] = out
-                return out
-            result = run_efa(data, self.q.intended_subscales, n_factors, extraction, rotation)
-            flags = loading_flags(result.loadings, self.q.intended_subscales, self.efa["min_loading"], self.efa["cross_loading"])
-            out.update(_structure(result, flags, n_factors, self.replication["subscales"], self.replication))
-            out["membership"] = {s: assigned_items(flags, s) for s in self.replication["subscales"].values()}
+            else:
+                out.update(_structure(result, flags, n_factors, self.replication["subscales"], self.replication))
+                out["membership"] = {s: assigned_items(flags, s) for s in self.replication["subscales"].values()}
             self._fits[key] = out
         return self._fits[key]
 
@@ -188,7 +189,7 @@ class Multiverse:
 MULTIVERSE_COLUMNS = [
     "spec_id", *DECISIONS, "is_main", "n_efa", "n_factors", "congruence_positive", "congruence_negative", "misplaced_items", "S2-K",
     *[f"{key}_{name}" for key in ("positive", "negative") for name in ("items", "n_1", "n_2", "difference", "d", "p", "p_holm")],
-    "S2-G+", "S2-G-",
+    "S2-G+", "S2-G-", "note",
 ]
 
 

@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.audit import DiscardedAudit
-from camhs_rom.core.errors import InputError
+from camhs_rom.core.errors import InputError, short_reason
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import directional_tests, two_factors_recovered
 from camhs_rom.robustness.plan import chunk, designs
-from camhs_rom.stats.factors import check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
+from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.stats.proportions import wilson_interval
 from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.efa import efa_data, retention
@@ -95,14 +95,15 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     try:
         check_factorable(data, "<simulation>")
         _, _, _, n_factors = retention(data, efa, seed)
-        check_n_factors(data.shape[1], n_factors)
-    except InputError as error:
-        out["note"] = f"no factor analysis: {error.found}"
-    else:
         out["n_factors"] = n_factors
+        check_n_factors(data.shape[1], n_factors)
         result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])
-        phis = matched_congruences(result.congruence, replication["subscales"].values())
         flags = loading_flags(result.loadings, q.intended_subscales, efa["min_loading"], efa["cross_loading"])
+    except (InputError, *MODEL_ERRORS) as error:
+        # a simulated study whose model cannot be fitted does not recover two factors; the note says why
+        out["note"] = f"no factor analysis: {error.found if isinstance(error, InputError) else short_reason(error)}"
+    else:
+        phis = matched_congruences(result.congruence, replication["subscales"].values())
         out["two_factors"] = two_factors_recovered(n_factors, phis, int(flags["misplaced"].sum()), replication)
     scores = subscale_scores(scored, q)
     groups = compared_groups(q)

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 
 EXTRACTIONS = ("minres", "ml", "principal")
+# What a factor model can raise on data it cannot fit (an optimiser or a matrix routine
+# failing); callers that fit many models record these as "not fitted" and go on.
+MODEL_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 ROTATIONS = {"oblimin": "oblimin", "promax": "promax", "varimax": "varimax", "none": None}
 OBLIQUE = {"oblimin", "promax"}
 
@@ -214,19 +217,27 @@ def communality(loadings: np.ndarray, phi: np.ndarray | None = None) -> np.ndarr
 
 
 def fit_statistics(corr: np.ndarray, loadings: np.ndarray, phi: np.ndarray | None, n: int) -> dict:
-    """Chi-square, df, p, RMSEA with 90% CI, TLI and BIC as ``psych::fa`` computes them."""
+    """Chi-square, df, p, RMSEA with 90% CI, TLI and BIC as ``psych::fa`` computes them.
+
+    When the solution's implied correlation matrix is not positive definite (a Heywood
+    case: some loading pattern implies a communality above 1), the likelihood is undefined
+    and every statistic is NaN; ``psych::fa`` reports no fit for such a solution either.
+    """
     p, m = loadings.shape
     phi = np.eye(m) if phi is None else phi
     model = loadings @ phi @ loadings.T
     model[np.diag_indices(p)] = 1.0  # implied correlation: common part plus uniqueness
+    df = ((p - m) ** 2 - (p + m)) / 2
+    undefined = {"chi2": np.nan, "df": df, "p": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan, "rmsea_ci_high": np.nan, "tli": np.nan, "bic": np.nan}
+    if np.linalg.eigvalsh(model).min() <= 0:
+        return undefined
     ratio = np.linalg.solve(model, corr)
     objective = np.trace(ratio) - np.log(np.linalg.det(ratio)) - p
-    df = ((p - m) ** 2 - (p + m)) / 2
     multiplier = n - 1 - (2 * p + 5) / 6 - 2 * m / 3
     chi2 = max(objective * multiplier, 0.0)
     null_objective = np.trace(corr) - np.log(np.linalg.det(corr)) - p
-    out = {"chi2": chi2, "df": df, "p": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan, "rmsea_ci_high": np.nan, "tli": np.nan, "bic": np.nan}
-    if df > 0:
+    out = dict(undefined, chi2=chi2)
+    if df > 0 and np.isfinite(chi2):
         out["p"] = stats.chi2.sf(chi2, df)
         out["rmsea"] = np.sqrt(max(chi2 / (df * n) - 1 / (n - 1), 0))
         out["rmsea_ci_low"], out["rmsea_ci_high"] = _rmsea_interval(chi2, df, n, 0.90)
