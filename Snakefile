@@ -16,9 +16,19 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/ingest.smk"
-include: "workflow/rules/study1.smk"
-include: "workflow/rules/study2.smk"
-include: "workflow/rules/robustness.smk"
+
+
+if "study1" in STUDIES:
+
+    include: "workflow/rules/study1.smk"
+
+
+if "study2" in STUDIES:
+
+    include: "workflow/rules/study2.smk"
+    include: "workflow/rules/robustness.smk"
+
+
 include: "workflow/rules/report.smk"
 
 

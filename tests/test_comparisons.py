@@ -146,7 +146,7 @@ def test_only_one_group_present(tmp_path, questionnaire):
     frame = scores_frame(np.random.default_rng(1))
     frame = frame[frame.group == "non_user"]
     frame.to_csv(tmp_path / "scores.csv", index=False)
-    (tmp_path / "p.json").write_text('{"synthetic": false}', encoding="utf-8")
+    (tmp_path / "p.json").write_text('{"synthetic": false, "studies": {"study2": {"synthetic": false, "data_label": "User-supplied data"}}}', encoding="utf-8")
     outputs = {k: tmp_path / f"{k}.out" for k in ["comparisons", "descriptives", "models", "model_notes", "sentences", "apa_table", "apa_table_md"]}
     with pytest.raises(InputError, match="column group: found no respondent in group 'user'"):
         study2_comparisons(tmp_path / "scores.csv", SPEC, tmp_path / "p.json", {}, {}, 1, outputs)

@@ -21,7 +21,7 @@ def _draw(tmp_path, synthetic_dir, codebook, synthetic: bool, out_name: str):
         study1_themes(clean, CODEBOOK, outputs, "primary", None, None, 3, 200, 1)
         study1_agreement(clean, CODEBOOK, tmp_path / "agreement.csv", tmp_path / "dis.csv", 200, 0.95, 1)
     provenance = tmp_path / f"{out_name}.json"
-    provenance.write_text(json.dumps({"synthetic": synthetic}), encoding="utf-8")
+    provenance.write_text(json.dumps({"synthetic": synthetic, "studies": {"study1": {"synthetic": synthetic}}}), encoding="utf-8")
     out = tmp_path / out_name
     study1_figures(
         tmp_path / "tallies.csv", tmp_path / "by_participant.csv", tmp_path / "cooccurrence.csv", tmp_path / "saturation.csv",

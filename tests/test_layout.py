@@ -67,7 +67,7 @@ def test_no_module_is_longer_than_the_limit():
 def test_each_rule_its_script_and_its_steps_function_share_one_name():
     rules = {}
     for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
-        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", smk.read_text(encoding="utf-8"), flags=re.M | re.S):
+        for name, body in re.findall(r"^[ \t]*rule (\w+):\n(.*?)(?=^[ \t]*rule |\Z)", smk.read_text(encoding="utf-8"), flags=re.M | re.S):
             script = re.search(r'script:\s*\n\s*"\.\./scripts/(\w+)\.py"', body)
             if script:
                 rules[name] = script.group(1)

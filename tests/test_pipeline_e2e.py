@@ -312,3 +312,42 @@ def test_example_data_script_reproduces_the_committed_files(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in ("responses.tsv", "coded_segments.csv"):
         assert (work / "examples" / "replication-study" / name).read_bytes() == (ROOT / "examples" / "replication-study" / name).read_bytes()
+
+
+def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(default_run, tmp_path):
+    """A team with only a questionnaire points study2 at its files: synthetic Study 1 is not analysed."""
+    work = workflow_copy(tmp_path / "study2_alone")
+    (work / "mine").mkdir()
+    shutil.copy(default_run / "data" / "synthetic" / "study2" / "responses.csv", work / "mine" / "responses.csv")
+    (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n", encoding="utf-8")
+    done = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "study1 is not part of this run: its data are the synthetic default while Study 2 reads your files" in done.stderr
+    assert not (work / "data" / "synthetic").exists() and not (work / "results" / "study1").exists()
+    record = json.loads((work / "results" / "clean" / "provenance.json").read_text(encoding="utf-8"))
+    assert record["data_label"] == "User-supplied data" and record["studies"]["study1"]["included"] is False
+    assert {d["role"]: d["source"] for d in record["inputs"]} == {"study2_questionnaire": "project instrument", "study2_responses": "user-supplied"}
+    card = pd.read_csv(work / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
+    study1 = card[card.index.str.startswith("S1")]
+    assert len(study1) == 6 and study1["verdict"].eq("not_testable").all()
+    assert study1["replicated"].str.startswith("Study 1 was not part of this run: its data are the synthetic default").all()
+    assert card.loc["S2-N", "verdict"] == "reproduced" and card.loc["S2-N", "data_label"] == "User-supplied data"
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "Study 1 was not part of this run" in page and "SYNTHETIC" not in page.split('<section id="study2">')[1]
+    assert "SYNTHETIC DATA" not in (work / "results" / "study2" / "figures" / "loadings.svg").read_text(encoding="utf-8")
+
+
+def test_study1_alone_with_study2_null(default_run, tmp_path):
+    work = workflow_copy(tmp_path / "study1_alone")
+    (work / "mine").mkdir()
+    shutil.copy(default_run / "data" / "synthetic" / "study1" / "coded_segments.csv", work / "mine" / "segments.csv")
+    (work / "mine.yaml").write_text("study1:\n  segments: mine/segments.csv\nstudy2: null\n", encoding="utf-8")
+    done = snakemake(work, "--configfile", "mine.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (work / "results" / "study2").exists() and not (work / "results" / "robustness").exists()
+    card = pd.read_csv(work / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
+    assert card.loc[card.index.str.startswith("S2"), "replicated"].eq("Study 2 was not part of this run: its config section is null").all()
+    assert card.loc["S1-N", "verdict"] == "reproduced" and card.loc["S1-N", "data_label"] == "User-supplied data"
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "Study 2 was not part of this run: its config section is null" in page
+    assert "SYNTHETIC DATA" not in (work / "results" / "study1" / "figures" / "theme_prevalence.svg").read_text(encoding="utf-8")

@@ -58,3 +58,54 @@ def test_run_step_keeps_tracebacks_of_bugs(tmp_path):
     with pytest.raises(KeyError):
         run_step(str(log), bug)
     assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+def test_the_projects_instruments_are_labelled_as_such_and_an_edited_copy_is_the_users(tmp_path):
+    from .conftest import CODEBOOK, SPEC
+
+    assert describe_input("study2_questionnaire", SPEC)["source"] == "project instrument"
+    assert describe_input("study1_codebook", CODEBOOK)["source"] == "project instrument"
+    edited = tmp_path / SPEC.name
+    edited.write_text(SPEC.read_text(encoding="utf-8") + "\n# our wording\n", encoding="utf-8")
+    assert describe_input("study2_questionnaire", edited)["source"] == "user-supplied"
+
+
+def test_the_instrument_manifest_lists_every_shipped_instrument():
+    from .conftest import ROOT
+
+    folder = ROOT / "data" / "instruments"
+    listed = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    assert listed == {p.name: sha256_of(p) for p in sorted(folder.glob("*.yaml"))}
+
+
+def test_each_study_is_labelled_by_its_own_data(synthetic_dir, tmp_path):
+    (synthetic_dir / "MANIFEST.json").write_text((synthetic_dir / "MANIFEST2.json").read_text(encoding="utf-8"), encoding="utf-8")
+    mine = tmp_path / "segments.csv"
+    shutil.copy(synthetic_dir / "coded_segments.csv", mine)
+    record = provenance({"study1_segments": mine, "study2_responses": synthetic_dir / "responses.csv"}, {})
+    assert record["studies"]["study1"] == {"included": True, "reason": "", "synthetic": False, "data_label": "User-supplied data"}
+    assert record["studies"]["study2"]["synthetic"] is True and record["studies"]["study2"]["data_label"].startswith("SYNTHETIC")
+    assert record["synthetic"] is False and record["data_label"] == "MIXED: some inputs are synthetic"
+    alone = provenance({"study1_segments": mine}, {}, {"study2": "its config section is null"})
+    assert alone["studies"]["study2"] == {"included": False, "reason": "its config section is null", "synthetic": False, "data_label": ""}
+    assert alone["data_label"] == "User-supplied data"
+
+
+@pytest.mark.parametrize(
+    ("study1", "study2", "left"),
+    [
+        ("data/synthetic/study1/coded_segments.csv", "data/synthetic/study2/responses.csv", set()),
+        ("mine/segments.csv", "data/synthetic/study2/responses.csv", {"study2"}),
+        ("data/synthetic/study1/coded_segments.csv", "mine/responses.csv", {"study1"}),
+        (None, "mine/responses.csv", {"study1"}),
+        ("mine/segments.csv", "mine/responses.csv", set()),
+    ],
+)
+def test_synthetic_data_never_stand_beside_a_teams_own(study1, study2, left):
+    from camhs_rom.core.studies import included, left_out
+
+    config = {"study1": study1 and {"codebook": "c.yaml", "segments": study1}, "study2": {"questionnaire": "q.yaml", "responses": study2}}
+    out = left_out(config, "data/synthetic")
+    assert set(out) == left and included(config, "data/synthetic") == [s for s in ("study1", "study2") if s not in left]
+    if study1 and left:
+        assert "synthetic default while" in next(iter(out.values()))

@@ -12,6 +12,11 @@ SETTINGS = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))["r
 THEMES = list(SETTINGS["themes"])
 
 
+def both_studies(label: str) -> dict:
+    """provenance.json's ``studies`` record of a run that includes both studies."""
+    return {s: {"included": True, "reason": "", "synthetic": False, "data_label": label} for s in ("study1", "study2")}
+
+
 def published_tables() -> dict:
     """Result tables shaped like the pipeline's, holding what the paper reports."""
     participants = pd.DataFrame({"participant_id": [f"P{k:02d}" for k in range(12)], "group_id": ["FG1"] * 4 + ["FG2"] * 4 + ["FG3"] * 4})
@@ -51,7 +56,7 @@ def published_tables() -> dict:
 
 
 def verdicts(tables, rule="parallel_analysis"):
-    card = scorecard(tables, SETTINGS, rule, "test data")
+    card = scorecard(tables, SETTINGS, rule, both_studies("test data"))
     assert list(card.columns) == SCORECARD_COLUMNS
     return card.set_index("claim_id")["verdict"]
 
@@ -119,5 +124,20 @@ def test_participant_count():
 
 @pytest.mark.parametrize("claim", ["S2-G+", "S2-G-"])
 def test_group_claims_say_what_was_found(claim):
-    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", "x").set_index("claim_id")
+    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x")).set_index("claim_id")
     assert "p_holm" in card.loc[claim, "replicated"] and card.loc[claim, "evidence"] == "results/study2/group_comparisons.csv"
+
+
+@pytest.mark.parametrize("study", ["study1", "study2"])
+def test_a_study_left_out_of_the_run_makes_its_claims_not_testable_with_the_reason(study):
+    studies = both_studies("User-supplied data")
+    studies[study] = {"included": False, "reason": "its config section is null", "synthetic": False, "data_label": ""}
+    tables = {k: v for k, v in published_tables().items() if (k in ("participants", "tallies")) == (study == "study2")}
+    card = scorecard(tables, SETTINGS, "parallel_analysis", studies)
+    prefix = "S1" if study == "study1" else "S2"
+    mine, other = card[card["claim_id"].str.startswith(prefix)], card[~card["claim_id"].str.startswith(prefix)]
+    assert len(card) == 11 and len(mine) == (6 if study == "study1" else 5)
+    assert mine["verdict"].eq("not_testable").all() and mine["evidence"].eq("").all() and mine["data_label"].eq("").all()
+    name = "Study 1" if study == "study1" else "Study 2"
+    assert mine["replicated"].eq(f"{name} was not part of this run: its config section is null").all()
+    assert other["verdict"].eq("reproduced").all() and other["data_label"].eq("User-supplied data").all()

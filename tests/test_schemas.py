@@ -151,7 +151,7 @@ def test_questionnaire_defaults_come_from_the_schema(questionnaire):
 
 
 def test_input_files_must_exist_unless_the_pipeline_generates_them(tmp_path, config):
-    from camhs_rom.core.schemas import check_input_files
+    from camhs_rom.core.studies import check_studies as check_input_files
 
     present = tmp_path / "codebook.yaml"
     present.write_text("themes: []\n", encoding="utf-8")

@@ -7,6 +7,7 @@ import sys
 from camhs_rom.core.contract import (
     CLEAN,
     COMPARISON_FIGURES,
+    EVIDENCE,
     FIGURE_FORMATS,
     PROVENANCE,
     REPORT,
@@ -21,21 +22,34 @@ from camhs_rom.core.contract import (
     SYNTHETIC,
 )
 from camhs_rom.core.errors import InputError
-from camhs_rom.core.schemas import check_input_files, validate_config, with_defaults
+from camhs_rom.core.schemas import validate_config, with_defaults
+from camhs_rom.core.studies import DATA_KEY, check_studies, included, left_out
 
 try:
     validate_config(config, "config (config.yaml and any --configfile)")
-    check_input_files(config, SYNTHETIC, "config (config.yaml and any --configfile)")
+    check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)")
 except InputError as err:
     sys.exit(f"Bad configuration, nothing was run: {err}")
 config.update(with_defaults(config, "config"))
 
-NOTEBOOKS = ["00_scorecard", "01_study1", "02_study2", "03_robustness"]
+# The studies this run analyses (a study set to null, or left with the synthetic default
+# while the other reads the user's files, is left out: camhs_rom.core.studies).
+STUDIES = included(config, SYNTHETIC)
+LEFT_OUT = left_out(config, SYNTHETIC)
+for _study, _reason in LEFT_OUT.items():
+    print(f"{_study} is not part of this run: {_reason}.", file=sys.stderr)
+
+NOTEBOOKS = ["00_scorecard"] + (["01_study1"] if "study1" in STUDIES else []) + (["02_study2", "03_robustness"] if "study2" in STUDIES else [])
 
 
 def synthetic_settings(study):
     """The generator settings of one study (an empty mapping when config has none)."""
     return config.get("synthetic", {}).get(study, {})
+
+
+def generated(study):
+    """Whether this run generates the study's data (the synthetic default)."""
+    return study in STUDIES and config[study][DATA_KEY[study]].startswith(f"{SYNTHETIC}/")
 
 
 def n_synthetic_items():
@@ -49,9 +63,7 @@ def synthetic_spec_path():
 
 def questionnaire_path():
     """The spec the pipeline reads: the config's, or the generator's expanded copy when n_items is set."""
-    if n_synthetic_items() and config["study2"]["responses"].startswith(
-        f"{SYNTHETIC}/"
-    ):
+    if n_synthetic_items() and generated("study2"):
         return synthetic_spec_path()
     return config["study2"]["questionnaire"]
 
@@ -65,13 +77,20 @@ def transcript_paths():
 
 
 def input_files():
-    """Every input the provenance record describes, by role."""
-    return {
-        "study1_codebook": config["study1"]["codebook"],
-        "study1_segments": config["study1"]["segments"],
-        "study2_questionnaire": questionnaire_path(),
-        "study2_responses": config["study2"]["responses"],
-    }
+    """Every input the provenance record describes, by role (the included studies' only)."""
+    files = {}
+    if "study1" in STUDIES:
+        files["study1_codebook"] = config["study1"]["codebook"]
+        files["study1_segments"] = config["study1"]["segments"]
+    if "study2" in STUDIES:
+        files["study2_questionnaire"] = questionnaire_path()
+        files["study2_responses"] = config["study2"]["responses"]
+    return files
+
+
+def study_codebook():
+    """The codebook Study 2's item themes are checked against (none when Study 1 is left out)."""
+    return [config["study1"]["codebook"]] if "study1" in STUDIES else []
 
 
 def study1_results():
@@ -116,6 +135,13 @@ def robustness_results():
     ]
 
 
+def scorecard_inputs(wildcards):
+    """The tables each claim is judged from (EVIDENCE), for the studies of this run."""
+    study_of = {"participants": "study1", "tallies": "study1"}
+    tables = {key: path for key, path in EVIDENCE.items() if study_of.get(key, "study2") in STUDIES}
+    return {**tables, "provenance": PROVENANCE}
+
+
 def notebook_inputs(wildcards):
     """What each notebook presents: it runs only after those results exist."""
     common = [PROVENANCE]
@@ -129,12 +155,8 @@ def notebook_inputs(wildcards):
 
 
 def all_outputs():
-    return [
+    study1 = [
         f"{CLEAN}/study1/coded_segments.csv",
-        f"{CLEAN}/study2/responses_coded.csv",
-        f"{CLEAN}/study2/responses_scored.csv",
-        f"{CLEAN}/audit_log.csv",
-        PROVENANCE,
         f"{STUDY1}/theme_tallies.csv",
         f"{STUDY1}/agreement.csv",
         f"{STUDY1}/quotes.csv",
@@ -143,6 +165,10 @@ def all_outputs():
             name=STUDY1_FIGURES,
             ext=FIGURE_FORMATS,
         ),
+    ]
+    study2 = [
+        f"{CLEAN}/study2/responses_coded.csv",
+        f"{CLEAN}/study2/responses_scored.csv",
         f"{STUDY2}/frequency_of_use.csv",
         f"{STUDY2}/efa_loadings.csv",
         f"{STUDY2}/reliability.csv",
@@ -156,6 +182,12 @@ def all_outputs():
         f"{STUDY2}/adjusted_models.csv",
         f"{STUDY2}/apa_sentences.md",
         *robustness_results(),
+    ]
+    return [
+        f"{CLEAN}/audit_log.csv",
+        PROVENANCE,
+        *(study1 if "study1" in STUDIES else []),
+        *(study2 if "study2" in STUDIES else []),
         SCORECARD,
         REPORT,
     ]
@@ -174,7 +206,7 @@ def check_robustness_at_start():
     from camhs_rom.instruments.questionnaire import load_questionnaire
     from camhs_rom.robustness.plan import check_robustness
 
-    if Path(questionnaire_path()).exists():
+    if "study2" in STUDIES and Path(questionnaire_path()).exists():
         try:
             check_robustness(config, load_questionnaire(questionnaire_path()))
         except InputError as err:

@@ -3,37 +3,41 @@
 # no output. Clean tables are new files under results/clean/; inputs are never changed.
 
 
-rule ingest_study2:
-    input:
-        responses=config["study2"]["responses"],
-        questionnaire=questionnaire_path(),
-        codebook=config["study1"]["codebook"],
-    output:
-        coded=f"{CLEAN}/study2/responses_coded.csv",
-        scored=f"{CLEAN}/study2/responses_scored.csv",
-        audit=f"{CLEAN}/study2/audit.csv",
-    log:
-        "logs/ingest_study2.log",
-    script:
-        "../scripts/ingest_study2.py"
+if "study2" in STUDIES:
+
+    rule ingest_study2:
+        input:
+            responses=config["study2"]["responses"],
+            questionnaire=questionnaire_path(),
+            codebook=study_codebook(),
+        output:
+            coded=f"{CLEAN}/study2/responses_coded.csv",
+            scored=f"{CLEAN}/study2/responses_scored.csv",
+            audit=f"{CLEAN}/study2/audit.csv",
+        log:
+            "logs/ingest_study2.log",
+        script:
+            "../scripts/ingest_study2.py"
 
 
-rule ingest_study1:
-    input:
-        segments=config["study1"]["segments"],
-        codebook=config["study1"]["codebook"],
-    output:
-        segments=f"{CLEAN}/study1/coded_segments.csv",
-        audit=f"{CLEAN}/study1/audit.csv",
-    log:
-        "logs/ingest_study1.log",
-    script:
-        "../scripts/ingest_study1.py"
+if "study1" in STUDIES:
+
+    rule ingest_study1:
+        input:
+            segments=config["study1"]["segments"],
+            codebook=config["study1"]["codebook"],
+        output:
+            segments=f"{CLEAN}/study1/coded_segments.csv",
+            audit=f"{CLEAN}/study1/audit.csv",
+        log:
+            "logs/ingest_study1.log",
+        script:
+            "../scripts/ingest_study1.py"
 
 
 rule cleaning_audit:
     input:
-        audits=[f"{CLEAN}/study1/audit.csv", f"{CLEAN}/study2/audit.csv"],
+        audits=expand(f"{CLEAN}/{{study}}/audit.csv", study=STUDIES),
         data=list(input_files().values()),
     output:
         audit=report(
@@ -46,6 +50,7 @@ rule cleaning_audit:
         "logs/cleaning_audit.log",
     params:
         inputs=input_files(),
+        left_out=LEFT_OUT,
         config=config,
     script:
         "../scripts/cleaning_audit.py"

@@ -3,15 +3,7 @@
 
 rule replication_scorecard:
     input:
-        participants=f"{STUDY1}/theme_by_participant.csv",
-        tallies=f"{STUDY1}/theme_tallies.csv",
-        sample=f"{STUDY2}/sample.csv",
-        frequency=f"{STUDY2}/frequency_of_use.csv",
-        n_factors=f"{STUDY2}/n_factors.csv",
-        congruence=f"{STUDY2}/efa_congruence.csv",
-        flags=f"{STUDY2}/efa_item_flags.csv",
-        comparisons=f"{STUDY2}/group_comparisons.csv",
-        provenance=PROVENANCE,
+        unpack(scorecard_inputs),
     output:
         report(
             SCORECARD,
@@ -22,7 +14,7 @@ rule replication_scorecard:
         "logs/replication_scorecard.log",
     params:
         settings=config["replication"],
-        retention=config["study2"]["efa"]["retention"],
+        retention=config["study2"]["efa"]["retention"] if "study2" in STUDIES else None,
     script:
         "../scripts/replication_scorecard.py"
 

@@ -2,35 +2,39 @@
 # files under data/synthetic/; a replication team's own files are never generated.
 
 
-rule synthesize_study2:
-    input:
-        questionnaire=config["study2"]["questionnaire"],
-    output:
-        csv=f"{SYNTHETIC}/study2/responses.csv",
-        sav=f"{SYNTHETIC}/study2/responses.sav",
-        manifest=f"{SYNTHETIC}/study2/MANIFEST.json",
-        spec=[synthetic_spec_path()] if n_synthetic_items() else [],
-    log:
-        "logs/synthesize_study2.log",
-    params:
-        settings=synthetic_settings("study2"),
-        seed=config["seed"],
-    script:
-        "../scripts/synthesize_study2.py"
+if generated("study2"):
+
+    rule synthesize_study2:
+        input:
+            questionnaire=config["study2"]["questionnaire"],
+        output:
+            csv=f"{SYNTHETIC}/study2/responses.csv",
+            sav=f"{SYNTHETIC}/study2/responses.sav",
+            manifest=f"{SYNTHETIC}/study2/MANIFEST.json",
+            spec=[synthetic_spec_path()] if n_synthetic_items() else [],
+        log:
+            "logs/synthesize_study2.log",
+        params:
+            settings=synthetic_settings("study2"),
+            seed=config["seed"],
+        script:
+            "../scripts/synthesize_study2.py"
 
 
-rule synthesize_study1:
-    input:
-        codebook=config["study1"]["codebook"],
-    output:
-        csv=f"{SYNTHETIC}/study1/coded_segments.csv",
-        qdpx=f"{SYNTHETIC}/study1/focus_groups.qdpx",
-        transcripts=transcript_paths(),
-        manifest=f"{SYNTHETIC}/study1/MANIFEST.json",
-    log:
-        "logs/synthesize_study1.log",
-    params:
-        settings=synthetic_settings("study1"),
-        seed=config["seed"],
-    script:
-        "../scripts/synthesize_study1.py"
+if generated("study1"):
+
+    rule synthesize_study1:
+        input:
+            codebook=config["study1"]["codebook"],
+        output:
+            csv=f"{SYNTHETIC}/study1/coded_segments.csv",
+            qdpx=f"{SYNTHETIC}/study1/focus_groups.qdpx",
+            transcripts=transcript_paths(),
+            manifest=f"{SYNTHETIC}/study1/MANIFEST.json",
+        log:
+            "logs/synthesize_study1.log",
+        params:
+            settings=synthetic_settings("study1"),
+            seed=config["seed"],
+        script:
+            "../scripts/synthesize_study1.py"

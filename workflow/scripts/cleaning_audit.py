@@ -6,6 +6,7 @@ run_step(
     cleaning_audit,
     audits=list(snakemake.input.audits),
     inputs=dict(snakemake.params.inputs),
+    left_out=dict(snakemake.params.left_out),
     config=dict(snakemake.params.config),
     audit_out=snakemake.output.audit,
     provenance_out=snakemake.output.provenance,

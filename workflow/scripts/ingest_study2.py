@@ -6,7 +6,7 @@ run_step(
     ingest_study2,
     responses=snakemake.input.responses,
     questionnaire=snakemake.input.questionnaire,
-    codebook=snakemake.input.codebook,
+    codebook=next(iter(snakemake.input.codebook), None),  # none when Study 1 is not part of the run
     coded_out=snakemake.output.coded,
     scored_out=snakemake.output.scored,
     audit_out=snakemake.output.audit,

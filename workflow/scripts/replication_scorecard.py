@@ -1,7 +1,7 @@
 from camhs_rom.core.runner import run_step
 from camhs_rom.replication.steps import replication_scorecard
 
-inputs = {key: snakemake.input[key] for key in ("participants", "tallies", "sample", "frequency", "n_factors", "congruence", "flags", "comparisons")}
+inputs = {key: path for key, path in snakemake.input.items() if key != "provenance"}
 run_step(
     snakemake.log[0],
     replication_scorecard,

@@ -20,8 +20,11 @@ USER_DATA = "User-supplied data"
 SYNTHETIC_FIGURE = "SYNTHETIC DATA: not the 2015 study's data"
 SIMULATED_FIGURE = "SIMULATED from the calibrated synthetic model"
 
-# the source column of the report's table of inputs
-INPUT_SOURCE = {True: "synthetic default", False: "user-supplied"}
+# an input file's source (provenance.json, the report's table of inputs)
+SYNTHETIC_SOURCE = "synthetic"
+INSTRUMENT = "project instrument"  # the project's own questionnaire and codebook, unmodified
+USER = "user-supplied"
+INPUT_SOURCE = {SYNTHETIC_SOURCE: "synthetic default", INSTRUMENT: INSTRUMENT, USER: USER}
 
 
 def dataset_label(synthetic: list[bool]) -> str:

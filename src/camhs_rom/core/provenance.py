@@ -1,9 +1,16 @@
-"""Where the inputs came from: the synthetic default (labelled as such) or the user's files.
+"""Where the inputs came from, study by study: the synthetic default, the project's instruments, or the user's files.
 
-An input counts as synthetic only if a ``MANIFEST.json`` written by
-:mod:`camhs_rom.synthetic.steps` stands beside it and lists the file with the same SHA-256;
-anything else is the user's data, identified by its SHA-256. Every report and table
-made downstream reads this file to label its outputs.
+An input's source is read from its bytes, never from the config: a file counts as
+``synthetic`` (or as a ``project instrument``) only if a ``MANIFEST.json`` beside it lists
+the file with the same SHA-256 and names that source. The generator
+(:mod:`camhs_rom.synthetic.steps`) writes such a manifest beside the synthetic data, and
+``data/instruments/MANIFEST.json`` lists the project's own questionnaire and codebook.
+Anything else is the user's, identified by its SHA-256.
+
+Each study is labelled by its own data: a run can analyse synthetic Study 1 data beside a
+team's own Study 2 only when both are asked for explicitly, and even then each study's
+section, figures and claims carry their own label. Every report and table made downstream
+reads this record to label its outputs.
 """
 
 from __future__ import annotations
@@ -12,39 +19,54 @@ import json
 from pathlib import Path
 
 from camhs_rom import __version__
-from camhs_rom.core.labels import SYNTHETIC_FIGURE, dataset_label
+from camhs_rom.core.labels import SYNTHETIC_DATA, SYNTHETIC_FIGURE, SYNTHETIC_SOURCE, USER, USER_DATA, dataset_label
+from camhs_rom.core.studies import DATA_KEY, STUDIES
 from camhs_rom.core.tables import sha256_of, write_text
 
 
 def describe_input(role: str, path: str | Path) -> dict:
-    """Role, path, SHA-256 and whether the file is the unmodified synthetic default."""
+    """Role, path, SHA-256 and source (``synthetic``, ``project instrument`` or ``user-supplied``)."""
     path = Path(path)
     digest = sha256_of(path)
     manifest = path.parent / "MANIFEST.json"
-    synthetic = False
+    source = USER
     if manifest.is_file():
-        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-        synthetic = listed.get(path.name) == digest
-    return {"role": role, "path": str(path), "sha256": digest, "synthetic": synthetic}
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+        if record.get("files", {}).get(path.name) == digest:
+            source = record.get("source") or (SYNTHETIC_SOURCE if record.get("synthetic") else USER)
+    return {"role": role, "path": str(path), "sha256": digest, "source": source, "synthetic": source == SYNTHETIC_SOURCE}
 
 
-def provenance(inputs: dict[str, str], config: dict) -> dict:
-    """The provenance record: inputs, whether the data are synthetic, the effective config."""
+def provenance(inputs: dict[str, str], config: dict, left_out: dict[str, str] | None = None) -> dict:
+    """The provenance record: inputs, each study's data source and label, the effective config.
+
+    ``inputs`` maps roles (``study1_segments``, ``study2_questionnaire``, ...) to paths;
+    ``left_out`` maps a study the run does not include to the reason.
+    """
+    left_out = left_out or {}
     described = [describe_input(role, path) for role, path in inputs.items()]
-    data = [d for d in described if d["role"] in ("study1_segments", "study2_responses")]
-    synthetic = bool(data) and all(d["synthetic"] for d in data)
+    by_role = {d["role"]: d for d in described}
+    studies = {}
+    for study in STUDIES:
+        data = by_role.get(f"{study}_{DATA_KEY[study]}")
+        if data is None:
+            studies[study] = {"included": False, "reason": left_out.get(study, "no input files"), "synthetic": False, "data_label": ""}
+        else:
+            studies[study] = {"included": True, "reason": "", "synthetic": data["synthetic"], "data_label": SYNTHETIC_DATA if data["synthetic"] else USER_DATA}
+    flags = [s["synthetic"] for s in studies.values() if s["included"]]
     return {
         "camhs_rom_version": __version__,
-        "data_label": dataset_label([d["synthetic"] for d in data]),
-        "synthetic": synthetic,
+        "data_label": dataset_label(flags),
+        "synthetic": bool(flags) and all(flags),
+        "studies": studies,
         "inputs": described,
         "config": config,
     }
 
 
-def write_provenance(inputs: dict[str, str], config: dict, out: str | Path) -> None:
+def write_provenance(inputs: dict[str, str], config: dict, out: str | Path, left_out: dict[str, str] | None = None) -> None:
     """Write :func:`provenance` as sorted, indented JSON (the same inputs give the same bytes)."""
-    write_text(json.dumps(provenance(inputs, config), indent=2, sort_keys=True, default=str) + "\n", out)
+    write_text(json.dumps(provenance(inputs, config, left_out), indent=2, sort_keys=True, default=str) + "\n", out)
 
 
 def read_provenance(path: str | Path) -> dict:
@@ -57,8 +79,14 @@ def input_path(record: dict, role: str) -> str | None:
     return next((d["path"] for d in record["inputs"] if d["role"] == role), None)
 
 
-def figure_label(provenance_path: str | Path | None) -> str | None:
-    """The label figures carry: the synthetic warning when the run read the synthetic default."""
+def study_record(record: dict, study: str) -> dict:
+    """One study's entry: included, reason (when left out), synthetic, data_label."""
+    return record["studies"][study]
+
+
+def figure_label(provenance_path: str | Path | None, study: str) -> str | None:
+    """The label a study's figures carry: the synthetic warning when that study read the synthetic default."""
     if provenance_path is None:
         return None
-    return SYNTHETIC_FIGURE if read_provenance(provenance_path).get("synthetic") else None
+    return SYNTHETIC_FIGURE if study_record(read_provenance(provenance_path), study)["synthetic"] else None
+

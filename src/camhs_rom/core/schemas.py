@@ -182,31 +182,3 @@ def defaults(kind: str) -> Any:
     """The defaults of one schema, as :func:`with_defaults` fills them into an empty document."""
     return with_defaults({}, kind)
 
-
-INPUT_KEYS = {"study1": ("codebook", "segments"), "study2": ("questionnaire", "responses")}
-
-
-def check_input_files(config: dict, generated: str, file: str | Path = "config") -> None:
-    """Every input file the config names must exist before anything runs, unless the pipeline
-    generates it (a path under ``generated``, the synthetic default).
-
-    Checked at start, so a moved or misspelled path stops the run with the key that names
-    it even when results of an earlier run are still on disk.
-    """
-    for study, keys in INPUT_KEYS.items():
-        section = config.get(study)
-        if not isinstance(section, dict):
-            continue
-        for key in keys:
-            path = Path(str(section[key]))
-            if path.as_posix().startswith(f"{generated.rstrip('/')}/"):
-                continue
-            if not path.is_file():
-                found = f"{excerpt(str(path))}, which is {'a directory' if path.is_dir() else 'not there'}"
-                raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
-
-
-def excerpt(value: str, limit: int = 80) -> str:
-    """A value quoted for a message, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from camhs_rom.core.provenance import write_provenance
 from camhs_rom.core.tables import write_table
 from camhs_rom.ingest.segments import clean_segments
@@ -39,16 +41,13 @@ def ingest_study1(segments, codebook, segments_out, audit_out) -> None:
     write_table(result.audit, audit_out)
 
 
-def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], config: dict, audit_out, provenance_out) -> None:
-    """Close the ingest stage: one audit log for both studies and the provenance record.
+def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], left_out: dict[str, str], config: dict, audit_out, provenance_out) -> None:
+    """Close the ingest stage: one audit log for the studies of the run and the provenance record.
 
     ``audit_log.csv`` is the per-study audit logs one after the other;
-    ``provenance.json`` says which inputs were read (SHA-256, synthetic or not) under
-    which effective config (see :mod:`camhs_rom.core.provenance`).
+    ``provenance.json`` says which inputs were read (SHA-256 and source), which study was
+    left out and why, and under which effective config (see :mod:`camhs_rom.core.provenance`).
     """
-    import pandas as pd
-
-
     frames = [pd.read_csv(a, dtype=str, keep_default_na=False) for a in audits]
     write_table(pd.concat(frames, ignore_index=True), audit_out)
-    write_provenance(inputs, config, provenance_out)
+    write_provenance(inputs, config, provenance_out, left_out)

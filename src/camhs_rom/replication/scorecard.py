@@ -22,8 +22,30 @@ REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_
 
 
 SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label"]
+STUDY_OF = {"S1": "study1", "S2": "study2"}
 
 
+def study1_claim_list(settings: dict) -> list[tuple[str, str, str]]:
+    """Study 1's claims as (claim_id, claim, original), in the paper's words."""
+    want = settings["participants"]
+    out = [("S1-N", f"{want} focus-group participants", str(want))]
+    out += [(f"S1-T{k}", f"{valence} theme: {theme.replace('_', ' ')}", valence) for k, (theme, valence) in enumerate(settings["themes"].items(), start=1)]
+    return out
+
+
+def study2_claim_list(settings: dict) -> list[tuple[str, str, str]]:
+    """Study 2's claims as (claim_id, claim, original), in the paper's words."""
+    return [
+        ("S2-N", f"{settings['respondents']} respondents from {settings['teams']} teams", f"{settings['respondents']}; {settings['teams']} teams"),
+        ("S2-F", f"{settings['frequency_pct']}% use session-by-session ROM '{settings['frequency_level']}'", f"{settings['frequency_pct']}%"),
+        ("S2-K", CLAIM_TEXT["S2-K"], f"{settings['n_factors']} factors"),
+        *[(claim_id, CLAIM_TEXT[claim_id], "users > non-users") for claim_id in GROUP_CLAIMS],
+    ]
+
+
+def left_out_rows(claims: list[tuple[str, str, str]], study: str, reason: str) -> list[list]:
+    """A study the run does not include: each of its claims is not testable, with the reason."""
+    return [[claim_id, claim, original, f"{study} was not part of this run: {reason}", "", NOT_TESTABLE, ""] for claim_id, claim, original in claims]
 
 
 def _verdict(ok: bool) -> str:
@@ -35,13 +57,13 @@ def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: d
     rows = []
     n, groups = len(participants), participants["group_id"].nunique()
     want = settings["participants"]
+    (_, claim_n, original_n), *theme_claims = study1_claim_list(settings)
     rows.append(
-        ["S1-N", f"{want} focus-group participants", str(want), f"{n} participants in {groups} focus groups",
+        ["S1-N", claim_n, original_n, f"{n} participants in {groups} focus groups",
          f"exactly {want} distinct participants in the coded segments", _verdict(n == want), "participants"]
     )
     by_theme = tallies.set_index("theme")
-    for k, (theme, valence) in enumerate(settings["themes"].items(), start=1):
-        claim = f"{valence} theme: {theme.replace('_', ' ')}"
+    for k, ((theme, valence), (_, claim, _)) in enumerate(zip(settings["themes"].items(), theme_claims, strict=True), start=1):
         criterion = "the theme is coded for at least one participant"
         if theme not in by_theme.index:
             rows.append([f"S1-T{k}", claim, valence, "theme not in the codebook", criterion, NOT_TESTABLE, "tallies"])
@@ -62,14 +84,15 @@ def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, s
     n = int(groups["n"].sum())
     teams = sample[(sample["variable"] == "team") & (sample["level"] != "(missing)")]
     want_n, want_teams = settings["respondents"], settings["teams"]
+    texts = {claim_id: (claim, original) for claim_id, claim, original in study2_claim_list(settings)}
     criterion = f"exactly {want_n} respondents and {want_teams} teams after cleaning"
     if teams.empty:
-        rows.append(["S2-N", f"{want_n} respondents from {want_teams} teams", f"{want_n}; {want_teams} teams", f"{n} respondents; no team column", criterion, NOT_TESTABLE, "sample"])
+        rows.append(["S2-N", *texts["S2-N"], f"{n} respondents; no team column", criterion, NOT_TESTABLE, "sample"])
     else:
         found = f"{n} respondents; {len(teams)} teams"
-        rows.append(["S2-N", f"{want_n} respondents from {want_teams} teams", f"{want_n}; {want_teams} teams", found, criterion, _verdict(n == want_n and len(teams) == want_teams), "sample"])
+        rows.append(["S2-N", *texts["S2-N"], found, criterion, _verdict(n == want_n and len(teams) == want_teams), "sample"])
     level, pct = settings["frequency_level"], settings["frequency_pct"]
-    claim = f"{pct}% use session-by-session ROM '{level}'"
+    claim = texts["S2-F"][0]
     criterion = f"the Wilson 95% CI of the share answering '{level}' contains {pct}%"
     if frequency is None or frequency.empty or level not in set(frequency["level"]):
         rows.append(["S2-F", claim, f"{pct}%", "no frequency item with that level", criterion, NOT_TESTABLE, "frequency"])
@@ -123,13 +146,24 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
     return rows
 
 
-def scorecard(tables: dict, settings: dict, retention_rule: str, data_label: str) -> pd.DataFrame:
-    """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None)."""
-    rows = study1_claims(tables["participants"], tables["tallies"], settings)
-    rows += study2_sample_claims(tables["sample"], tables.get("frequency"), settings)
-    rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings))
-    rows += group_claims(tables["comparisons"], settings)
+def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict) -> pd.DataFrame:
+    """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None).
+
+    ``studies`` is provenance.json's ``studies`` record: a study the run left out has no
+    tables, and each of its claims is ``not_testable`` with the reason. Each claim carries
+    the data label of its own study.
+    """
+    if studies["study1"]["included"]:
+        rows = study1_claims(tables["participants"], tables["tallies"], settings)
+    else:
+        rows = left_out_rows(study1_claim_list(settings), "Study 1", studies["study1"]["reason"])
+    if studies["study2"]["included"]:
+        rows += study2_sample_claims(tables["sample"], tables.get("frequency"), settings)
+        rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings))
+        rows += group_claims(tables["comparisons"], settings)
+    else:
+        rows += left_out_rows(study2_claim_list(settings), "Study 2", studies["study2"]["reason"])
     frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-1])
-    frame["evidence"] = frame["evidence"].map(EVIDENCE)
-    frame["data_label"] = data_label
+    frame["evidence"] = frame["evidence"].map(EVIDENCE).fillna("")
+    frame["data_label"] = [studies[STUDY_OF[claim_id[:2]]]["data_label"] for claim_id in frame["claim_id"]]
     return frame

@@ -15,5 +15,4 @@ def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, pro
     for key, path in inputs.items():
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
-    label = read_provenance(provenance)["data_label"]
-    write_table(scorecard(tables, settings, retention_rule, label), out)
+    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"]), out)

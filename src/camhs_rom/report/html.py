@@ -19,6 +19,7 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from camhs_rom.core.labels import INPUT_SOURCE
+from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.robustness.plan import DECISIONS
 
@@ -65,18 +66,31 @@ def git_commit(folder: str | Path = ".") -> str:
         return "not a git checkout"
 
 
-def methods_html(config: dict, questionnaire: str | None) -> str:
-    """The methods section, written from the effective config and the questionnaire spec the run read."""
-    s1, s2 = config["study1"], config["study2"]
+def methods_html(config: dict, questionnaire: str | None, studies: dict) -> str:
+    """The methods section, written from the effective config and the questionnaire spec the run
+    read, for the studies the run included (``studies``: provenance.json's record)."""
+    items = [f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>."]
+    for study, record in studies.items():
+        if not record["included"]:
+            items.append(f"<b>{STUDY_NAMES[study]}</b> was not part of this run: {html.escape(record['reason'])}.")
+    if studies["study1"]["included"]:
+        tally, agree = config["study1"]["tally"], config["study1"]["agreement"]
+        items.append(
+            f"<b>Study 1.</b> Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
+            + (f" (primary coder <code>{html.escape(str(tally['primary_coder']))}</code>)" if tally["primary_coder"] else "")
+            + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals."
+        )
+    if studies["study2"]["included"]:
+        items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]))
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def study2_methods(config: dict, spec) -> list[str]:
+    """The Study 2 and robustness items of the methods section."""
+    s2 = config["study2"]
     efa, boot, comp = s2["efa"], s2["bootstrap"], s2["comparisons"]
     pa = efa["parallel_analysis"]
-    tally, agree = s1["tally"], s1["agreement"]
-    spec = load_questionnaire(questionnaire or s2["questionnaire"])
     items = [
-        f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>.",
-        f"<b>Study 1.</b> Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
-        + (f" (primary coder <code>{tally['primary_coder']}</code>)" if tally["primary_coder"] else "")
-        + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals.",
         f"<b>Missing data.</b> Rule <code>{spec.missing_method}</code>"
         + (f" with at most {spec.max_missing_share:.0%} of a subscale's items missing." if spec.missing_method == "person_mean" else ": a subscale is scored only when every item is answered."),
         f"<b>Factor analysis.</b> Extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
@@ -91,19 +105,19 @@ def methods_html(config: dict, questionnaire: str | None) -> str:
         grid, power = robust["multiverse"], robust["power"]
         choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
         items += [
-            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{grid['frequency_threshold']}</i>); "
+            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{html.escape(str(grid['frequency_threshold']))}</i>); "
             f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
             f"<b>Power.</b> {power['replicates']} data sets per design simulated from the calibrated synthetic model at n = "
             f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
             f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
             f"target power {power['target_power']:g}.",
         ]
-    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    return items
 
 
 def inputs_html(provenance: dict) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{INPUT_SOURCE[bool(d['synthetic'])]}</td><td><code>{d['sha256']}</code></td></tr>"
+        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{INPUT_SOURCE[d['source']]}</td><td><code>{d['sha256']}</code></td></tr>"
         for d in provenance["inputs"]
     )
     return f"<table><caption>Inputs read</caption><tr><th>role</th><th>file</th><th>source</th><th>SHA-256</th></tr>{rows}</table>"

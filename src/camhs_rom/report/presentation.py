@@ -7,11 +7,13 @@ table the pipeline wrote under ``results/``; the notebooks run standalone on the
 from __future__ import annotations
 
 import hashlib
+import html
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
+from camhs_rom.core.labels import USER_DATA
 from camhs_rom.core.provenance import read_provenance
 
 
@@ -53,11 +55,15 @@ def show_markdown(results_dir, relative: str) -> None:
     display(Markdown(results_path(results_dir, relative).read_text(encoding="utf-8")))
 
 
-def data_banner(results_dir) -> None:
-    """A banner saying whether the results come from the synthetic default or from the user's data."""
+def data_banner(results_dir, study: str | None = None) -> None:
+    """A banner saying where the results come from: the run's label, or one study's (``study1``, ``study2``)."""
     record = read_provenance(results_path(results_dir, "clean/provenance.json"))
-    colour = "#b00020" if record["synthetic"] else "#1b5e20"
-    display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{record["data_label"]}</p>'))
+    if study is None:
+        label, synthetic = record["data_label"], record["synthetic"] or record["data_label"] != USER_DATA
+    else:
+        label, synthetic = record["studies"][study]["data_label"], record["studies"][study]["synthetic"]
+    colour = "#b00020" if synthetic else "#1b5e20"
+    display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html.escape(label)}</p>'))
 
 
 def show_main_specification(results_dir) -> None:

@@ -10,39 +10,66 @@ import nbformat
 import yaml
 
 from camhs_rom import __version__
+from camhs_rom.core.labels import INSTRUMENT, USER_DATA
 from camhs_rom.core.provenance import input_path, read_provenance
+from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.core.tables import write_text
 from camhs_rom.report.html import STYLE, git_commit, inputs_html, methods_html, notebook_body, package_versions
 
+NOTEBOOK_SECTIONS = [  # (section id, title, notebook, the study it presents)
+    ("scorecard", "Replication scorecard", "00_scorecard", None),
+    ("study1", "Study 1: focus groups", "01_study1", "study1"),
+    ("study2", "Study 2: questionnaire", "02_study2", "study2"),
+    ("robustness", "Robustness", "03_robustness", "study2"),
+]
+
+
+def about_html(provenance: dict) -> str:
+    """The front page: the paper, where each study's data came from, the inputs read."""
+    lines = []
+    for study, record in provenance["studies"].items():
+        what = html.escape(record["data_label"]) if record["included"] else f"not part of this run: {html.escape(record['reason'])}"
+        lines.append(f"<li><b>{STUDY_NAMES[study]}:</b> {what}</li>")
+    sources = {d["role"]: d["source"] for d in provenance["inputs"]}
+    notes = []
+    if sources.get("study2_questionnaire") == INSTRUMENT:
+        notes.append("The questionnaire items are this project's reconstruction from the Study 1 themes (the 2015 wording is not public).")
+    if provenance["synthetic"]:
+        notes.append("The numbers below show what the pipeline does, not what the 2015 clinicians said or answered.")
+    return (
+        "<p>A re-run of the studies of James, Elgie, Adams, Henderson &amp; Salkovskis (2015), <i>Session-by-session outcome "
+        "monitoring in CAMHS: clinicians' beliefs</i>, The Cognitive Behaviour Therapist 8, e26 "
+        "(doi:10.1017/S1754470X15000653), made by the camhs-rom pipeline.</p>"
+        f"<ul>{''.join(lines)}</ul>" + "".join(f"<p>{n}</p>" for n in notes)
+        + "<p>The inputs are the files listed below, identified by their SHA-256.</p>" + inputs_html(provenance)
+    )
+
 
 def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
-    """Assemble ``report.html`` from the executed notebooks (keys: scorecard, study1, study2, robustness)."""
+    """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``);
+    a study the run left out gets a section saying so."""
     provenance = read_provenance(provenance_path)
     synthetic = provenance["synthetic"]
     label = html.escape(provenance["data_label"])
-    banner = f'<div class="banner{"" if synthetic else " user"}">{label}</div>'
+    banner = f'<div class="banner{"" if synthetic or provenance["data_label"] != USER_DATA else " user"}">{label}</div>'
     versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
     sections = [
-        ("about", "About this report", (
-            "<p>A re-run of both studies of James, Elgie, Adams, Henderson &amp; Salkovskis (2015), <i>Session-by-session outcome "
-            "monitoring in CAMHS: clinicians' beliefs</i>, The Cognitive Behaviour Therapist 8, e26 "
-            "(doi:10.1017/S1754470X15000653), made by the camhs-rom pipeline.</p>"
-            + (f"<p><b>{label}</b> The questionnaire items are this project's reconstruction from the Study 1 themes; the "
-               "numbers below show what the pipeline does, not what the 2015 clinicians answered.</p>" if synthetic else
-               "<p>The inputs are the files listed below, identified by their SHA-256.</p>")
-            + inputs_html(provenance)
-        )),
-        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"))),
-        ("scorecard", "Replication scorecard", notebook_body(notebooks["scorecard"])),
-        ("study1", "Study 1: focus groups", notebook_body(notebooks["study1"])),
-        ("study2", "Study 2: questionnaire", notebook_body(notebooks["study2"])),
-        ("robustness", "Robustness", notebook_body(notebooks["robustness"])),
+        ("about", "About this report", about_html(provenance)),
+        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"), provenance["studies"])),
+    ]
+    for key, title, notebook, study in NOTEBOOK_SECTIONS:
+        if notebook in notebooks:
+            sections.append((key, title, notebook_body(notebooks[notebook])))
+        else:
+            reason = html.escape(provenance["studies"][study]["reason"])
+            sections.append((key, title, f"<h1>{title}</h1><p>{STUDY_NAMES[study]} was not part of this run: {reason}.</p>"))
+    sections.append(
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
             f"<table><caption>Package versions</caption><tr><th>package</th><th>version</th></tr>{versions}</table>"
             f"<p>Effective configuration:</p><pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"
-        )),
-    ]
+        ))
+    )
     nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
     from_notebook = {"scorecard", "study1", "study2", "robustness"}  # these bring their own title
     body = "".join(

@@ -11,7 +11,7 @@ import pandas as pd
 
 from camhs_rom.core.labels import SIMULATED_FIGURE
 from camhs_rom.core.plotting import apply_style, save
-from camhs_rom.core.provenance import figure_label, read_provenance
+from camhs_rom.core.provenance import figure_label, read_provenance, study_record
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
@@ -26,7 +26,7 @@ def robustness_summary(summary, by_choice, power, mde, provenance, config: dict,
     def read(path):
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
-    label = read_provenance(provenance)["data_label"]
+    label = study_record(read_provenance(provenance), "study2")["data_label"]
     write_text(summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, label), out)
 
 
@@ -41,7 +41,7 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     names = {key: q.subscales.get(s, s) for key, s in replication["subscales"].items()}
     claims = {"S2-G+": ("positive", f"S2-G+: {names['positive']}"), "S2-G-": ("negative", f"S2-G-: {names['negative']}")}
     decisions = {d: settings["multiverse"][d] for d in DECISIONS}
-    save(specification_curve(table, claims, decisions, replication["alpha"]), out / "specification_curve", figure_label(provenance))
+    save(specification_curve(table, claims, decisions, replication["alpha"]), out / "specification_curve", figure_label(provenance, "study2"))
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
     fig = power_curves(power_t, mde_t, names, settings["power"]["reference_n"], settings["power"]["target_power"])

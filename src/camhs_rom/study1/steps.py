@@ -72,7 +72,7 @@ def study1_figures(tallies, by_participant, cooccurrence, saturation, agreement,
     """Draw and write the five Study 1 figures into ``out_dir``."""
     apply_style()
     book = load_codebook(codebook)
-    label = figure_label(provenance)
+    label = figure_label(provenance, "study1")
     tallies = pd.read_csv(tallies, keep_default_na=False)
     people = pd.read_csv(by_participant, dtype={"participant_id": str, "group_id": str})
     out = Path(out_dir)

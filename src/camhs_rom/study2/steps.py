@@ -111,7 +111,7 @@ def study2_comparisons(scores, questionnaire, provenance, settings: dict, bootst
     write_table(models, outputs["models"])
     write_table(notes, outputs["model_notes"])
     labels = q.group_labels
-    write_text(apa.sentences_markdown(table, described, q.subscales, labels, alpha, permutations, figure_label(provenance)), outputs["sentences"])
+    write_text(apa.sentences_markdown(table, described, q.subscales, labels, alpha, permutations, figure_label(provenance, "study2")), outputs["sentences"])
     formatted = apa.comparison_table(table, described, q.subscales, labels)
     write_table(formatted, outputs["apa_table"])
     first, second = (apa.group_label(g, labels) for g in groups)
@@ -128,7 +128,7 @@ def study2_figures(distribution, items, scree, n_factors, loadings, questionnair
     """Draw and write the Study 2 psychometric figures into ``out_dir``."""
     apply_style()
     q = load_questionnaire(questionnaire)
-    label = figure_label(provenance)
+    label = figure_label(provenance, "study2")
     items_t = pd.read_csv(items, keep_default_na=False)
     n_table = pd.read_csv(n_factors)
     used = int(n_table.loc[n_table["rule"] == "used", "n_factors"].iloc[0])
@@ -143,7 +143,7 @@ def study2_comparison_figures(scores, models, questionnaire, provenance, ci: flo
     """Draw and write the group-comparison figures into ``out_dir``."""
     apply_style()
     q = load_questionnaire(questionnaire)
-    label = figure_label(provenance)
+    label = figure_label(provenance, "study2")
     frame = read_clean(scores)
     out = Path(out_dir)
     save(scores_by_group(frame, q.subscales, compared_groups(q), q.group_labels, ci, seed), out / "scores_by_group", label)

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from camhs_rom import __version__
-from camhs_rom.core.labels import NOT_THE_STUDY, SYNTHETIC, SYNTHETIC_DATA
+from camhs_rom.core.labels import NOT_THE_STUDY, SYNTHETIC, SYNTHETIC_DATA, SYNTHETIC_SOURCE
 from camhs_rom.core.schemas import read_yaml
 from camhs_rom.core.tables import sha256_of, write_table, write_text
 from camhs_rom.instruments.codebook import load_codebook
@@ -31,6 +31,7 @@ def write_manifest(path: str | Path, study: str, seed: int, settings: dict, file
     """A JSON manifest marking the files as synthetic, with their SHA-256 and the generator settings."""
     manifest = {
         "synthetic": True,
+        "source": SYNTHETIC_SOURCE,
         "note": SYNTHETIC_DATA,
         "study": study,
         "generator": f"camhs_rom.synthetic {__version__}",

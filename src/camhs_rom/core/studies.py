@@ -1,0 +1,72 @@
+"""Which studies a run includes, and whether their input files are there.
+
+A study is part of a run when its config section is not ``null``. One more rule keeps
+synthetic data from standing beside a team's own: when one study reads the user's data and
+the other study's data are the synthetic default (a path the pipeline generates), the
+synthetic study is left out, with the reason, instead of being analysed and reported next
+to the user's results. Give that study your own files to include it, or set it to ``null``
+to say so.
+
+Light on purpose: the workflow calls this at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from camhs_rom.core.errors import InputError
+
+STUDIES = ("study1", "study2")
+INPUT_KEYS = {"study1": ("codebook", "segments"), "study2": ("questionnaire", "responses")}
+DATA_KEY = {"study1": "segments", "study2": "responses"}  # the key naming a study's data (the instruments are the other)
+STUDY_NAMES = {"study1": "Study 1", "study2": "Study 2"}
+
+
+def is_generated(path: str, generated: str) -> bool:
+    """Whether the pipeline writes ``path`` itself (the synthetic default, under ``generated``)."""
+    return Path(str(path)).as_posix().startswith(f"{generated.rstrip('/')}/")
+
+
+def left_out(config: dict, generated: str) -> dict[str, str]:
+    """The studies the run leaves out, each with the reason (an empty mapping when both run)."""
+    out = {s: "its config section is null" for s in STUDIES if not isinstance(config.get(s), dict)}
+    present = [s for s in STUDIES if s not in out]
+    synthetic = {s: is_generated(config[s][DATA_KEY[s]], generated) for s in present}
+    if any(not synthetic[s] for s in present):
+        for s in present:
+            if synthetic[s]:
+                other = next(STUDY_NAMES[o] for o in present if o != s)
+                out[s] = (
+                    f"its data are the synthetic default while {other} reads your files, and synthetic results are "
+                    f"not shown beside a team's own (give {s}.{DATA_KEY[s]} your file to include it)"
+                )
+    return out
+
+
+def included(config: dict, generated: str) -> list[str]:
+    """The studies the run analyses, in order."""
+    out = left_out(config, generated)
+    return [s for s in STUDIES if s not in out]
+
+
+def check_studies(config: dict, generated: str, file: str | Path = "config") -> None:
+    """At least one study must be part of the run; every input file it names must exist
+    (unless the pipeline generates it). Checked at start, so a moved or misspelled path stops
+    the run with the key that names it even when results of an earlier run are still on disk."""
+    studies = included(config, generated)
+    if not studies:
+        raise InputError(file, "keys study1, study2", "both null", "at least one study with its input files")
+    for study in studies:
+        for key in INPUT_KEYS[study]:
+            path = Path(str(config[study][key]))
+            if is_generated(str(path), generated):
+                continue
+            if not path.is_file():
+                found = f"{excerpt(str(path))}, which is {'a directory' if path.is_dir() else 'not there'}"
+                raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
+
+
+def excerpt(value: str, limit: int = 80) -> str:
+    """A value quoted for a message, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
