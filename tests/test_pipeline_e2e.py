@@ -335,6 +335,10 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "Study 1 was not part of this run" in page and "SYNTHETIC" not in page.split('<section id="study2">')[1]
     assert "SYNTHETIC DATA" not in (work / "results" / "study2" / "figures" / "loadings.svg").read_text(encoding="utf-8")
+    # the power simulation draws from a model fitted to the team's data, and says so
+    summary = (work / "results" / "robustness" / "robustness_summary.md").read_text(encoding="utf-8")
+    assert "### Power and sensitivity (simulated from a model fitted to the Study 2 data analysed" in summary
+    assert "SIMULATED from a model fitted to the Study 2 data analysed" in (work / "results" / "robustness" / "figures" / "power_curve.svg").read_text(encoding="utf-8")
 
 
 def test_study1_alone_with_study2_null(default_run, tmp_path):

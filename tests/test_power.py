@@ -93,7 +93,7 @@ def test_minimum_detectable_effect_interpolates_and_matches_statsmodels(question
         for key in ("positive", "negative"):
             rows.append(["e", "effect", 59, shift, f"users_higher_{key}", 100, rate, 0.0, 0.0, 0.0, d])
     power = pd.DataFrame(rows, columns=["design", "kind", "n", "shift", "quantity", "replicates", "rate", "mc_se", "ci_low", "ci_high", "mean_observed_d"])
-    mde = minimum_detectable(power, settings, config["synthetic"]["study2"], questionnaire, 0.05, {"positive": "p", "negative": "n"})
+    mde = minimum_detectable(power, settings, expected_group_sizes(config["synthetic"]["study2"], questionnaire, 59), 0.05, {"positive": "p", "negative": "n"})
     sim = mde[mde["method"] == "simulation"].iloc[0]
     assert sim["latent_shift"] == pytest.approx(0.5 + 0.5 * (0.2 / 0.3))
     assert sim["observed_d"] == pytest.approx(0.45 + 0.5 * (0.2 / 0.3))
@@ -103,3 +103,64 @@ def test_minimum_detectable_effect_interpolates_and_matches_statsmodels(question
     assert analytic["observed_d"] == pytest.approx(TTestIndPower().solve_power(nobs1=n1, ratio=n2 / n1, alpha=0.05, power=0.8))
     text = statements(power.assign(kind="effect"), mde, settings, {"positive": "positive impact", "negative": "negative impact"})
     assert any("latent shift of 0.83 SD" in line for line in text)
+
+
+# ----------------------------------------------------------------- the model fitted to a team's own data
+
+
+@pytest.fixture(scope="module")
+def fitted(questionnaire, config):
+    from camhs_rom.robustness.fitted import fit_model
+
+    frame = simulate_study2(questionnaire, dict(config["synthetic"]["study2"], n_respondents=600), 5)
+    coded = simulated_coded(frame, questionnaire)
+    return coded, fit_model(coded, questionnaire)
+
+
+def test_the_fitted_model_reproduces_the_teams_item_distributions_groups_and_missingness(questionnaire, fitted):
+    """Known answer by construction: data simulated from the model have the fitted data's item
+    answer shares (to 0.03 at n = 20,000), group share (to 0.02) and missing shares (to 0.01)."""
+    from camhs_rom.robustness.fitted import simulate_coded
+
+    coded, model = fitted
+    sim = simulate_coded(model, questionnaire, 20000, None, np.random.default_rng(3))
+    for item in questionnaire.item_ids:
+        observed = coded[item].dropna().astype(int).value_counts(normalize=True)
+        simulated = sim[item].dropna().astype(int).value_counts(normalize=True)
+        assert (observed.sub(simulated, fill_value=0).abs() <= 0.03).all(), item
+    share = (coded["group"] == "user").sum() / coded["group"].isin(["user", "non_user"]).sum()
+    assert abs((sim["group"] == "user").mean() - share) < 0.02
+    assert np.allclose(sim[questionnaire.item_ids].isna().mean(), coded[questionnaire.item_ids].isna().mean(), atol=0.01)
+
+
+def test_the_fitted_model_carries_the_observed_difference_and_a_shift_of_zero_has_none(questionnaire, fitted):
+    from camhs_rom.robustness.fitted import simulate_coded
+    from camhs_rom.study2.reliability import subscale_scores
+
+    coded, model = fitted
+    scores = subscale_scores(score_items(coded, questionnaire, "x", AuditLog()), questionnaire)
+    observed = scores.groupby("group")["positive_impact"].mean()
+    for shift, expected in ((None, observed["user"] - observed["non_user"]), (0.0, 0.0)):
+        sim = simulate_coded(model, questionnaire, 20000, shift, np.random.default_rng(4))
+        simulated = subscale_scores(score_items(sim, questionnaire, "x", AuditLog()), questionnaire).groupby("group")["positive_impact"].mean()
+        assert abs((simulated["user"] - simulated["non_user"]) - expected) < 0.06, shift
+    big = simulate_coded(model, questionnaire, 20000, 1.0, np.random.default_rng(5))
+    means = subscale_scores(score_items(big, questionnaire, "x", AuditLog()), questionnaire).groupby("group")["negative_impact"].mean()
+    assert means["user"] - means["non_user"] > 0.4  # a latent shift of 1 SD raises the keyed subscale
+
+
+def test_power_from_a_fitted_model_on_a_questionnaire_unlike_the_default(questionnaire, config, fitted):
+    """Other subscale ids, a covariate the generator does not make: the simulation runs (it used to stop or crash)."""
+    import dataclasses
+
+    from camhs_rom.robustness.fitted import fit_model
+
+    coded, _ = fitted
+    items = tuple(dataclasses.replace(i, subscale={"positive_impact": "helps", "negative_impact": "hinders"}[i.subscale]) for i in questionnaire.items)
+    q = dataclasses.replace(questionnaire, items=items, subscales={"helps": "Helps", "hinders": "Hinders"}, covariates=("carer_age",))
+    data = coded.assign(carer_age=40.0)
+    cfg = copy.deepcopy(config)
+    cfg["replication"]["subscales"] = {"positive": "helps", "negative": "hinders"}
+    cfg["robustness"]["power"].update(replicates=4, parallel_analysis_iterations=20)
+    table = run_chunk(q, cfg, "n0059", 1, 1, fit_model(data, q))
+    assert len(table) == 4 and table["two_factors"].mean() >= 0.5 and table["positive_supported"].notna().all()

@@ -208,7 +208,7 @@ def check_robustness_at_start():
 
     if "study2" in STUDIES and Path(questionnaire_path()).exists():
         try:
-            check_robustness(config, load_questionnaire(questionnaire_path()))
+            check_robustness(config, load_questionnaire(questionnaire_path()), synthetic_model=generated("study2"))
         except InputError as err:
             sys.exit(f"Bad configuration, nothing was run: {err}")
 
@@ -222,6 +222,16 @@ def robustness_settings(*keys):
     if "synthetic" in keys:  # the simulation reads the Study 2 generator settings only
         settings["synthetic"] = {"study2": synthetic_settings("study2")}
     return settings
+
+
+def power_model_inputs(wildcards):
+    """What the power simulation draws from: the questionnaire, and the team's clean answers
+    when Study 2 reads the user's data (a model is fitted to them; the synthetic default is
+    simulated from the calibrated generator instead)."""
+    inputs = {"questionnaire": questionnaire_path()}
+    if not generated("study2"):
+        inputs["coded"] = f"{CLEAN}/study2/responses_coded.csv"
+    return inputs
 
 
 def power_designs():

@@ -46,7 +46,7 @@ rule multiverse_gather:
 
 rule power_chunk:
     input:
-        questionnaire=questionnaire_path(),
+        unpack(power_model_inputs),
         audit=f"{CLEAN}/audit_log.csv",
     output:
         f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
@@ -63,8 +63,8 @@ rule power_chunk:
 
 rule power_gather:
     input:
+        unpack(power_model_inputs),
         chunks=power_chunks(),
-        questionnaire=questionnaire_path(),
     output:
         replicates=f"{ROBUSTNESS}/power_replicates.csv",
         power=report(

@@ -5,6 +5,7 @@ run_step(
     snakemake.log[0],
     power_chunk,
     questionnaire=snakemake.input.questionnaire,
+    coded=snakemake.input.get("coded"),  # the team's answers, when the simulation draws from a model fitted to them
     config=dict(snakemake.params.settings),
     design=snakemake.wildcards.design,
     index=int(snakemake.wildcards.chunk),

@@ -6,6 +6,7 @@ run_step(
     power_gather,
     parts=list(snakemake.input.chunks),
     questionnaire=snakemake.input.questionnaire,
+    coded=snakemake.input.get("coded"),  # the team's answers, when the simulation draws from a model fitted to them
     config=dict(snakemake.params.settings),
     outputs=dict(snakemake.output.items()),
 )

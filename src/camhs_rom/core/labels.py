@@ -19,6 +19,10 @@ USER_DATA = "User-supplied data"
 # figure watermarks
 SYNTHETIC_FIGURE = "SYNTHETIC DATA: not the 2015 study's data"
 SIMULATED_FIGURE = "SIMULATED from the calibrated synthetic model"
+FITTED_FIGURE = "SIMULATED from a model fitted to the Study 2 data analysed"
+
+# which model the power simulation drew from, in the report's words
+SIMULATION_MODEL = {True: "the calibrated synthetic model", False: "a model fitted to the Study 2 data analysed (item distributions, correlations, group sizes and differences)"}
 
 # an input file's source (provenance.json, the report's table of inputs)
 SYNTHETIC_SOURCE = "synthetic"

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 
-from camhs_rom.core.labels import INPUT_SOURCE
+from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.robustness.plan import DECISIONS
@@ -81,11 +81,11 @@ def methods_html(config: dict, questionnaire: str | None, studies: dict) -> str:
             + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals."
         )
     if studies["study2"]["included"]:
-        items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]))
+        items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]), studies["study2"]["synthetic"])
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
-def study2_methods(config: dict, spec) -> list[str]:
+def study2_methods(config: dict, spec, synthetic: bool) -> list[str]:
     """The Study 2 and robustness items of the methods section."""
     s2 = config["study2"]
     efa, boot, comp = s2["efa"], s2["bootstrap"], s2["comparisons"]
@@ -107,7 +107,7 @@ def study2_methods(config: dict, spec) -> list[str]:
         items += [
             f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{html.escape(str(grid['frequency_threshold']))}</i>); "
             f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
-            f"<b>Power.</b> {power['replicates']} data sets per design simulated from the calibrated synthetic model at n = "
+            f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[bool(synthetic)]} at n = "
             f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
             f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
             f"target power {power['target_power']:g}.",

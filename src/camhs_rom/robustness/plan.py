@@ -46,16 +46,18 @@ def check_settings(settings: dict, q: Questionnaire, config_file: str = "config"
             )
 
 
-def check_robustness(config: dict, q: Questionnaire, config_file: str = "config") -> None:
+def check_robustness(config: dict, q: Questionnaire, config_file: str = "config", synthetic_model: bool = True) -> None:
     """Stop before anything runs when the robustness settings do not fit the questionnaire.
 
-    The multiverse's user definitions must be available, and the power simulation's
-    generator settings (``synthetic.study2``) must name the questionnaire's frequency
-    levels and subscales.
+    The multiverse's user definitions must be available. When the power simulation draws
+    from the calibrated synthetic generator (``synthetic_model``: Study 2 reads the
+    synthetic default), its settings (``synthetic.study2``) must name the questionnaire's
+    frequency levels and subscales; a team's own data are simulated from a model fitted to
+    them, and the generator's settings are not read.
     """
-
     check_settings(config["robustness"]["multiverse"], q, config_file)
-    check_study2_settings(config["synthetic"]["study2"], q, config_file)
+    if synthetic_model:
+        check_study2_settings(config["synthetic"]["study2"], q, config_file)
 
 
 def designs(settings: dict) -> pd.DataFrame:

@@ -47,6 +47,7 @@ from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import directional_tests, two_factors_recovered
+from camhs_rom.robustness.fitted import FittedModel, simulate_coded
 from camhs_rom.robustness.plan import chunk, designs
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.stats.proportions import wilson_interval
@@ -78,8 +79,10 @@ def simulated_coded(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     if q.frequency_column:
         coded["frequency"] = frame[q.frequency_column]
         coded["frequency_code"] = frame[q.frequency_column].map({lv: k + 1 for k, lv in enumerate(q.frequency_levels)})
-    for col in [*q.covariates, *q.item_ids]:
+    for col in q.item_ids:
         coded[col] = frame[col]
+    for col in q.covariates:  # the simulated analysis does not use covariates: those the generator does not make stay empty
+        coded[col] = frame[col] if col in frame.columns else pd.NA
     return coded
 
 
@@ -120,20 +123,28 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     return out
 
 
-def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int) -> pd.DataFrame:
-    """The replicates of one chunk of one design (rows of :data:`REPLICATE_COLUMNS`)."""
+def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int, model: FittedModel | None = None) -> pd.DataFrame:
+    """The replicates of one chunk of one design (rows of :data:`REPLICATE_COLUMNS`).
+
+    Data sets are drawn from the calibrated synthetic generator, or, when ``model`` is
+    given, from the model fitted to the team's own data (:mod:`camhs_rom.robustness.fitted`).
+    """
     settings = config["robustness"]["power"]
     table = designs(settings).set_index("design")
     if design not in table.index:
         raise InputError("config", "robustness.power", f"no design {design!r}", f"one of {', '.join(table.index)}")
     row = table.loc[design]
-    synthetic = dict(config["synthetic"]["study2"], n_respondents=int(row["n"]), n_items=None)
-    if np.isfinite(row["shift"]):
-        synthetic["user_shift"] = {s: float(row["shift"]) for s in q.subscales}
+    if model is None:
+        synthetic = dict(config["synthetic"]["study2"], n_respondents=int(row["n"]), n_items=None)
+        if np.isfinite(row["shift"]):
+            synthetic["user_shift"] = {s: float(row["shift"]) for s in q.subscales}
     rows = []
     for r in chunk(settings["replicates"], index, chunks):
         seed = replicate_seed(config["seed"], design, r)
-        coded = simulated_coded(simulate_study2(q, synthetic, seed), q)
+        if model is None:
+            coded = simulated_coded(simulate_study2(q, synthetic, seed), q)
+        else:
+            coded = simulate_coded(model, q, int(row["n"]), float(row["shift"]), rng_for(seed, "power-fitted-data"))
         rows.append({"design": design, "kind": row["kind"], "n": int(row["n"]), "shift": row["shift"], "replicate": r, **analyse_replicate(coded, q, config, seed)})
     return pd.DataFrame(rows, columns=REPLICATE_COLUMNS)
 
@@ -170,8 +181,9 @@ def expected_group_sizes(synthetic: dict, q: Questionnaire, n: int) -> tuple[flo
     return users, n - users
 
 
-def minimum_detectable(summary: pd.DataFrame, settings: dict, synthetic: dict, q: Questionnaire, alpha: float, subscales: dict) -> pd.DataFrame:
-    """Minimum detectable effects at ``reference_n``: simulated latent shift and analytic d."""
+def minimum_detectable(summary: pd.DataFrame, settings: dict, group_sizes: tuple[float, float], alpha: float, subscales: dict) -> pd.DataFrame:
+    """Minimum detectable effects at ``reference_n``: simulated latent shift and analytic d
+    (``group_sizes``: the expected sizes of the two groups at ``reference_n``)."""
     from statsmodels.stats.power import TTestIndPower  # only the gather job needs it
 
     target, n = settings["target_power"], settings["reference_n"]
@@ -191,7 +203,7 @@ def minimum_detectable(summary: pd.DataFrame, settings: dict, synthetic: dict, q
             shift, d = curve.iloc[0]["shift"], curve.iloc[0]["mean_observed_d"]
         note = "" if len(above) else f"power stays below {target:g} over the shifts simulated"
         rows.append([key, "simulation", n, target, alpha, shift, d, note])
-    n1, n2 = expected_group_sizes(synthetic, q, n)
+    n1, n2 = group_sizes
     for level, words in ((alpha, "two-sided t test"), (alpha / 2, "two-sided t test at alpha/2 (Holm's first step over two subscales)")):
         d = TTestIndPower().solve_power(effect_size=None, nobs1=n1, ratio=n2 / n1, alpha=level, power=target, alternative="two-sided")
         rows.append(["any", "analytic", n, target, level, np.nan, float(d), f"{words}; expected groups {n1:.1f} and {n2:.1f}"])

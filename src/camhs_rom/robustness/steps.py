@@ -9,15 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from camhs_rom.core.labels import SIMULATED_FIGURE
+from camhs_rom.core.labels import FITTED_FIGURE, SIMULATED_FIGURE, SIMULATION_MODEL
 from camhs_rom.core.plotting import apply_style, save
 from camhs_rom.core.provenance import figure_label, read_provenance, study_record
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.robustness.figures import power_curves, specification_curve
+from camhs_rom.robustness.fitted import FittedModel, fit_model
+from camhs_rom.robustness.fitted import expected_group_sizes as fitted_group_sizes
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
-from camhs_rom.robustness.power import minimum_detectable, run_chunk, summarise
+from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, summarise
 from camhs_rom.robustness.summary import summary_markdown
 
 
@@ -26,8 +28,9 @@ def robustness_summary(summary, by_choice, power, mde, provenance, config: dict,
     def read(path):
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
-    label = study_record(read_provenance(provenance), "study2")["data_label"]
-    write_text(summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, label), out)
+    study2 = study_record(read_provenance(provenance), "study2")
+    text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], SIMULATION_MODEL[study2["synthetic"]])
+    write_text(text, out)
 
 
 def robustness_figures(multiverse, power, mde, questionnaire, provenance, config: dict, out_dir) -> None:
@@ -45,7 +48,7 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
     fig = power_curves(power_t, mde_t, names, settings["power"]["reference_n"], settings["power"]["target_power"])
-    save(fig, out / "power_curve", SIMULATED_FIGURE)
+    save(fig, out / "power_curve", SIMULATED_FIGURE if study_record(read_provenance(provenance), "study2")["synthetic"] else FITTED_FIGURE)
 
 
 def multiverse_part(coded, questionnaire, config: dict, source: str, index: int, parts: int, out) -> None:
@@ -62,12 +65,19 @@ def multiverse_gather(parts: list, outputs: dict) -> None:
     write_table(by_choice(table), outputs["by_choice"])
 
 
-def power_chunk(questionnaire, config: dict, design: str, index: int, chunks: int, out) -> None:
+def simulation_model(q, coded) -> FittedModel | None:
+    """The model the power simulation draws from: fitted to the team's clean answers (``coded``),
+    or None for the calibrated synthetic generator (Study 2 reads the synthetic default)."""
+    return fit_model(read_clean(coded), q) if coded else None
+
+
+def power_chunk(questionnaire, config: dict, design: str, index: int, chunks: int, out, coded=None) -> None:
     """Write the replicates of one chunk (a Snakemake job)."""
-    write_table(run_chunk(load_questionnaire(questionnaire), config, design, index, chunks), out)
+    q = load_questionnaire(questionnaire)
+    write_table(run_chunk(q, config, design, index, chunks, simulation_model(q, coded)), out)
 
 
-def power_gather(parts: list, questionnaire, config: dict, outputs: dict) -> None:
+def power_gather(parts: list, questionnaire, config: dict, outputs: dict, coded=None) -> None:
     """Concatenate the chunks; write the replicates, the power table and the minimum detectable effects."""
     q = load_questionnaire(questionnaire)
     replicates = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts], ignore_index=True)
@@ -76,4 +86,8 @@ def power_gather(parts: list, questionnaire, config: dict, outputs: dict) -> Non
     table = summarise(replicates, subscales)
     write_table(replicates, outputs["replicates"])
     write_table(table, outputs["power"])
-    write_table(minimum_detectable(table, config["robustness"]["power"], config["synthetic"]["study2"], q, config["replication"]["alpha"], subscales), outputs["mde"])
+    settings = config["robustness"]["power"]
+    model = simulation_model(q, coded)
+    n = settings["reference_n"]
+    groups = expected_group_sizes(config["synthetic"]["study2"], q, n) if model is None else fitted_group_sizes(model, n)
+    write_table(minimum_detectable(table, settings, groups, config["replication"]["alpha"], subscales), outputs["mde"])

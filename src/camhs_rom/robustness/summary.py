@@ -3,8 +3,9 @@
 ``robustness_summary.md`` states how many specifications support each Study 2 claim and
 which decision moves each verdict most (:func:`camhs_rom.robustness.multiverse.statements`), and
 the simulated power, the sample size reaching the target and the minimum detectable
-effect (:func:`camhs_rom.robustness.power.statements`). Power is always simulated from the
-calibrated synthetic model, whatever data the rest of the run read; the text says so.
+effect (:func:`camhs_rom.robustness.power.statements`). Power is simulated from the
+calibrated synthetic model when Study 2 reads the synthetic default, and from a model fitted
+to the team's own data otherwise (:mod:`camhs_rom.robustness.fitted`); the text says which.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from camhs_rom.robustness import multiverse as mv
 from camhs_rom.robustness import power as pw
 
 
-def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.DataFrame, mde: pd.DataFrame, config: dict, data_label: str) -> str:
+def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.DataFrame, mde: pd.DataFrame, config: dict, data_label: str,
+                     model: str = "the calibrated synthetic model") -> str:
     """The Markdown text of ``robustness_summary.md``."""
     settings = config["robustness"]
     grid = settings["multiverse"]
@@ -31,7 +33,7 @@ def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.D
         "",
         *[f"- {line}" for line in mv.statements(summary, by_choice)],
         "",
-        "### Power and sensitivity (simulated from the calibrated synthetic model)",
+        f"### Power and sensitivity (simulated from {model})",
         "",
         f"{settings['power']['replicates']} simulated data sets per design; the main analysis with the config's settings "
         f"(test {config['replication']['test']}, Holm over the subscales, alpha {config['replication']['alpha']:g}).",

@@ -1,0 +1,128 @@
+"""A simulation model fitted to a team's own Study 2 data, for the power and sensitivity stage.
+
+When Study 2 reads the user's data, the power simulation does not draw from the synthetic
+generator (which is calibrated to the 2015 paper and knows nothing of another
+questionnaire) but from this model of the user's clean answers:
+
+Items
+    Each item is an ordinal cut of a standard-normal latent response. Its thresholds are
+    the normal quantiles of the item's observed cumulative answer shares, so simulated
+    answers reproduce each item's response distribution.
+Correlations
+    The latent responses are multivariate normal with the correlation matrix of the items'
+    normal scores (each answer replaced by the normal quantile of its mid-rank), pairwise
+    over answered items and made positive definite by clipping its eigenvalues. This is a
+    fast approximation of the polychoric matrix; it keeps the factor structure of the data.
+Groups
+    The two compared groups in their observed proportions. The latent difference of the
+    first group from the second is, per item, the observed difference of the groups' mean
+    normal scores over the scores' standard deviation (the "observed" designs), or, for a sensitivity design with latent shift
+    ``s``, ``s`` times the item's loading on the first principal axis of its subscale's
+    items (signed so that reverse-keyed items move the other way).
+Missing answers
+    Each item's observed share of missing answers, blanked at random.
+
+Covariates and the frequency item are set aside (the simulated analysis does not use them).
+Each simulated data set has the shape of the clean ``responses_coded`` table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from camhs_rom.instruments.questionnaire import Questionnaire
+from camhs_rom.study2.comparisons import compared_groups
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """What :func:`fit_model` estimates from a team's clean answers (see the module docstring)."""
+
+    thresholds: tuple[np.ndarray, ...]  # per item, the K - 1 latent cut points
+    correlation: np.ndarray  # items x items, positive definite
+    observed_shift: np.ndarray  # per item, first group minus second, latent SD units
+    loadings: np.ndarray  # per item, keyed loading on its subscale's first principal axis
+    share_first: float  # the first group's share of the two compared groups
+    missing_share: np.ndarray  # per item
+
+
+def normal_scores(codes: pd.Series) -> pd.Series:
+    """Each answer replaced by the standard-normal quantile of its mid-rank among the answered."""
+    answered = codes.dropna()
+    ranks = answered.rank(method="average")
+    return pd.Series(stats.norm.ppf((ranks - 0.5) / len(answered)), index=answered.index).reindex(codes.index)
+
+
+def nearest_positive_definite(matrix: np.ndarray, floor: float = 1e-3) -> np.ndarray:
+    """Eigenvalues clipped at ``floor`` and rescaled to a unit diagonal."""
+    values, vectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    fixed = vectors @ np.diag(np.clip(values, floor, None)) @ vectors.T
+    d = np.sqrt(np.diag(fixed))
+    return fixed / np.outer(d, d)
+
+
+def fit_model(coded: pd.DataFrame, q: Questionnaire) -> FittedModel:
+    """Estimate the simulation model from the clean ``responses_coded`` table."""
+    codes = coded[q.item_ids].astype(float)
+    k = q.scale_max - q.scale_min + 1
+    thresholds = []
+    for item in q.item_ids:
+        answered = codes[item].dropna()
+        shares = np.array([(answered == q.scale_min + c).mean() for c in range(k)])
+        cumulative = np.clip(np.cumsum(shares)[:-1], 1e-4, 1 - 1e-4)
+        thresholds.append(stats.norm.ppf(cumulative))
+    scores = pd.DataFrame({item: normal_scores(codes[item]) for item in q.item_ids})
+    correlation = nearest_positive_definite(scores.corr(min_periods=3).fillna(0).to_numpy())
+    first, second = compared_groups(q)
+    in_first, in_second = (coded["group"] == first).fillna(False).to_numpy(), (coded["group"] == second).fillna(False).to_numpy()
+    # normal scores of a few ordered categories vary less than the latent response: the
+    # difference is put on the latent scale by the scores' standard deviation
+    observed_shift = ((scores[in_first].mean() - scores[in_second].mean()) / scores.std(ddof=0)).fillna(0).to_numpy()
+    keyed = np.array([-1.0 if item.reverse else 1.0 for item in q.items])
+    loadings = np.zeros(len(q.items))
+    for subscale in q.subscales:
+        idx = [j for j, item in enumerate(q.items) if item.subscale == subscale]
+        sub = correlation[np.ix_(idx, idx)] * np.outer(keyed[idx], keyed[idx])
+        values, vectors = np.linalg.eigh(sub)
+        axis = vectors[:, -1] * np.sqrt(max(values[-1], 0.0))
+        axis *= np.sign(axis.sum()) or 1.0
+        loadings[idx] = np.clip(axis, -0.99, 0.99) * keyed[idx]
+    n_groups = in_first.sum() + in_second.sum()
+    return FittedModel(
+        thresholds=tuple(thresholds),
+        correlation=correlation,
+        observed_shift=observed_shift,
+        loadings=loadings,
+        share_first=float(in_first.sum() / n_groups) if n_groups else 0.5,
+        missing_share=codes.isna().mean().to_numpy(),
+    )
+
+
+def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | None, rng: np.random.Generator) -> pd.DataFrame:
+    """One simulated data set of ``n`` respondents as a clean ``responses_coded`` table.
+
+    ``shift`` is the latent shift of the first group's subscale traits in SD (a sensitivity
+    design), or None for the observed item differences.
+    """
+    first, second = compared_groups(q)
+    is_first = rng.random(n) < model.share_first
+    delta = model.observed_shift if shift is None or not np.isfinite(shift) else shift * model.loadings
+    latent = rng.multivariate_normal(np.zeros(len(q.items)), model.correlation, size=n, method="cholesky")
+    latent += np.outer(is_first - model.share_first, delta)
+    width = max(3, len(str(n)))
+    coded = pd.DataFrame({"respondent_id": [f"S{k + 1:0{width}d}" for k in range(n)], "source_row": [str(k + 2) for k in range(n)]})
+    coded["group"] = pd.Series(np.where(is_first, first, second), dtype="string")
+    for j, item in enumerate(q.item_ids):
+        answers = (q.scale_min + np.searchsorted(model.thresholds[j], latent[:, j])).astype(float)
+        answers[rng.random(n) < model.missing_share[j]] = np.nan
+        coded[item] = pd.array(answers, dtype="Int64")
+    return coded
+
+
+def expected_group_sizes(model: FittedModel, n: int) -> tuple[float, float]:
+    """Expected numbers of the first and second group at size ``n``."""
+    return model.share_first * n, (1 - model.share_first) * n
