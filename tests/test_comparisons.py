@@ -238,3 +238,35 @@ def test_run_test_is_the_scipy_test():
     assert run_test(x, y, "mann_whitney")[2] == pytest.approx(stats.mannwhitneyu(x, y, method="asymptotic").pvalue, rel=1e-14)
     with pytest.raises(ValueError, match="unknown test 'z'"):
         run_test(x, y, "z")
+
+
+def test_the_cluster_column_comes_from_the_spec_even_when_coded_as_numbers(questionnaire):
+    """A team called 'site' with values 1..8: the mixed model and S2-N find it through the spec's cluster."""
+    from camhs_rom.replication.scorecard import study2_sample_claims
+    from camhs_rom.study2.descriptives import sample_description
+
+    frame = scores_frame(np.random.default_rng(2), n1=60, n2=90, teams=8)
+    frame["site"] = frame.pop("team").str[1:].astype(int) + 1
+    q = replace(questionnaire, covariates=("site", "profession", "years_qualified"), cluster_column="site")
+    table, notes = adjusted_models(frame, q, min_teams=5)
+    assert {"group: user - non_user", "site variance"} <= set(table.loc[table.model == "mixed_team", "term"]) and notes.empty
+    assert not table["term"].str.fullmatch("site").any()  # a label, not a linear term
+    sample, _ = sample_description(frame.assign(frequency_code=pd.NA), q)
+    sites = sample[sample["role"] == "cluster"]
+    assert list(sites["level"]) == [str(k) for k in range(1, 9)] and set(sample["role"]) == {"group", "cluster", "covariate"}
+    settings = {"respondents": 150, "teams": 8, "frequency_level": "almost always", "frequency_pct": 6.8, "n_factors": 2}
+    s2n = study2_sample_claims(sample, None, settings)[0]
+    assert s2n[3] == "150 respondents; 8 teams" and s2n[5] == "reproduced"
+    no_cluster = replace(q, cluster_column=None)
+    _, notes = adjusted_models(frame, no_cluster, min_teams=5)
+    assert notes["note"].str.contains("names no cluster column").all()
+
+
+def test_the_cluster_must_be_a_covariate(questionnaire):
+    from camhs_rom.core.schemas import read_yaml
+    from camhs_rom.instruments.questionnaire import questionnaire_from_dict
+
+    spec = read_yaml(questionnaire.path)
+    spec["cluster"] = "site"
+    with pytest.raises(InputError, match="key cluster: found 'site'; expected one of the covariates 'team', 'profession', 'years_qualified'"):
+        questionnaire_from_dict(spec, "spec.yaml")

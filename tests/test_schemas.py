@@ -143,10 +143,11 @@ def test_questionnaire_defaults_come_from_the_schema(questionnaire):
     spec = read_yaml(questionnaire.path)
     spec.pop("missing", None)
     spec.pop("covariates", None)
+    spec.pop("cluster", None)
     for item in spec["items"]:
         item.pop("reverse", None)
     q = questionnaire_from_dict(spec, "spec.yaml")
-    assert (q.missing_method, q.max_missing_share, q.covariates) == ("person_mean", 0.2, ())
+    assert (q.missing_method, q.max_missing_share, q.covariates, q.cluster_column) == ("person_mean", 0.2, (), None)
     assert not any(item.reverse for item in q.items)
 
 

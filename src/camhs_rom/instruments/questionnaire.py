@@ -70,6 +70,7 @@ class Questionnaire:
     frequency_column: str | None = None
     frequency_levels: tuple[str, ...] = ()
     covariates: tuple[str, ...] = ()
+    cluster_column: str | None = None
     missing_values: frozenset[str] = frozenset()
     group_labels: dict[str, str] = field(default_factory=dict)
 
@@ -181,6 +182,8 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
     frequency = spec.get("frequency") or {}
     missing = spec["missing"]
     covariates = tuple(spec["covariates"])
+    if spec["cluster"] is not None and spec["cluster"] not in covariates:
+        raise InputError(path, "key cluster", repr(spec["cluster"]), f"one of the covariates {quote_list(covariates)} (the cluster is also a covariate)")
     q = Questionnaire(
         path=str(path),
         name=spec["name"],
@@ -195,6 +198,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         frequency_column=frequency.get("column"),
         frequency_levels=tuple(frequency.get("levels") or ()),
         covariates=covariates,
+        cluster_column=spec["cluster"],
         missing_method=missing["method"],
         max_missing_share=float(missing["max_missing_share"]),
         missing_values=frozenset(key for value in scale.get("missing_values") or () for key in raw_value_keys(value)),

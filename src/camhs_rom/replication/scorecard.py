@@ -82,12 +82,13 @@ def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, s
     rows = []
     groups = sample[sample["variable"] == "group"]
     n = int(groups["n"].sum())
-    teams = sample[(sample["variable"] == "team") & (sample["level"] != "(missing)")]
+    clusters = sample["role"] == "cluster" if "role" in sample.columns else sample["variable"] == "team"
+    teams = sample[clusters & (sample["level"] != "(missing)")]
     want_n, want_teams = settings["respondents"], settings["teams"]
     texts = {claim_id: (claim, original) for claim_id, claim, original in study2_claim_list(settings)}
     criterion = f"exactly {want_n} respondents and {want_teams} teams after cleaning"
     if teams.empty:
-        rows.append(["S2-N", *texts["S2-N"], f"{n} respondents; no team column", criterion, NOT_TESTABLE, "sample"])
+        rows.append(["S2-N", *texts["S2-N"], f"{n} respondents; no cluster column in the questionnaire spec", criterion, NOT_TESTABLE, "sample"])
     else:
         found = f"{n} respondents; {len(teams)} teams"
         rows.append(["S2-N", *texts["S2-N"], found, criterion, _verdict(n == want_n and len(teams) == want_teams), "sample"])

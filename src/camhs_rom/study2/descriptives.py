@@ -36,12 +36,19 @@ FREQUENCY_COLUMNS = ["level", "n", "pct", "ci_low", "ci_high", "code", "n_answer
 
 
 def sample_description(coded: pd.DataFrame, q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Counts of the group and text covariates; summaries of numeric covariates."""
+    """Counts of the group, the cluster and text covariates; summaries of numeric covariates.
+
+    ``role`` says what each counted variable is: ``group``, ``cluster`` (the spec's
+    ``cluster`` column, counted as labels even when coded as numbers) or ``covariate``.
+    """
     n = len(coded)
     rows, numeric = [], []
     for variable in ["group", *q.covariates]:
         values = coded[variable]
-        if variable != "group" and pd.api.types.is_numeric_dtype(values):
+        role = "group" if variable == "group" else ("cluster" if variable == q.cluster_column else "covariate")
+        if role == "cluster" and pd.api.types.is_numeric_dtype(values):
+            values = values.map(lambda v: v if pd.isna(v) else f"{v:g}")
+        elif role == "covariate" and pd.api.types.is_numeric_dtype(values):
             v = values.dropna().astype(float)
             numeric.append([variable, len(v), v.mean(), v.std(ddof=1), v.median(), v.min(), v.max()])
             continue
@@ -50,9 +57,9 @@ def sample_description(coded: pd.DataFrame, q: Questionnaire) -> tuple[pd.DataFr
         order += [MISSING_LEVEL] if MISSING_LEVEL in counts.index else []
         for level in order:
             k = int(counts.get(level, 0))
-            rows.append([variable, level, k, 100 * k / n])
+            rows.append([variable, level, k, 100 * k / n, role])
     return (
-        pd.DataFrame(rows, columns=["variable", "level", "n", "pct"]),
+        pd.DataFrame(rows, columns=["variable", "level", "n", "pct", "role"]),
         pd.DataFrame(numeric, columns=["variable", "n", "mean", "sd", "median", "min", "max"]),
     )
 

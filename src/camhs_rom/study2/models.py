@@ -7,8 +7,9 @@
     qualified) as linear terms. The group term is coded so its coefficient is *first
     group minus second group* in the spec's order.
 ``mixed_team``
-    The same fixed effects without team, with a random intercept per team (REML), fitted
-    only when there are at least ``min_teams`` teams: with fewer, the between-team
+    The same fixed effects without the spec's cluster column (``cluster:``, the team in the
+    default spec), with a random intercept per cluster (REML), fitted
+    only when there are at least ``min_teams`` clusters: with fewer, the between-cluster
     variance cannot be estimated and the model is skipped, with the reason in
     ``model_notes.csv`` and the log.
 ``ordinal_frequency``
@@ -41,9 +42,6 @@ log = logging.getLogger(__name__)
 MODEL_COLUMNS = ["model", "outcome", "term", "estimate", "se", "statistic", "p", "ci_low", "ci_high", "n", "note"]
 
 
-TEAM_COLUMN = "team"
-
-
 def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
@@ -68,7 +66,8 @@ def _design(scores: pd.DataFrame, q: Questionnaire, outcome: str, covariates: li
     data = data.dropna(subset=[outcome, *columns])
     terms = ["group_effect"]
     for c in covariates:
-        terms.append(f"C({_safe(c)})" if not pd.api.types.is_numeric_dtype(data[c]) else _safe(c))
+        categorical = c == q.cluster_column or not pd.api.types.is_numeric_dtype(data[c])  # a cluster is a label, even when coded 1, 2, ...
+        terms.append(f"C({_safe(c)})" if categorical else _safe(c))
     data = data.rename(columns={c: _safe(c) for c in covariates} | {outcome: _safe(outcome)})
     return data, f"{_safe(outcome)} ~ " + " + ".join(terms)
 
@@ -94,20 +93,22 @@ def adjusted_models(scores: pd.DataFrame, q: Questionnaire, min_teams: int) -> t
         data, formula = _design(scores, q, subscale, covariates)
         fit = smf.ols(formula, data=data).fit(cov_type="HC3")
         rows += _tidy(fit, "ols_hc3", subscale, int(fit.nobs), rename)
-        if TEAM_COLUMN not in covariates:
-            notes.append(["mixed_team", subscale, f"no usable {TEAM_COLUMN!r} covariate: no random intercept to fit"])
+        cluster = q.cluster_column
+        if cluster is None or cluster not in covariates:
+            why = "the questionnaire spec names no cluster column (cluster:)" if cluster is None else f"the cluster column {cluster!r} has one level"
+            notes.append(["mixed_team", subscale, f"{why}: no random intercept to fit"])
             continue
-        n_teams = data[TEAM_COLUMN].nunique()
-        if n_teams < min_teams:
-            notes.append(["mixed_team", subscale, f"{n_teams} teams, fewer than study2.comparisons.min_teams = {min_teams}: a team variance cannot be estimated; see ols_hc3 (team as a fixed effect)"])
-            log.info("mixed model for %s skipped: %d teams", subscale, n_teams)
+        n_clusters = data[_safe(cluster)].nunique()
+        if n_clusters < min_teams:
+            notes.append(["mixed_team", subscale, f"{n_clusters} {cluster}s, fewer than study2.comparisons.min_teams = {min_teams}: a {cluster} variance cannot be estimated; see ols_hc3 ({cluster} as a fixed effect)"])
+            log.info("mixed model for %s skipped: %d %s values", subscale, n_clusters, cluster)
             continue
-        fixed = formula.replace(f" + C({TEAM_COLUMN})", "")
+        fixed = formula.replace(f" + C({_safe(cluster)})", "")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            mixed = smf.mixedlm(fixed, data=data, groups=data[TEAM_COLUMN]).fit(reml=True)
+            mixed = smf.mixedlm(fixed, data=data, groups=data[_safe(cluster)]).fit(reml=True)
         note = "; ".join(sorted({str(w.message).splitlines()[0] for w in caught}))
-        rows += _tidy(mixed, "mixed_team", subscale, int(mixed.nobs), rename | {"Group Var": "team variance"}, note)
+        rows += _tidy(mixed, "mixed_team", subscale, int(mixed.nobs), rename | {"Group Var": f"{cluster} variance"}, note)
     if q.frequency_column:
         rows += ordinal_frequency(scores, q, notes)
     table = pd.DataFrame(rows, columns=MODEL_COLUMNS)
