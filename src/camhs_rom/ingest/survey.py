@@ -81,7 +81,7 @@ def _sav_as_text(frame, value_labels, q: Questionnaire, path, rows, audit: Audit
     out = {}
     group_keys = {key for values in q.group_levels.values() for v in values for key in raw_value_keys(v)}
     level_keys = {normalise_label(level) for level in q.frequency_levels}
-    item_ids = set(q.item_ids)
+    item_ids = {item.source_column for item in q.items}
     for col in frame.columns:
         series = frame[col]
         numeric = pd.api.types.is_numeric_dtype(series)
@@ -186,6 +186,10 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
     for col in frame.columns:
         if col not in q.columns:
             audit.add(path, "", col, "", "", "column_not_in_spec")
+    # from here on the frame holds the spec's columns only, each item under its id
+    frame = frame[q.columns].rename(columns=q.renamed_columns)
+    for column, item in q.renamed_columns.items():
+        audit.add(path, "*", column, column, item, "column_renamed_to_item_id")
 
     if _is_delimited(path):
         n_extra = _count_extra_header_rows(frame, q)

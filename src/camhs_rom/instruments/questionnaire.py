@@ -44,12 +44,23 @@ def raw_value_keys(value) -> set[str]:
 
 @dataclass(frozen=True)
 class Item:
-    """One belief item: its column, wording, source theme, intended subscale and keying."""
+    """One belief item: its id, wording, intended subscale, source theme, keying, and export column.
+
+    ``id`` names the item in every output; ``column`` is its column in the responses file
+    when that differs (a survey export's ``Q3_1``), so an export is used as downloaded.
+    """
+
     id: str
     text: str
     subscale: str
     theme: str | None = None
     reverse: bool = False
+    column: str | None = None
+
+    @property
+    def source_column(self) -> str:
+        """The item's column in the responses file."""
+        return self.column or self.id
 
 
 @dataclass(frozen=True)
@@ -92,8 +103,13 @@ class Questionnaire:
         cols = [self.id_column, self.group_column]
         if self.frequency_column:
             cols.append(self.frequency_column)
-        cols += list(self.covariates) + self.item_ids
+        cols += list(self.covariates) + [item.source_column for item in self.items]
         return cols
+
+    @property
+    def renamed_columns(self) -> dict[str, str]:
+        """Export column -> item id, for the items whose column in the responses file has another name."""
+        return {item.column: item.id for item in self.items if item.column and item.column != item.id}
 
     def reverse_score(self, value):
         """Reverse keying: ``min + max - x``."""
@@ -149,6 +165,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
                 subscale=entry["subscale"],
                 theme=entry.get("theme"),
                 reverse=bool(entry["reverse"]),
+                column=entry.get("column"),
             )
         )
 
@@ -207,7 +224,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
     roles: dict[str, str] = {}
     for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (
         [("frequency.column", q.frequency_column)] if q.frequency_column else []
-    ) + [(f"covariates[{i}]", c) for i, c in enumerate(covariates)] + [(f"items[{i}].id", it.id) for i, it in enumerate(items)]:
+    ) + [(f"covariates[{i}]", c) for i, c in enumerate(covariates)] + [(f"items[{i}].column" if it.column else f"items[{i}].id", it.source_column) for i, it in enumerate(items)]:
         if column in roles:
             raise InputError(path, f"key {role}", f"column {column!r}, already used as {roles[column]}", "each column in one role only")
         roles[column] = role
