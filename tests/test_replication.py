@@ -141,3 +141,21 @@ def test_a_study_left_out_of_the_run_makes_its_claims_not_testable_with_the_reas
     name = "Study 1" if study == "study1" else "Study 2"
     assert mine["replicated"].eq(f"{name} was not part of this run: its config section is null").all()
     assert other["verdict"].eq("reproduced").all() and other["data_label"].eq("User-supplied data").all()
+
+
+def test_claims_are_worded_in_the_studys_own_terms_beside_the_papers(questionnaire, codebook):
+    """A sex comparison on 'Neuroticism' is not called 'users hold stronger positive beliefs' only."""
+    import dataclasses
+
+    from camhs_rom.replication.scorecard import terms_here
+
+    q = dataclasses.replace(questionnaire, group_levels={"female": ("2",), "male": ("1",)}, group_labels={"female": "women", "male": "men"},
+                            subscales={"positive_impact": "Neuroticism", "negative_impact": "Agreeableness"}, cluster_column=None)
+    terms = terms_here(SETTINGS, q, codebook)
+    assert terms["S2-G+"] == "women > men on 'Neuroticism'" and terms["S2-G-"] == "women > men on 'Agreeableness'"
+    assert terms["S2-F"] == "share answering 'almost always' to 'sbs_rom_frequency'"
+    assert terms["S2-N"] == "respondents after cleaning (no cluster column)"
+    assert terms["S1-T1"] == f"codebook theme '{codebook.theme('objectivity').label}' (objectivity)"
+    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x"), terms).set_index("claim_id")
+    assert card.loc["S2-G+", "claim"] == "users hold stronger positive beliefs than non-users"  # the paper's words stay
+    assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Neuroticism'"

@@ -26,6 +26,7 @@ CLAIM_TEXT = {
     "S2-G-": "users hold stronger negative beliefs than non-users",
 }
 GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
+PAPER_FREQUENCY_LEVEL = "almost always"  # the top frequency level the paper reports (S2-F)
 
 
 def two_factors_recovered(n_factors: int, congruences, misplaced: int, settings: dict) -> bool:

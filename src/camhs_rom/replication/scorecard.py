@@ -5,8 +5,10 @@ verdict is ``reproduced``, ``not_reproduced`` or ``not_testable`` (the data or
 instruments cannot speak to the claim, e.g. a questionnaire without the frequency item).
 A claim is never dropped silently.
 
-Columns of ``scorecard.csv``: claim_id, claim, original, replicated, criterion,
-verdict, evidence (the result file holding the numbers), data_label.
+Columns of ``scorecard.csv``: claim_id, claim (in the paper's words), original, replicated,
+criterion, verdict, evidence (the result file holding the numbers), data_label (of the
+claim's own study), in_this_study (what the claim is about in this study's own terms: the
+questionnaire's group and subscale labels, the codebook's theme labels).
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from __future__ import annotations
 import pandas as pd
 
 from camhs_rom.core.contract import EVIDENCE
-from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, first_higher, two_factors_recovered
+from camhs_rom.instruments.codebook import Codebook
+from camhs_rom.instruments.questionnaire import Questionnaire
+from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL, first_higher, two_factors_recovered
 from camhs_rom.stats.factors import matched_congruences
 from camhs_rom.study2.apa import number, p_value
+from camhs_rom.study2.comparisons import compared_groups
 
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
 
 
-SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label"]
+SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label", "in_this_study"]
 STUDY_OF = {"S1": "study1", "S2": "study2"}
 
 
@@ -37,10 +42,29 @@ def study2_claim_list(settings: dict) -> list[tuple[str, str, str]]:
     """Study 2's claims as (claim_id, claim, original), in the paper's words."""
     return [
         ("S2-N", f"{settings['respondents']} respondents from {settings['teams']} teams", f"{settings['respondents']}; {settings['teams']} teams"),
-        ("S2-F", f"{settings['frequency_pct']}% use session-by-session ROM '{settings['frequency_level']}'", f"{settings['frequency_pct']}%"),
+        ("S2-F", f"{settings['frequency_pct']}% use session-by-session ROM '{PAPER_FREQUENCY_LEVEL}'", f"{settings['frequency_pct']}%"),
         ("S2-K", CLAIM_TEXT["S2-K"], f"{settings['n_factors']} factors"),
         *[(claim_id, CLAIM_TEXT[claim_id], "users > non-users") for claim_id in GROUP_CLAIMS],
     ]
+
+
+def terms_here(settings: dict, q: Questionnaire | None, codebook: Codebook | None) -> dict[str, str]:
+    """What each claim is about in this study's own terms: the spec's group, subscale and
+    frequency labels and the codebook's theme labels, beside the paper's wording (``claim``)."""
+    out = {"S1-N": "distinct participants in the coded segments"}
+    for k, theme in enumerate(settings["themes"], start=1):
+        known = codebook is not None and theme in codebook.theme_ids
+        out[f"S1-T{k}"] = f"codebook theme '{codebook.theme(theme).label}' ({theme})" if known else f"theme {theme!r}, which the codebook does not have"
+    if q is None:
+        return out
+    subscale = {role: q.subscales.get(s, f"{s} (not a subscale of the questionnaire)") for role, s in settings["subscales"].items()}
+    first, second = (q.group_labels.get(g, g.replace("_", " ")) for g in compared_groups(q))
+    out["S2-N"] = f"respondents after cleaning, in the values of {q.cluster_column!r}" if q.cluster_column else "respondents after cleaning (no cluster column)"
+    out["S2-F"] = f"share answering {settings['frequency_level']!r} to {q.frequency_column!r}" if q.frequency_column else "no frequency item"
+    out["S2-K"] = f"{settings['n_factors']} factors matching '{subscale['negative']}' and '{subscale['positive']}'"
+    for claim_id, role in GROUP_CLAIMS.items():
+        out[claim_id] = f"{first} > {second} on '{subscale[role]}'"
+    return out
 
 
 def left_out_rows(claims: list[tuple[str, str, str]], study: str, reason: str) -> list[list]:
@@ -147,7 +171,7 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
     return rows
 
 
-def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict) -> pd.DataFrame:
+def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, terms: dict[str, str] | None = None) -> pd.DataFrame:
     """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None).
 
     ``studies`` is provenance.json's ``studies`` record: a study the run left out has no
@@ -164,7 +188,8 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict) 
         rows += group_claims(tables["comparisons"], settings)
     else:
         rows += left_out_rows(study2_claim_list(settings), "Study 2", studies["study2"]["reason"])
-    frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-1])
+    frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-2])
     frame["evidence"] = frame["evidence"].map(EVIDENCE).fillna("")
     frame["data_label"] = [studies[STUDY_OF[claim_id[:2]]]["data_label"] for claim_id in frame["claim_id"]]
+    frame["in_this_study"] = [(terms or {}).get(claim_id, "") for claim_id in frame["claim_id"]]
     return frame

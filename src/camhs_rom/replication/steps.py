@@ -6,13 +6,19 @@ import pandas as pd
 
 from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.tables import write_table
-from camhs_rom.replication.scorecard import scorecard
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.replication.scorecard import scorecard, terms_here
 
 
 def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
-    """Read the result tables named in ``inputs`` and write ``scorecard.csv``."""
+    """Read the result tables named in ``inputs`` (and the run's ``questionnaire`` and
+    ``codebook``, for the claims' terms in this study) and write ``scorecard.csv``."""
+    inputs = dict(inputs)
+    questionnaire, codebook = inputs.pop("questionnaire", None), inputs.pop("codebook", None)
+    terms = terms_here(settings, load_questionnaire(questionnaire) if questionnaire else None, load_codebook(codebook) if codebook else None)
     tables = {}
     for key, path in inputs.items():
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
-    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"]), out)
+    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms), out)
