@@ -156,3 +156,17 @@ def test_a_specification_whose_model_cannot_be_fitted_is_not_testable_and_the_gr
     assert pd.isna(table.loc["ml", "S2-K"]) and pd.isna(table.loc["ml", "S2-G+"]) and pd.isna(table.loc["ml", "S2-G-"])
     assert table.loc["minres", "note"] == "" and bool(table.loc["minres", "S2-K"])
     assert summary(table.reset_index()).set_index("claim").loc["S2-K", "testable"] == 1
+
+
+def test_a_questionnaire_without_a_frequency_item_runs_the_grid_without_that_user_definition(clean, questionnaire, config):
+    import dataclasses
+
+    from camhs_rom.robustness.plan import frequency_threshold
+
+    assert frequency_threshold(config["robustness"]["multiverse"], questionnaire) == "often"  # null: the upper half of the levels
+    assert frequency_threshold(dict(config["robustness"]["multiverse"], frequency_threshold="sometimes"), questionnaire) == "sometimes"
+    q = dataclasses.replace(questionnaire, frequency_column=None, frequency_levels=())
+    cfg = small_config(config, missing=["person_mean"], extraction=["minres"], rotation=["oblimin"], retention=["parallel_analysis"], test=["welch_t"])
+    check_robustness(cfg, q, synthetic_model=False)  # no error: the frequency definition is simply not applicable
+    table = run_part(clean.coded.drop(columns=["frequency", "frequency_code"]), q, cfg, "responses.csv", 1, 1)
+    assert list(table["user_definition"]) == ["group_item"] and table["S2-K"].notna().all()

@@ -21,7 +21,7 @@ from nbconvert import HTMLExporter
 from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.robustness.plan import DECISIONS
+from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
 
@@ -105,7 +105,7 @@ def study2_methods(config: dict, spec, synthetic: bool) -> list[str]:
         grid, power = robust["multiverse"], robust["power"]
         choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
         items += [
-            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{html.escape(str(grid['frequency_threshold']))}</i>); "
+            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{html.escape(str(frequency_threshold(grid, spec)))}</i>); "
             f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
             f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[bool(synthetic)]} at n = "
             f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "

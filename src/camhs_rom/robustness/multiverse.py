@@ -59,7 +59,7 @@ from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, two_factors_recovered
-from camhs_rom.robustness.plan import DECISIONS, check_settings, part, specifications
+from camhs_rom.robustness.plan import DECISIONS, applicable, check_settings, frequency_threshold, part, specifications
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.efa import efa_data, retention
@@ -168,7 +168,7 @@ class Multiverse:
         """The row of one specification (see :data:`MULTIVERSE_COLUMNS`)."""
         fit = self.fit(spec["missing"], spec["extraction"], spec["rotation"], spec["retention"])
         scored = self.scored(spec["missing"])
-        groups = user_groups(self.coded, self.q, spec["user_definition"], self.settings["frequency_threshold"])
+        groups = user_groups(self.coded, self.q, spec["user_definition"], frequency_threshold(self.settings, self.q))
         row = {**spec, **{k: v for k, v in fit.items() if k != "membership"}}
         choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test")
         pairs, rngs = {}, {}
@@ -197,7 +197,7 @@ def run_part(coded: pd.DataFrame, q: Questionnaire, config: dict, source: str, i
     """The rows of one part of the grid (see :data:`MULTIVERSE_COLUMNS`)."""
     settings = config["robustness"]["multiverse"]
     check_settings(settings, q)
-    specs = part(specifications(settings), index, parts)
+    specs = applicable(part(specifications(settings), index, parts), q)
     universe = Multiverse(coded, q, config, source)
     main = main_specification(config, q)
     rows = []

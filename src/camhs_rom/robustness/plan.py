@@ -8,6 +8,7 @@ analysis libraries (which would slow every ``snakemake`` start-up).
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,25 @@ def part(specs: pd.DataFrame, index: int, parts: int) -> pd.DataFrame:
     return specs.iloc[rows.start : rows.stop]
 
 
+def frequency_threshold(settings: dict, q: Questionnaire) -> str | None:
+    """The frequency level from which a respondent counts as a user under ``user_definition: frequency``:
+    the configured one, or (``null``) the first level of the upper half of the spec's levels
+    ("often" of never, rarely, sometimes, often, almost always); None without a frequency item."""
+    if not q.frequency_levels:
+        return None
+    if settings["frequency_threshold"] is not None:
+        return settings["frequency_threshold"]
+    return q.frequency_levels[math.ceil(len(q.frequency_levels) / 2)]
+
+
+def applicable(specs: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The specifications this questionnaire can run: without a frequency item, none that defines users by it."""
+    return specs if q.frequency_column else specs[specs["user_definition"] != "frequency"]
+
+
 def check_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
     """Stop before analysis when the grid asks for something this questionnaire cannot give."""
-    if "frequency" in settings["user_definition"]:
-        if not q.frequency_column:
-            raise InputError(config_file, "key robustness.multiverse.user_definition", "'frequency', but the questionnaire spec has no frequency item", "group_item only")
+    if "frequency" in settings["user_definition"] and q.frequency_column and settings["frequency_threshold"] is not None:
         if settings["frequency_threshold"] not in q.frequency_levels:
             raise InputError(
                 config_file, "key robustness.multiverse.frequency_threshold", repr(settings["frequency_threshold"]), f"one of the frequency levels {quote_list(q.frequency_levels)}"
