@@ -229,3 +229,17 @@ def test_export_with_question_and_import_id_rows(tmp_path, synthetic_dir, questi
     assert len(result.coded) == 59
     assert result.audit.loc[result.audit.rule == "extra_header_row_dropped", "row"].tolist() == ["2", "3"]
     assert result.coded["source_row"].iloc[0] == "4"
+
+
+def test_an_export_with_three_header_rows_and_text_answers_gives_the_same_tables(synthetic_dir, questionnaire, tmp_path):
+    """Qualtrics-style: column names, question wording, then an import-id row ({"ImportId":"QID3"})."""
+    lines = (synthetic_dir / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
+    columns = lines[0].split(",")
+    import_ids = ",".join(f'"{{""ImportId"":""QID{k}""}}"' for k in range(len(columns)))
+    three = tmp_path / "qualtrics.csv"
+    three.write_text("\n".join([lines[0], lines[1], import_ids, *lines[2:]]) + "\n", encoding="utf-8")
+    two, ours = clean_responses(synthetic_dir / "responses.csv", questionnaire), clean_responses(three, questionnaire)
+    pd.testing.assert_frame_equal(ours.coded.drop(columns="source_row"), two.coded.drop(columns="source_row"))
+    pd.testing.assert_frame_equal(ours.scored.drop(columns="source_row"), two.scored.drop(columns="source_row"))
+    dropped = ours.audit[ours.audit["rule"] == "extra_header_row_dropped"]
+    assert list(dropped["row"]) == ["2", "3"]

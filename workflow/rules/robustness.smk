@@ -113,6 +113,7 @@ rule robustness_summary:
         power=f"{ROBUSTNESS}/power.csv",
         mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
         provenance=PROVENANCE,
+        questionnaire=questionnaire_path(),
     output:
         f"{ROBUSTNESS}/robustness_summary.md",
     log:

@@ -9,6 +9,7 @@ run_step(
     power=snakemake.input.power,
     mde=snakemake.input.mde,
     provenance=snakemake.input.provenance,
+    questionnaire=snakemake.input.questionnaire,
     config=dict(snakemake.params.settings),
     out=snakemake.output[0],
 )

@@ -54,7 +54,10 @@ def terms_here(settings: dict, q: Questionnaire | None, codebook: Codebook | Non
     out = {"S1-N": "distinct participants in the coded segments"}
     for k, theme in enumerate(settings["themes"], start=1):
         known = codebook is not None and theme in codebook.theme_ids
-        out[f"S1-T{k}"] = f"codebook theme '{codebook.theme(theme).label}' ({theme})" if known else f"theme {theme!r}, which the codebook does not have"
+        if codebook is None:
+            out[f"S1-T{k}"] = f"theme {theme!r}"
+        else:
+            out[f"S1-T{k}"] = f"codebook theme '{codebook.theme(theme).label}' ({theme})" if known else f"theme {theme!r}, which the codebook does not have"
     if q is None:
         return out
     subscale = {role: q.subscales.get(s, f"{s} (not a subscale of the questionnaire)") for role, s in settings["subscales"].items()}

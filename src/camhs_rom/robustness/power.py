@@ -210,14 +210,15 @@ def minimum_detectable(summary: pd.DataFrame, settings: dict, group_sizes: tuple
     return pd.DataFrame(rows, columns=["subscale", "method", "n", "power", "alpha", "latent_shift", "observed_d", "note"])
 
 
-def statements(power: pd.DataFrame, mde: pd.DataFrame, settings: dict, subscales: dict) -> list[str]:
-    """Plain sentences on power at the reference size, the size reaching the target, and the minimum detectable effect."""
+def statements(power: pd.DataFrame, mde: pd.DataFrame, settings: dict, subscales: dict, groups: tuple[str, str] = ("users", "non-users")) -> list[str]:
+    """Plain sentences on power at the reference size, the size reaching the target, and the minimum detectable effect
+    (``groups``: the compared groups' labels, first and second)."""
     n, target = settings["reference_n"], settings["target_power"]
     sizes = power[power["kind"] == "sample_size"]
     lines = []
     at = sizes[sizes["n"] == n]
     for key in (*[f"users_higher_{k}" for k in subscales], "two_factors"):
-        what = "two factors recovered" if key == "two_factors" else f"users > non-users on {subscales[key.removeprefix('users_higher_')]}"
+        what = "two factors recovered" if key == "two_factors" else f"{groups[0]} > {groups[1]} on {subscales[key.removeprefix('users_higher_')]}"
         rows = sizes[sizes["quantity"] == key].sort_values("n")
         if rows.empty:
             continue

@@ -21,15 +21,21 @@ from camhs_rom.robustness.fitted import expected_group_sizes as fitted_group_siz
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
 from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, summarise
 from camhs_rom.robustness.summary import summary_markdown
+from camhs_rom.study2.apa import group_label
+from camhs_rom.study2.comparisons import compared_groups
 
 
-def robustness_summary(summary, by_choice, power, mde, provenance, config: dict, out) -> None:
-    """Read the robustness tables and write ``robustness_summary.md``."""
+def robustness_summary(summary, by_choice, power, mde, provenance, config: dict, out, questionnaire=None) -> None:
+    """Read the robustness tables and write ``robustness_summary.md`` (in the questionnaire's group labels when given)."""
     def read(path):
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
     study2 = study_record(read_provenance(provenance), "study2")
-    text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], SIMULATION_MODEL[study2["synthetic"]])
+    groups = ("users", "non-users")
+    if questionnaire:
+        q = load_questionnaire(questionnaire)
+        groups = tuple(group_label(g, q.group_labels) for g in compared_groups(q))
+    text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], SIMULATION_MODEL[study2["synthetic"]], groups)
     write_text(text, out)
 
 

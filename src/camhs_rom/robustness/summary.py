@@ -17,8 +17,8 @@ from camhs_rom.robustness import power as pw
 
 
 def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.DataFrame, mde: pd.DataFrame, config: dict, data_label: str,
-                     model: str = "the calibrated synthetic model") -> str:
-    """The Markdown text of ``robustness_summary.md``."""
+                     model: str = "the calibrated synthetic model", groups: tuple[str, str] = ("users", "non-users")) -> str:
+    """The Markdown text of ``robustness_summary.md`` (``groups``: the compared groups' labels)."""
     settings = config["robustness"]
     grid = settings["multiverse"]
     sizes = " x ".join(f"{len(grid[d])} {d.replace('_', ' ')}" for d in mv.DECISIONS)
@@ -38,7 +38,7 @@ def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.D
         f"{settings['power']['replicates']} simulated data sets per design; the main analysis with the config's settings "
         f"(test {config['replication']['test']}, Holm over the subscales, alpha {config['replication']['alpha']:g}).",
         "",
-        *[f"- {line}" for line in pw.statements(power, mde, settings["power"], subscales)],
+        *[f"- {line}" for line in pw.statements(power, mde, settings["power"], subscales, groups)],
         "",
     ]
     return "\n".join(lines)
