@@ -2,8 +2,9 @@
 
 The example stands for a replication team's own data: a 40-clinician questionnaire
 exported as TSV with numeric answers and the team's own yes/no spelling, and coded
-segments from two coders. The files are committed; this script shows how they were
-made and remakes them byte for byte:
+segments from two coders. The files are synthetic, and a MANIFEST.json beside them says so
+(so a run on them is labelled synthetic). They are committed; this script shows how they
+were made and remakes them byte for byte:
 
     python examples/make_example_data.py
 """
@@ -16,6 +17,7 @@ from camhs_rom.core.labels import SYNTHETIC
 from camhs_rom.core.tables import write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.synthetic.steps import write_manifest
 from camhs_rom.synthetic.study1 import simulate_study1
 from camhs_rom.synthetic.study2 import simulate_study2
 
@@ -38,6 +40,8 @@ def main() -> None:
     settings1 = dict(config["synthetic"]["study1"], participants_per_group=[5, 4], coders=["anna", "ben"])
     _, segments = simulate_study1(codebook, settings1, SEED)
     write_table(segments, out / "coded_segments.csv")
+    # the files are synthetic, so a run on them is labelled synthetic, study by study
+    write_manifest(out / "MANIFEST.json", "worked example", SEED, {}, [out / "responses.tsv", out / "coded_segments.csv"])
 
 
 if __name__ == "__main__":

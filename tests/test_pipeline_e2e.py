@@ -293,10 +293,13 @@ def test_worked_example_runs_on_the_teams_own_files(tmp_path):
     coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv")
     assert len(coded) == 40 and set(coded["group"]) == {"user", "non_user"}
     record = json.loads((work / "results" / "clean" / "provenance.json").read_text(encoding="utf-8"))
-    assert record["synthetic"] is False and record["config"]["study2"]["efa"]["rotation"] == "promax"
+    # the example's files are synthetic (their MANIFEST.json says so): the run says so too, study by study
+    assert record["synthetic"] is True and record["config"]["study2"]["efa"]["rotation"] == "promax"
+    assert {d["role"]: d["source"] for d in record["inputs"]} == {
+        "study1_codebook": "project instrument", "study1_segments": "synthetic", "study2_questionnaire": "project instrument", "study2_responses": "synthetic"}
     assert set(pd.read_csv(work / "results" / "clean" / "study1" / "coded_segments.csv")["coder"]) == {"anna", "ben"}
     card = pd.read_csv(work / "results" / "replication" / "scorecard.csv")
-    assert len(card) == 11 and card["data_label"].eq("User-supplied data").all()
+    assert len(card) == 11 and card["data_label"].str.startswith("SYNTHETIC").all()
     verdicts = card.set_index("claim_id")["verdict"].to_dict()
     # as docs/outputs.md states them: other sample sizes, the themes and the structure found, no group difference at n = 40
     assert verdicts == {"S1-N": "not_reproduced", **{f"S1-T{k}": "reproduced" for k in range(1, 6)}, "S2-N": "not_reproduced",
@@ -310,7 +313,7 @@ def test_example_data_script_reproduces_the_committed_files(tmp_path):
     shutil.copy(ROOT / "config.yaml", work / "config.yaml")
     done = subprocess.run([sys.executable, "examples/make_example_data.py"], cwd=work, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    for name in ("responses.tsv", "coded_segments.csv"):
+    for name in ("responses.tsv", "coded_segments.csv", "MANIFEST.json"):
         assert (work / "examples" / "replication-study" / name).read_bytes() == (ROOT / "examples" / "replication-study" / name).read_bytes()
 
 

@@ -228,12 +228,18 @@ def robustness_settings(*keys):
     return settings
 
 
+def simulation_model():
+    """What the power simulation draws from: the calibrated generator for the synthetic default,
+    a model fitted to the team's data otherwise (the same rule as power_model_inputs)."""
+    return "calibrated" if generated("study2") else "fitted"
+
+
 def power_model_inputs(wildcards):
     """What the power simulation draws from: the questionnaire, and the team's clean answers
     when Study 2 reads the user's data (a model is fitted to them; the synthetic default is
     simulated from the calibrated generator instead)."""
     inputs = {"questionnaire": questionnaire_path()}
-    if not generated("study2"):
+    if simulation_model() == "fitted":
         inputs["coded"] = f"{CLEAN}/study2/responses_coded.csv"
     return inputs
 

@@ -43,5 +43,6 @@ rule report_html:
         "logs/report_html.log",
     params:
         config=config,
+        simulation=simulation_model(),
     script:
         "../scripts/report_html.py"

@@ -18,11 +18,12 @@ USER_DATA = "User-supplied data"
 
 # figure watermarks
 SYNTHETIC_FIGURE = "SYNTHETIC DATA: not the 2015 study's data"
-SIMULATED_FIGURE = "SIMULATED from the calibrated synthetic model"
-FITTED_FIGURE = "SIMULATED from a model fitted to the Study 2 data analysed"
-
-# which model the power simulation drew from, in the report's words
-SIMULATION_MODEL = {True: "the calibrated synthetic model", False: "a model fitted to the Study 2 data analysed (item distributions, correlations, group sizes and differences)"}
+# the power simulation's model (power.csv's model column): its figure watermark and its name in sentences
+SIMULATED_FIGURE = {"calibrated": "SIMULATED from the calibrated synthetic model", "fitted": "SIMULATED from a model fitted to the Study 2 data analysed"}
+SIMULATION_MODEL = {
+    "calibrated": "the calibrated synthetic model",
+    "fitted": "a model fitted to the Study 2 data analysed (item distributions, correlations, group sizes and differences)",
+}
 
 # an input file's source (provenance.json, the report's table of inputs)
 SYNTHETIC_SOURCE = "synthetic"

@@ -66,7 +66,7 @@ def git_commit(folder: str | Path = ".") -> str:
         return "not a git checkout"
 
 
-def methods_html(config: dict, questionnaire: str | None, studies: dict) -> str:
+def methods_html(config: dict, questionnaire: str | None, studies: dict, simulation: str = "calibrated") -> str:
     """The methods section, written from the effective config and the questionnaire spec the run
     read, for the studies the run included (``studies``: provenance.json's record)."""
     items = [f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>."]
@@ -81,11 +81,11 @@ def methods_html(config: dict, questionnaire: str | None, studies: dict) -> str:
             + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals."
         )
     if studies["study2"]["included"]:
-        items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]), studies["study2"]["synthetic"])
+        items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]), simulation)
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
-def study2_methods(config: dict, spec, synthetic: bool) -> list[str]:
+def study2_methods(config: dict, spec, simulation: str) -> list[str]:
     """The Study 2 and robustness items of the methods section."""
     s2 = config["study2"]
     efa, boot, comp = s2["efa"], s2["bootstrap"], s2["comparisons"]
@@ -98,16 +98,20 @@ def study2_methods(config: dict, spec, synthetic: bool) -> list[str]:
         f"{pa['iterations']} random data sets at the {pa['percentile']}th percentile.",
         f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total; {boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
         f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "
-        f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. Mixed model with a team random intercept from {comp['min_teams']} teams.",
+        f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. "
+        + (f"Mixed model with a random intercept per <code>{html.escape(spec.cluster_column)}</code> from {comp['min_teams']} of them."
+           if spec.cluster_column else "No mixed model: the questionnaire spec names no cluster column."),
     ]
     robust = config.get("robustness")
     if robust:
         grid, power = robust["multiverse"], robust["power"]
         choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
         items += [
-            f"<b>Multiverse.</b> Every combination of {choices} (a user by frequency: at least <i>{html.escape(str(frequency_threshold(grid, spec)))}</i>); "
-            f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
-            f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[bool(synthetic)]} at n = "
+            f"<b>Multiverse.</b> Every combination of {choices} "
+            + (f"(a user by frequency: at least <i>{html.escape(str(frequency_threshold(grid, spec)))}</i>); " if spec.frequency_column
+               else "(the questionnaire has no frequency item, so users are defined by the group item only); ")
+            + f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
+            f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[simulation]} at n = "
             f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
             f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
             f"target power {power['target_power']:g}.",

@@ -45,7 +45,7 @@ def about_html(provenance: dict) -> str:
     )
 
 
-def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".") -> None:
+def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".", simulation: str = "calibrated") -> None:
     """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``);
     a study the run left out gets a section saying so."""
     provenance = read_provenance(provenance_path)
@@ -55,7 +55,7 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
     sections = [
         ("about", "About this report", about_html(provenance)),
-        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"), provenance["studies"])),
+        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"), provenance["studies"], simulation)),
     ]
     for key, title, notebook, study in NOTEBOOK_SECTIONS:
         if notebook in notebooks:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from camhs_rom.core.labels import FITTED_FIGURE, SIMULATED_FIGURE, SIMULATION_MODEL
+from camhs_rom.core.labels import SIMULATED_FIGURE, SIMULATION_MODEL
 from camhs_rom.core.plotting import apply_style, save
 from camhs_rom.core.provenance import figure_label, read_provenance, study_record
 from camhs_rom.core.tables import write_table, write_text
@@ -35,7 +35,8 @@ def robustness_summary(summary, by_choice, power, mde, provenance, config: dict,
     if questionnaire:
         q = load_questionnaire(questionnaire)
         groups = tuple(group_label(g, q.group_labels) for g in compared_groups(q))
-    text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], SIMULATION_MODEL[study2["synthetic"]], groups)
+    power_t = read(power)
+    text = summary_markdown(read(summary), read(by_choice), power_t, read(mde), config, study2["data_label"], SIMULATION_MODEL[power_t["model"].iloc[0]], groups)
     write_text(text, out)
 
 
@@ -54,7 +55,7 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
     fig = power_curves(power_t, mde_t, names, settings["power"]["reference_n"], settings["power"]["target_power"])
-    save(fig, out / "power_curve", SIMULATED_FIGURE if study_record(read_provenance(provenance), "study2")["synthetic"] else FITTED_FIGURE)
+    save(fig, out / "power_curve", SIMULATED_FIGURE[power_t["model"].iloc[0]])
 
 
 def multiverse_part(coded, questionnaire, config: dict, source: str, index: int, parts: int, out) -> None:
@@ -89,7 +90,7 @@ def power_gather(parts: list, questionnaire, config: dict, outputs: dict, coded=
     replicates = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts], ignore_index=True)
     replicates = replicates.sort_values(["design", "replicate"], kind="stable").reset_index(drop=True)
     subscales = config["replication"]["subscales"]
-    table = summarise(replicates, subscales)
+    table = summarise(replicates, subscales).assign(model="calibrated" if coded is None else "fitted")
     write_table(replicates, outputs["replicates"])
     write_table(table, outputs["power"])
     settings = config["robustness"]["power"]
