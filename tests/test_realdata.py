@@ -2,8 +2,10 @@
 
 examples/public-data/bfi: psych::bfi (R package psych, GPL; 2,800 respondents of the SAPA
 project, 25 items on a 1-6 scale, five subscales, seven reverse-keyed items, missing
-answers, a text covariate with missing values, no frequency item, Study 2 only). The key
-numbers come from examples/public-data/bfi/reference.R (R 4.2.2, psych 2.2.9) under the
+answers, a text covariate with missing values, no frequency item, Study 2 only).
+examples/public-data/datcat: semTools::datCat (R package semTools, GPL; 200 respondents,
+8 items on a 1-5 scale without labels, two subscales, the groups as text, Study 2 only).
+The key numbers come from each folder's reference.R (R 4.2.2, psych 2.2.9) under the
 spec's missing-data rule.
 """
 
@@ -19,22 +21,34 @@ from .conftest import ROOT
 from .test_pipeline_e2e import snakemake, workflow_copy
 
 pytestmark = pytest.mark.e2e
-BFI = ROOT / "examples" / "public-data" / "bfi"
+PUBLIC = ROOT / "examples" / "public-data"
+BFI = PUBLIC / "bfi"
 
 
-@pytest.fixture(scope="module")
-def bfi_run(tmp_path_factory):
-    work = workflow_copy(tmp_path_factory.mktemp("bfi") / "w")
-    shutil.copytree(BFI, work / "examples" / "public-data" / "bfi")
-    done = snakemake(work, "--configfile", "examples/public-data/bfi/bfi.yaml")
+def run_example(tmp_path_factory, name: str):
+    work = workflow_copy(tmp_path_factory.mktemp(name) / "w")
+    shutil.copytree(PUBLIC / name, work / "examples" / "public-data" / name)
+    done = snakemake(work, "--configfile", f"examples/public-data/{name}/{name}.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     return work
 
 
-def test_bfi_reliability_and_group_tests_match_r(bfi_run):
-    """Alpha per subscale (psych::alpha) and Welch's t by gender (stats::t.test) to 1e-8; n exactly."""
-    reference = json.loads((BFI / "reference.json").read_text(encoding="utf-8"))
-    results = bfi_run / "results" / "study2"
+@pytest.fixture(scope="module")
+def bfi_run(tmp_path_factory):
+    return run_example(tmp_path_factory, "bfi")
+
+
+@pytest.fixture(scope="module")
+def datcat_run(tmp_path_factory):
+    return run_example(tmp_path_factory, "datcat")
+
+
+@pytest.mark.parametrize("name", ["bfi", "datcat"])
+def test_reliability_and_group_tests_match_r(name, request):
+    """Alpha per subscale (psych::alpha) and Welch's t of women against men (stats::t.test) to 1e-8; n exactly."""
+    run = request.getfixturevalue(f"{name}_run")
+    reference = json.loads((PUBLIC / name / "reference.json").read_text(encoding="utf-8"))
+    results = run / "results" / "study2"
     reliability = pd.read_csv(results / "reliability.csv").set_index("subscale")
     welch = pd.read_csv(results / "group_comparisons.csv").query("test == 'welch_t'").set_index("subscale")
     described = pd.read_csv(results / "group_descriptives.csv").set_index(["subscale", "group"])
@@ -63,3 +77,11 @@ def test_bfi_scorecard_and_report_speak_of_this_study(bfi_run):
     assert "SYNTHETIC" not in page and "Study 1 was not part of this run" in page
     coded = pd.read_csv(bfi_run / "results" / "clean" / "study2" / "responses_coded.csv")
     assert len(coded) == 2800 and coded["education"].isna().sum() == 223
+
+
+def test_datcat_two_factors_and_the_groups_in_their_own_words(datcat_run):
+    card = pd.read_csv(datcat_run / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
+    assert card.loc["S2-K", "verdict"] == "reproduced"  # the documented two-factor model
+    assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Factor 1 (u1-u4)'"
+    assert card.loc["S2-G+", "verdict"] == "not_reproduced" and "difference −0.32" in card.loc["S2-G+", "replicated"]  # men score higher
+    assert (datcat_run / "results" / "report.html").stat().st_size > 0
