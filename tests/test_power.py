@@ -164,3 +164,13 @@ def test_power_from_a_fitted_model_on_a_questionnaire_unlike_the_default(questio
     cfg["robustness"]["power"].update(replicates=4, parallel_analysis_iterations=20)
     table = run_chunk(q, cfg, "n0059", 1, 1, fit_model(data, q))
     assert len(table) == 4 and table["two_factors"].mean() >= 0.5 and table["positive_supported"].notna().all()
+
+
+def test_nearest_positive_definite_keeps_a_correlation_matrix_and_mends_one_that_is_not():
+    from camhs_rom.robustness.fitted import nearest_positive_definite
+
+    good = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.3], [0.2, 0.3, 1.0]])
+    np.testing.assert_allclose(nearest_positive_definite(good), good, atol=1e-12)
+    bad = np.array([[1.0, 0.9, -0.9], [0.9, 1.0, 0.9], [-0.9, 0.9, 1.0]])  # pairwise correlations no data can have
+    fixed = nearest_positive_definite(bad)
+    assert np.linalg.eigvalsh(fixed).min() > 0 and np.allclose(np.diag(fixed), 1.0)

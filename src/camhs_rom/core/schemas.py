@@ -176,9 +176,3 @@ def with_defaults(document: Any, kind: str) -> Any:
     root = load_schema(kind)
     _fill(filled, root, root)
     return filled
-
-
-def defaults(kind: str) -> Any:
-    """The defaults of one schema, as :func:`with_defaults` fills them into an empty document."""
-    return with_defaults({}, kind)
-
