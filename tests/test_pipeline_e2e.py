@@ -318,10 +318,15 @@ def test_example_data_script_reproduces_the_committed_files(tmp_path):
 
 
 def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(default_run, tmp_path):
-    """A team with only a questionnaire points study2 at its files: synthetic Study 1 is not analysed."""
+    """A team with only a questionnaire points study2 at its files: synthetic Study 1 is not analysed.
+
+    Their file is a survey-platform export as downloaded: text answers and three header rows
+    (column names, question wording, import ids)."""
     work = workflow_copy(tmp_path / "study2_alone")
     (work / "mine").mkdir()
-    shutil.copy(default_run / "data" / "synthetic" / "study2" / "responses.csv", work / "mine" / "responses.csv")
+    lines = (default_run / "data" / "synthetic" / "study2" / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
+    import_ids = ",".join(f'"{{""ImportId"":""QID{k}""}}"' for k in range(len(lines[0].split(","))))
+    (work / "mine" / "responses.csv").write_text("\n".join([lines[0], lines[1], import_ids, *lines[2:]]) + "\n", encoding="utf-8")
     (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n", encoding="utf-8")
     done = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
@@ -335,6 +340,8 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     assert len(study1) == 6 and study1["verdict"].eq("not_testable").all()
     assert study1["replicated"].str.startswith("Study 1 was not part of this run: its data are the synthetic default").all()
     assert card.loc["S2-N", "verdict"] == "reproduced" and card.loc["S2-N", "data_label"] == "User-supplied data"
+    audit = pd.read_csv(work / "results" / "clean" / "audit_log.csv", dtype=str, keep_default_na=False)
+    assert list(audit.loc[audit["rule"] == "extra_header_row_dropped", "row"]) == ["2", "3"]
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "Study 1 was not part of this run" in page and "SYNTHETIC" not in page.split('<section id="study2">')[1]
     assert "SYNTHETIC DATA" not in (work / "results" / "study2" / "figures" / "loadings.svg").read_text(encoding="utf-8")

@@ -5,6 +5,8 @@ project, 25 items on a 1-6 scale, five subscales, seven reverse-keyed items, mis
 answers, a text covariate with missing values, no frequency item, Study 2 only).
 examples/public-data/datcat: semTools::datCat (R package semTools, GPL; 200 respondents,
 8 items on a 1-5 scale without labels, two subscales, the groups as text, Study 2 only).
+examples/public-data/anes96: the ANES 1996 extract of statsmodels (public domain; 944
+respondents, one subscale of three 1-7 placements, numeric covariates, Study 2 only).
 The key numbers come from each folder's reference.R (R 4.2.2, psych 2.2.9) under the
 spec's missing-data rule.
 """
@@ -41,6 +43,11 @@ def bfi_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def datcat_run(tmp_path_factory):
     return run_example(tmp_path_factory, "datcat")
+
+
+@pytest.fixture(scope="module")
+def anes96_run(tmp_path_factory):
+    return run_example(tmp_path_factory, "anes96")
 
 
 @pytest.mark.parametrize("name", ["bfi", "datcat"])
@@ -85,3 +92,21 @@ def test_datcat_two_factors_and_the_groups_in_their_own_words(datcat_run):
     assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Factor 1 (u1-u4)'"
     assert card.loc["S2-G+", "verdict"] == "not_reproduced" and "difference −0.32" in card.loc["S2-G+", "replicated"]  # men score higher
     assert (datcat_run / "results" / "report.html").stat().st_size > 0
+
+
+def test_anes96_one_subscale_gets_through_and_matches_r(anes96_run):
+    """One subscale of three items (their alpha is negative: the placements are no scale, and the table says so)."""
+    r = json.loads((PUBLIC / "anes96" / "reference.json").read_text(encoding="utf-8"))["placement"]
+    results = anes96_run / "results" / "study2"
+    reliability = pd.read_csv(results / "reliability.csv").set_index("subscale")
+    welch = pd.read_csv(results / "group_comparisons.csv").query("test == 'welch_t'").set_index("subscale")
+    assert reliability.loc["placement", "n"] == r["n"] and reliability.loc["placement", "alpha"] == pytest.approx(r["alpha"], abs=1e-8)
+    assert welch.loc["placement", "statistic"] == pytest.approx(r["welch_t"], abs=1e-8)
+    assert welch.loc["placement", "df"] == pytest.approx(r["welch_df"], rel=1e-6) and welch.loc["placement", "p"] == pytest.approx(r["welch_p"], rel=1e-6)
+    card = pd.read_csv(anes96_run / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
+    assert card.loc["S2-G+", "verdict"] == "reproduced" and card.loc["S2-G+", "in_this_study"] == "Dole voters > Clinton voters on 'Left-right placements'"
+    assert card.loc["S2-G-", "verdict"] == "not_testable" and card.loc["S2-K", "verdict"] == "not_testable"  # no second subscale
+    power = pd.read_csv(anes96_run / "results" / "robustness" / "power.csv")
+    assert set(power["quantity"]) == {"users_higher_positive"} and set(power["model"]) == {"fitted"}
+    multiverse = pd.read_csv(anes96_run / "results" / "robustness" / "multiverse.csv", keep_default_na=False)
+    assert (multiverse["S2-G+"] != "").all()  # one factor by MAP: every specification tests the claim

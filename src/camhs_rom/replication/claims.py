@@ -29,6 +29,12 @@ GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
 PAPER_FREQUENCY_LEVEL = "almost always"  # the top frequency level the paper reports (S2-F)
 
 
+def roles_present(settings: dict, subscales) -> dict[str, str]:
+    """The ``replication.subscales`` roles (``positive``, ``negative``) whose subscale the questionnaire has:
+    a claim about a role the questionnaire lacks is not testable, never judged on an empty score."""
+    return {role: subscale for role, subscale in settings["subscales"].items() if subscale in subscales}
+
+
 def two_factors_recovered(n_factors: int, congruences, misplaced: int, settings: dict) -> bool:
     """Claim S2-K: the retention rule kept ``settings["n_factors"]`` factors, every intended
     subscale's matched factor has Tucker congruence >= ``settings["min_congruence"]``

@@ -60,7 +60,7 @@ def terms_here(settings: dict, q: Questionnaire | None, codebook: Codebook | Non
             out[f"S1-T{k}"] = f"codebook theme '{codebook.theme(theme).label}' ({theme})" if known else f"theme {theme!r}, which the codebook does not have"
     if q is None:
         return out
-    subscale = {role: q.subscales.get(s, f"{s} (not a subscale of the questionnaire)") for role, s in settings["subscales"].items()}
+    subscale = {role: q.subscales.get(s, f"{s} (not a subscale of the questionnaire)") if s else "(no such subscale here)" for role, s in settings["subscales"].items()}
     first, second = (q.group_labels.get(g, g.replace("_", " ")) for g in compared_groups(q))
     out["S2-N"] = f"respondents after cleaning, in the values of {q.cluster_column!r}" if q.cluster_column else "respondents after cleaning (no cluster column)"
     out["S2-F"] = f"share answering {settings['frequency_level']!r} to {q.frequency_column!r}" if q.frequency_column else "no frequency item"
@@ -134,7 +134,7 @@ def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, s
 def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd.DataFrame, rule: str, settings: dict) -> list:
     """S2-K: the retention rule gives two factors, matching the intended subscales."""
     want = settings["n_factors"]
-    subscales = list(settings["subscales"].values())
+    subscales = [s or "(none)" for s in settings["subscales"].values()]
     claim = CLAIM_TEXT["S2-K"]
     criterion = (
         f"the {rule} rule retains {want} factors; each of {', '.join(subscales)} is matched by a factor with Tucker "

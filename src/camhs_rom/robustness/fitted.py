@@ -5,20 +5,23 @@ generator (which is calibrated to the 2015 paper and knows nothing of another
 questionnaire) but from this model of the user's clean answers:
 
 Items
-    Each item is an ordinal cut of a standard-normal latent response. Its thresholds are
+    Each item is an ordinal cut of a standard-normal latent response. Its cut points are
     the normal quantiles of the item's observed cumulative answer shares, so simulated
     answers reproduce each item's response distribution.
 Correlations
-    The latent responses are multivariate normal with the correlation matrix of the items'
-    normal scores (each answer replaced by the normal quantile of its mid-rank), pairwise
-    over answered items and made positive definite by clipping its eigenvalues. This is a
-    fast approximation of the polychoric matrix; it keeps the factor structure of the data.
+    Within the groups, the latent responses are multivariate normal with the correlation
+    matrix of the items' normal scores (each answer replaced by the normal quantile of its
+    mid-rank) centred on their group means, pairwise over answered items and made positive
+    definite by clipping its eigenvalues. This is a fast approximation of the polychoric
+    matrix; it keeps the factor structure of the data.
 Groups
-    The two compared groups in their observed proportions. The latent difference of the
-    first group from the second is, per item, the observed difference of the groups' mean
-    normal scores over the scores' standard deviation (the "observed" designs), or, for a sensitivity design with latent shift
-    ``s``, ``s`` times the item's loading on the first principal axis of its subscale's
-    items (signed so that reverse-keyed items move the other way).
+    The two compared groups in their observed proportions. In the "observed" designs each
+    group answers each item with its own observed answer shares (its own cut points of the
+    same latent responses), so the groups differ on every item as they did in the data; in
+    a sensitivity design with latent shift ``s``, the first group's latent responses are
+    ``s`` times the item's loading on the first principal axis of its subscale's items
+    higher (signed so that reverse-keyed items move the other way), cut at everyone's cut
+    points widened by the spread the shift adds.
 Missing answers
     Each item's observed share of missing answers, blanked at random.
 
@@ -42,9 +45,9 @@ from camhs_rom.study2.comparisons import compared_groups
 class FittedModel:
     """What :func:`fit_model` estimates from a team's clean answers (see the module docstring)."""
 
-    thresholds: tuple[np.ndarray, ...]  # per item, the K - 1 latent cut points
-    correlation: np.ndarray  # items x items, positive definite
-    observed_shift: np.ndarray  # per item, first group minus second, latent SD units
+    thresholds: tuple[np.ndarray, ...]  # per item, the K - 1 latent cut points of everyone's answers
+    group_thresholds: tuple[tuple[np.ndarray, np.ndarray], ...]  # per item, the cut points of the first and of the second group
+    correlation: np.ndarray  # items x items, within the groups, positive definite
     loadings: np.ndarray  # per item, keyed loading on its subscale's first principal axis
     share_first: float  # the first group's share of the two compared groups
     missing_share: np.ndarray  # per item
@@ -69,19 +72,22 @@ def fit_model(coded: pd.DataFrame, q: Questionnaire) -> FittedModel:
     """Estimate the simulation model from the clean ``responses_coded`` table."""
     codes = coded[q.item_ids].astype(float)
     k = q.scale_max - q.scale_min + 1
-    thresholds = []
-    for item in q.item_ids:
-        answered = codes[item].dropna()
-        shares = np.array([(answered == q.scale_min + c).mean() for c in range(k)])
-        cumulative = np.clip(np.cumsum(shares)[:-1], 1e-4, 1 - 1e-4)
-        thresholds.append(stats.norm.ppf(cumulative))
-    scores = pd.DataFrame({item: normal_scores(codes[item]) for item in q.item_ids})
-    correlation = nearest_positive_definite(scores.corr(min_periods=3).fillna(0).to_numpy())
     first, second = compared_groups(q)
     in_first, in_second = (coded["group"] == first).fillna(False).to_numpy(), (coded["group"] == second).fillna(False).to_numpy()
-    # normal scores of a few ordered categories vary less than the latent response: the
-    # difference is put on the latent scale by the scores' standard deviation
-    observed_shift = ((scores[in_first].mean() - scores[in_second].mean()) / scores.std(ddof=0)).fillna(0).to_numpy()
+
+    def cut_points(answers: pd.Series) -> np.ndarray:
+        answered = answers.dropna()
+        shares = np.array([(answered == q.scale_min + c).mean() if len(answered) else 1 / k for c in range(k)])
+        return stats.norm.ppf(np.clip(np.cumsum(shares)[:-1], 1e-4, 1 - 1e-4))
+
+    thresholds = tuple(cut_points(codes[item]) for item in q.item_ids)
+    group_thresholds = tuple((cut_points(codes.loc[in_first, item]), cut_points(codes.loc[in_second, item])) for item in q.item_ids)
+    scores = pd.DataFrame({item: normal_scores(codes[item]) for item in q.item_ids})
+    # the correlations and the scale of the difference are those within the groups: the
+    # simulation adds the group difference on top of them
+    group = np.where(in_first, 1, np.where(in_second, 2, 0))
+    within = scores - scores.groupby(group).transform("mean")
+    correlation = nearest_positive_definite(within.corr(min_periods=3).fillna(0).to_numpy())
     keyed = np.array([-1.0 if item.reverse else 1.0 for item in q.items])
     loadings = np.zeros(len(q.items))
     for subscale in q.subscales:
@@ -93,9 +99,9 @@ def fit_model(coded: pd.DataFrame, q: Questionnaire) -> FittedModel:
         loadings[idx] = np.clip(axis, -0.99, 0.99) * keyed[idx]
     n_groups = in_first.sum() + in_second.sum()
     return FittedModel(
-        thresholds=tuple(thresholds),
+        thresholds=thresholds,
+        group_thresholds=group_thresholds,
         correlation=correlation,
-        observed_shift=observed_shift,
         loadings=loadings,
         share_first=float(in_first.sum() / n_groups) if n_groups else 0.5,
         missing_share=codes.isna().mean().to_numpy(),
@@ -110,14 +116,24 @@ def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | 
     """
     first, second = compared_groups(q)
     is_first = rng.random(n) < model.share_first
-    delta = model.observed_shift if shift is None or not np.isfinite(shift) else shift * model.loadings
     latent = rng.multivariate_normal(np.zeros(len(q.items)), model.correlation, size=n, method="cholesky")
-    latent += np.outer(is_first - model.share_first, delta)
+    observed = shift is None or not np.isfinite(shift)
+    if not observed:
+        delta = shift * model.loadings
+        latent += np.outer(is_first - model.share_first, delta)
+        # the shift widens each item's latent distribution: its cut points widen with it, so
+        # the simulated answers keep the observed answer shares
+        spread = np.sqrt(1 + delta**2 * model.share_first * (1 - model.share_first))
     width = max(3, len(str(n)))
     coded = pd.DataFrame({"respondent_id": [f"S{k + 1:0{width}d}" for k in range(n)], "source_row": [str(k + 2) for k in range(n)]})
     coded["group"] = pd.Series(np.where(is_first, first, second), dtype="string")
     for j, item in enumerate(q.item_ids):
-        answers = (q.scale_min + np.searchsorted(model.thresholds[j], latent[:, j])).astype(float)
+        if observed:  # each group answers with its own observed answer shares
+            first_cuts, second_cuts = model.group_thresholds[j]
+            steps = np.where(is_first, np.searchsorted(first_cuts, latent[:, j]), np.searchsorted(second_cuts, latent[:, j]))
+        else:
+            steps = np.searchsorted(model.thresholds[j] * spread[j], latent[:, j])
+        answers = (q.scale_min + steps).astype(float)
         answers[rng.random(n) < model.missing_share[j]] = np.nan
         coded[item] = pd.array(answers, dtype="Int64")
     return coded

@@ -58,7 +58,7 @@ from camhs_rom.core.errors import InputError, short_reason
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, two_factors_recovered
+from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, roles_present, two_factors_recovered
 from camhs_rom.robustness.plan import DECISIONS, applicable, check_settings, frequency_threshold, part, specifications
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups
@@ -90,11 +90,12 @@ def user_groups(coded: pd.DataFrame, q: Questionnaire, definition: str, threshol
     return pd.Series(np.where(code >= cut, first, second), index=coded.index, dtype="string").mask(code.isna())
 
 
-def _structure(result, flags: pd.DataFrame, n_factors: int, subscales: dict, settings: dict) -> dict:
+def _structure(result, flags: pd.DataFrame, n_factors: int, subscales: dict, settings: dict, present: dict) -> dict:
     out = {"n_factors": n_factors, "misplaced_items": int(flags["misplaced"].sum())}
     phis = matched_congruences(result.congruence, subscales.values())
     out.update({f"congruence_{key}": phi for key, phi in zip(subscales, phis, strict=True)})
-    out["S2-K"] = two_factors_recovered(n_factors, phis, out["misplaced_items"], settings)
+    testable = len(present) == len(subscales)  # the questionnaire has every intended subscale
+    out["S2-K"] = two_factors_recovered(n_factors, phis, out["misplaced_items"], settings) if testable else pd.NA
     return out
 
 
@@ -159,7 +160,7 @@ class Multiverse:
                 out.update({"n_factors": n_factors, "misplaced_items": np.nan, "S2-K": pd.NA, "membership": {}, "note": f"no EFA: {reason}"})
                 out.update({f"congruence_{k}": np.nan for k in self.replication["subscales"]})
             else:
-                out.update(_structure(result, flags, n_factors, self.replication["subscales"], self.replication))
+                out.update(_structure(result, flags, n_factors, self.replication["subscales"], self.replication, roles_present(self.replication, self.q.subscales)))
                 out["membership"] = {s: assigned_items(flags, s) for s in self.replication["subscales"].values()}
             self._fits[key] = out
         return self._fits[key]
@@ -252,7 +253,7 @@ def statements(summary_table: pd.DataFrame, choices: pd.DataFrame) -> list[str]:
             f"**{row.claim}** ({row.description}): supported by {row.supported} of {row.testable} testable specifications "
             f"({_pct(row.share_supported)}; {row.specifications} in all)"
         )
-        text += f"; the main analysis: {row.main_analysis}." if row.main_analysis else "."
+        text += f"; the main analysis: {row.main_analysis}." if isinstance(row.main_analysis, str) and row.main_analysis else "."
         mine = choices[(choices["claim"] == row.claim) & choices["share_supported"].notna()]
         spread = mine.groupby("decision", sort=False)["share_supported"].agg(lambda s: s.max() - s.min())
         if len(spread) and spread.max() > 0:

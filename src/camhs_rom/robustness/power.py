@@ -46,7 +46,7 @@ from camhs_rom.core.errors import InputError, short_reason
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import directional_tests, two_factors_recovered
+from camhs_rom.replication.claims import directional_tests, roles_present, two_factors_recovered
 from camhs_rom.robustness.fitted import FittedModel, simulate_coded
 from camhs_rom.robustness.plan import chunk, designs
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
@@ -111,15 +111,19 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     scores = subscale_scores(scored, q)
     groups = compared_groups(q)
     pairs = {}
+    present = roles_present(replication, q.subscales)
     for key, subscale in replication["subscales"].items():
-        present = scores.dropna(subset=[subscale, "group"])
-        pairs[key] = tuple(present.loc[present["group"] == g, subscale].to_numpy(float) for g in groups)
+        if key not in present:  # the questionnaire has no such subscale: not testable
+            pairs[key] = (np.array([]), np.array([]))
+            continue
+        answered = scores.dropna(subset=[subscale, "group"])
+        pairs[key] = tuple(answered.loc[answered["group"] == g, subscale].to_numpy(float) for g in groups)
     rng = rng_for(seed, "power-test")  # one stream, drawn from in subscale order
     permutations = config["study2"]["comparisons"]["permutations"]
     tested = directional_tests(pairs, replication["test"], permutations, dict.fromkeys(pairs, rng), replication["alpha"])
     for key, cells in tested.items():
         out.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
-        out[f"{key}_supported"] = bool(cells["supported"])
+        out[f"{key}_supported"] = bool(cells["supported"]) if key in present else np.nan
     return out
 
 
@@ -157,12 +161,14 @@ def _rate(flags: pd.Series, level: float = 0.95) -> tuple[float, float, float, f
     return p, float(np.sqrt(p * (1 - p) / n)), float(low), float(high)
 
 
-def summarise(replicates: pd.DataFrame, subscales: dict) -> pd.DataFrame:
-    """One row per design and quantity: ``two_factors`` and ``users_higher_<key>``, with MC SE and Wilson CI."""
+def summarise(replicates: pd.DataFrame, subscales: dict, two_factors: bool = True) -> pd.DataFrame:
+    """One row per design and quantity: ``two_factors`` (unless ``two_factors`` is False: the
+    questionnaire lacks an intended subscale) and ``users_higher_<key>`` for the roles in
+    ``subscales``, with MC SE and Wilson CI."""
     rows = []
     for design, group in replicates.groupby("design", sort=True):
         first = group.iloc[0]
-        quantities = {"two_factors": group["two_factors"].astype(bool)}
+        quantities = {"two_factors": group["two_factors"].astype(bool)} if two_factors else {}
         quantities.update({f"users_higher_{key}": group[f"{key}_supported"].astype(bool) for key in subscales})
         for name, flags in quantities.items():
             rate, se, low, high = _rate(flags)

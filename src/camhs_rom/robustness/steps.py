@@ -15,6 +15,7 @@ from camhs_rom.core.provenance import figure_label, read_provenance, study_recor
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.replication.claims import roles_present
 from camhs_rom.robustness.figures import power_curves, specification_curve
 from camhs_rom.robustness.fitted import FittedModel, fit_model
 from camhs_rom.robustness.fitted import expected_group_sizes as fitted_group_sizes
@@ -48,13 +49,14 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     settings = config["robustness"]
     out = Path(out_dir)
     table = read_multiverse(multiverse)
-    names = {key: q.subscales.get(s, s) for key, s in replication["subscales"].items()}
+    names = {key: q.subscales.get(s, f"{s} (not in the questionnaire)") if s else "(no such subscale here)" for key, s in replication["subscales"].items()}
     claims = {"S2-G+": ("positive", f"S2-G+: {names['positive']}"), "S2-G-": ("negative", f"S2-G-: {names['negative']}")}
     decisions = {d: settings["multiverse"][d] for d in DECISIONS}
     save(specification_curve(table, claims, decisions, replication["alpha"]), out / "specification_curve", figure_label(provenance, "study2"))
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
-    fig = power_curves(power_t, mde_t, names, settings["power"]["reference_n"], settings["power"]["target_power"])
+    present = {key: names[key] for key in roles_present(replication, q.subscales)}
+    fig = power_curves(power_t, mde_t, present, settings["power"]["reference_n"], settings["power"]["target_power"])
     save(fig, out / "power_curve", SIMULATED_FIGURE[power_t["model"].iloc[0]])
 
 
@@ -89,8 +91,9 @@ def power_gather(parts: list, questionnaire, config: dict, outputs: dict, coded=
     q = load_questionnaire(questionnaire)
     replicates = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts], ignore_index=True)
     replicates = replicates.sort_values(["design", "replicate"], kind="stable").reset_index(drop=True)
-    subscales = config["replication"]["subscales"]
-    table = summarise(replicates, subscales).assign(model="calibrated" if coded is None else "fitted")
+    subscales = roles_present(config["replication"], q.subscales)  # claims about a subscale the questionnaire lacks are not testable
+    table = summarise(replicates, subscales, len(subscales) == len(config["replication"]["subscales"]))
+    table = table.assign(model="calibrated" if coded is None else "fitted")
     write_table(replicates, outputs["replicates"])
     write_table(table, outputs["power"])
     settings = config["robustness"]["power"]

@@ -22,7 +22,7 @@ def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.D
     settings = config["robustness"]
     grid = settings["multiverse"]
     sizes = " x ".join(f"{len(grid[d])} {d.replace('_', ' ')}" for d in mv.DECISIONS)
-    subscales = {key: name.replace("_", " ") for key, name in config["replication"]["subscales"].items()}
+    subscales = {key: str(name).replace("_", " ") for key, name in config["replication"]["subscales"].items()}
     lines = [
         "### Multiverse",
         "",
