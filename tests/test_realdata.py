@@ -2,7 +2,8 @@
 
 examples/public-data/bfi: psych::bfi (R package psych, GPL; 2,800 respondents of the SAPA
 project, 25 items on a 1-6 scale, five subscales, seven reverse-keyed items, missing
-answers, a text covariate with missing values, no frequency item, Study 2 only).
+answers, a group column with missing values (degree), text covariates with missing values,
+no frequency item, Study 2 only).
 examples/public-data/datcat: semTools::datCat (R package semTools, GPL; 200 respondents,
 8 items on a 1-5 scale without labels, two subscales, the groups as text, Study 2 only).
 examples/public-data/anes96: the ANES 1996 extract of statsmodels (public domain; 944
@@ -25,6 +26,7 @@ from .test_pipeline_e2e import snakemake, workflow_copy
 pytestmark = pytest.mark.e2e
 PUBLIC = ROOT / "examples" / "public-data"
 BFI = PUBLIC / "bfi"
+GROUPS = {"bfi": ("graduate", "non_graduate"), "datcat": ("female", "male")}  # each spec's compared groups, first and second
 
 
 def run_example(tmp_path_factory, name: str):
@@ -52,7 +54,7 @@ def anes96_run(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["bfi", "datcat"])
 def test_reliability_and_group_tests_match_r(name, request):
-    """Alpha per subscale (psych::alpha) and Welch's t of women against men (stats::t.test) to 1e-8; n exactly."""
+    """Alpha per subscale (psych::alpha) and Welch's t of the first group against the second (stats::t.test) to 1e-8; n exactly."""
     run = request.getfixturevalue(f"{name}_run")
     reference = json.loads((PUBLIC / name / "reference.json").read_text(encoding="utf-8"))
     results = run / "results" / "study2"
@@ -63,8 +65,9 @@ def test_reliability_and_group_tests_match_r(name, request):
     for subscale, r in reference.items():
         assert reliability.loc[subscale, "n"] == r["n"]
         assert reliability.loc[subscale, "alpha"] == pytest.approx(r["alpha"], abs=1e-8)
-        assert described.loc[(subscale, "female"), "mean"] == pytest.approx(r["mean_female"], abs=1e-8)
-        assert described.loc[(subscale, "male"), "mean"] == pytest.approx(r["mean_male"], abs=1e-8)
+        first, second = GROUPS[name]
+        assert described.loc[(subscale, first), "mean"] == pytest.approx(r["mean_first"], abs=1e-8)
+        assert described.loc[(subscale, second), "mean"] == pytest.approx(r["mean_second"], abs=1e-8)
         assert welch.loc[subscale, "statistic"] == pytest.approx(r["welch_t"], abs=1e-8)
         assert welch.loc[subscale, "df"] == pytest.approx(r["welch_df"], rel=1e-6)
         assert welch.loc[subscale, "p"] == pytest.approx(r["welch_p"], rel=1e-6)
@@ -75,15 +78,18 @@ def test_bfi_scorecard_and_report_speak_of_this_study(bfi_run):
     assert card.loc[card.index.str.startswith("S1"), "verdict"].eq("not_testable").all()  # study1: null
     assert card.loc["S2-F", "verdict"] == "not_testable" and card.loc["S2-N", "verdict"] == "not_testable"  # no frequency item, no cluster
     assert card.loc["S2-K", "verdict"] == "not_reproduced"  # five subscales, not two
-    assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Agreeableness'" and card.loc["S2-G+", "verdict"] == "reproduced"
-    assert card.loc["S2-G-", "in_this_study"] == "women > men on 'Neuroticism'"
+    # graduates score higher on openness (reproduced) and lower on neuroticism (not reproduced)
+    assert card.loc["S2-G+", "in_this_study"] == "graduates > non-graduates on 'Openness'" and card.loc["S2-G+", "verdict"] == "reproduced"
+    assert card.loc["S2-G-", "in_this_study"] == "graduates > non-graduates on 'Neuroticism'" and card.loc["S2-G-", "verdict"] == "not_reproduced"
     assert card["data_label"].isin(["User-supplied data", ""]).all()
     summary = (bfi_run / "results" / "robustness" / "robustness_summary.md").read_text(encoding="utf-8")
-    assert "**women > men on agreeableness**" in summary and "a model fitted to the Study 2 data analysed" in summary
+    assert "**graduates > non-graduates on openness**" in summary and "a model fitted to the Study 2 data analysed" in summary
     page = (bfi_run / "results" / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" not in page and "Study 1 was not part of this run" in page
     coded = pd.read_csv(bfi_run / "results" / "clean" / "study2" / "responses_coded.csv")
-    assert len(coded) == 2800 and coded["education"].isna().sum() == 223
+    assert len(coded) == 2800 and coded["education"].isna().sum() == 223 and coded["group"].isna().sum() == 223  # blank degree: in neither group
+    described = pd.read_csv(bfi_run / "results" / "study2" / "group_descriptives.csv").query("subscale == 'openness'").set_index("group")
+    assert dict(described["n"]) == {"graduate": 812, "non_graduate": 1762}  # R: scored on openness, by degree (blank degree: neither)
 
 
 def test_datcat_two_factors_and_the_groups_in_their_own_words(datcat_run):

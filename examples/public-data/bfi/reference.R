@@ -1,7 +1,9 @@
 # Reference values for tests/test_realdata.py, computed with R (psych, stats) on bfi.csv
 # under the questionnaire spec's rules: reverse-keyed items scored 7 - x; per respondent
 # and subscale at most 20% (1 of 5) of the items missing, each replaced by the mean of the
-# respondent's answered items of that subscale (person_mean); otherwise unscored.
+# respondent's answered items of that subscale (person_mean); otherwise unscored. Groups:
+# respondents with a degree against those without (respondents with no answer on
+# education are in neither group).
 #   Rscript reference.R     (Debian: apt-get install r-cran-psych)
 library(psych)
 d <- read.csv("bfi.csv", na.strings = "")
@@ -24,9 +26,11 @@ for (s in names(subscales)) {
   complete <- filled[ok, ]
   a <- alpha(complete, check.keys = FALSE, warnings = FALSE)$total$raw_alpha
   score <- rowMeans(complete)
-  g <- d$gender[ok]
-  tt <- t.test(score[g == 2], score[g == 1], var.equal = FALSE)
-  lines <- c(lines, sprintf('  "%s": {"n": %d, "alpha": %s, "mean_female": %s, "mean_male": %s, "welch_t": %s, "welch_df": %s, "welch_p": %s}',
-    s, nrow(complete), fmt(a), fmt(mean(score[g == 2])), fmt(mean(score[g == 1])), fmt(unname(tt$statistic)), fmt(unname(tt$parameter)), fmt(tt$p.value)))
+  g <- d$degree[ok]
+  first <- score[!is.na(g) & g == "yes"]
+  second <- score[!is.na(g) & g == "no"]
+  tt <- t.test(first, second, var.equal = FALSE)
+  lines <- c(lines, sprintf('  "%s": {"n": %d, "alpha": %s, "mean_first": %s, "mean_second": %s, "welch_t": %s, "welch_df": %s, "welch_p": %s}',
+    s, nrow(complete), fmt(a), fmt(mean(first)), fmt(mean(second)), fmt(unname(tt$statistic)), fmt(unname(tt$parameter)), fmt(tt$p.value)))
 }
 writeLines(c("{", paste(lines, collapse = ",\n"), "}"), "reference.json")

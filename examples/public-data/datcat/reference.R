@@ -12,7 +12,7 @@ for (s in names(subscales)) {
   a <- alpha(x, check.keys = FALSE, warnings = FALSE)$total$raw_alpha
   score <- rowMeans(x)
   tt <- t.test(score[d$sex == "female"], score[d$sex == "male"], var.equal = FALSE)
-  lines <- c(lines, sprintf('  "%s": {"n": %d, "alpha": %s, "mean_female": %s, "mean_male": %s, "welch_t": %s, "welch_df": %s, "welch_p": %s}',
+  lines <- c(lines, sprintf('  "%s": {"n": %d, "alpha": %s, "mean_first": %s, "mean_second": %s, "welch_t": %s, "welch_df": %s, "welch_p": %s}',
     s, nrow(x), fmt(a), fmt(mean(score[d$sex == "female"])), fmt(mean(score[d$sex == "male"])), fmt(unname(tt$statistic)), fmt(unname(tt$parameter)), fmt(tt$p.value)))
 }
 writeLines(c("{", paste(lines, collapse = ",\n"), "}"), "reference.json")
