@@ -23,7 +23,7 @@ from camhs_rom.core.contract import (
 )
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.schemas import validate_config, with_defaults
-from camhs_rom.core.studies import DATA_KEY, check_studies, included, left_out
+from camhs_rom.core.studies import DATA_KEY, check_studies, included, is_generated, left_out
 
 try:
     validate_config(config, "config (config.yaml and any --configfile)")
@@ -49,7 +49,7 @@ def synthetic_settings(study):
 
 def generated(study):
     """Whether this run generates the study's data (the synthetic default)."""
-    return study in STUDIES and config[study][DATA_KEY[study]].startswith(f"{SYNTHETIC}/")
+    return study in STUDIES and is_generated(config[study][DATA_KEY[study]], SYNTHETIC)
 
 
 def n_synthetic_items():

@@ -59,10 +59,10 @@ def data_banner(results_dir, study: str | None = None) -> None:
     """A banner saying where the results come from: the run's label, or one study's (``study1``, ``study2``)."""
     record = read_provenance(results_path(results_dir, "clean/provenance.json"))
     if study is None:
-        label, synthetic = record["data_label"], record["synthetic"] or record["data_label"] != USER_DATA
+        label = record["data_label"]
     else:
-        label, synthetic = record["studies"][study]["data_label"], record["studies"][study]["synthetic"]
-    colour = "#b00020" if synthetic else "#1b5e20"
+        label = record["studies"][study]["data_label"]
+    colour = "#1b5e20" if label == USER_DATA else "#b00020"  # green only over the user's own data
     display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html.escape(label)}</p>'))
 
 

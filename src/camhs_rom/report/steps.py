@@ -49,9 +49,8 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``);
     a study the run left out gets a section saying so."""
     provenance = read_provenance(provenance_path)
-    synthetic = provenance["synthetic"]
     label = html.escape(provenance["data_label"])
-    banner = f'<div class="banner{"" if synthetic or provenance["data_label"] != USER_DATA else " user"}">{label}</div>'
+    banner = f'<div class="banner{" user" if provenance["data_label"] == USER_DATA else ""}">{label}</div>'
     versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
     sections = [
         ("about", "About this report", about_html(provenance)),

@@ -52,6 +52,10 @@ class FittedModel:
     share_first: float  # the first group's share of the two compared groups
     missing_share: np.ndarray  # per item
 
+    def group_sizes(self, n: int) -> tuple[float, float]:
+        """Expected numbers of the first and second group among ``n`` simulated respondents."""
+        return self.share_first * n, (1 - self.share_first) * n
+
 
 def normal_scores(codes: pd.Series) -> pd.Series:
     """Each answer replaced by the standard-normal quantile of its mid-rank among the answered."""
@@ -137,8 +141,3 @@ def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | 
         answers[rng.random(n) < model.missing_share[j]] = np.nan
         coded[item] = pd.array(answers, dtype="Int64")
     return coded
-
-
-def expected_group_sizes(model: FittedModel, n: int) -> tuple[float, float]:
-    """Expected numbers of the first and second group at size ``n``."""
-    return model.share_first * n, (1 - model.share_first) * n

@@ -18,7 +18,6 @@ from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.claims import roles_present
 from camhs_rom.robustness.figures import power_curves, specification_curve
 from camhs_rom.robustness.fitted import FittedModel, fit_model
-from camhs_rom.robustness.fitted import expected_group_sizes as fitted_group_sizes
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
 from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, summarise
 from camhs_rom.robustness.summary import summary_markdown
@@ -99,5 +98,5 @@ def power_gather(parts: list, questionnaire, config: dict, outputs: dict, coded=
     settings = config["robustness"]["power"]
     model = simulation_model(q, coded)
     n = settings["reference_n"]
-    groups = expected_group_sizes(config["synthetic"]["study2"], q, n) if model is None else fitted_group_sizes(model, n)
+    groups = expected_group_sizes(config["synthetic"]["study2"], q, n) if model is None else model.group_sizes(n)
     write_table(minimum_detectable(table, settings, groups, config["replication"]["alpha"], subscales), outputs["mde"])
