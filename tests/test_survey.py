@@ -80,7 +80,7 @@ def test_reverse_keying_and_person_mean(tmp_path, questionnaire):
     row = {item.id: "2" if item.reverse else "4" for item in q.items_of("positive_impact")}  # all score 4
     row[reversed_pos] = "1"  # reverse-keyed: scored 5 + 1 - 1 = 5
     row[plain[0]] = ""  # one of nine missing: 0.11 <= 0.2, imputed
-    path = small_csv(tmp_path, q, rows=[row])
+    path = small_csv(tmp_path, q, rows=[row, {q.id_column: "A2"}])
     result = clean_responses(path, q)
     scored = result.scored.iloc[0]
     assert scored[reversed_pos] == 5
@@ -96,7 +96,7 @@ def test_reverse_keying_and_person_mean(tmp_path, questionnaire):
 def test_missing_above_share_is_not_scored(tmp_path, questionnaire):
     q = questionnaire
     neg = [item.id for item in q.items_of("negative_impact")]
-    path = small_csv(tmp_path, q, rows=[{neg[0]: "", neg[1]: ""}])  # 2 of 9 = 0.22 > 0.2
+    path = small_csv(tmp_path, q, rows=[{neg[0]: "", neg[1]: ""}, {q.id_column: "A2"}])  # 2 of 9 = 0.22 > 0.2
     result = clean_responses(path, q)
     assert not result.scored["scorable_negative_impact"].iloc[0]
     assert np.isnan(result.scored[neg[0]].iloc[0])
@@ -165,10 +165,21 @@ def test_header_without_rows(tmp_path, questionnaire):
         clean_responses(path, questionnaire)
 
 
-def test_non_utf8_file(tmp_path, questionnaire):
-    path = small_csv(tmp_path, questionnaire, rows=[{"profession": "psychologue clinicienne"}, {questionnaire.id_column: "A2", "profession": "thérapeute"}])
-    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
-    with pytest.raises(InputError, match=r"line 3 \(byte \d+\): found byte 0xe9, which is not UTF-8; expected a UTF-8 encoded file"):
+def test_windows_1252_file_is_read_and_logged(tmp_path, questionnaire):
+    rows = [{"profession": "psychologue clinicienne"}, {questionnaire.id_column: "A2", "profession": "thérapeute"}]
+    path = small_csv(tmp_path, questionnaire, rows=rows)
+    utf8 = clean_responses(path, questionnaire)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    cp1252 = clean_responses(path, questionnaire)
+    pd.testing.assert_frame_equal(utf8.coded, cp1252.coded)
+    assert cp1252.coded["profession"].tolist() == ["psychologue clinicienne", "thérapeute"]
+    assert cp1252.audit.loc[cp1252.audit.rule == "encoding_converted", ["before", "after"]].values.tolist() == [["cp1252", "utf-8"]]
+
+
+def test_bytes_that_are_no_known_encoding_are_named(tmp_path, questionnaire):
+    path = small_csv(tmp_path, questionnaire, rows=[{"profession": "thérapeute"}])
+    path.write_bytes(path.read_bytes().replace("é".encode("utf-8"), b"\x81"))
+    with pytest.raises(InputError, match=r"line 2 \(byte \d+\): found byte 0x81, which is neither UTF-8 nor Windows-1252 text"):
         clean_responses(path, questionnaire)
 
 

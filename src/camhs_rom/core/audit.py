@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from camhs_rom.core.tables import neutralise_formulas
+
 AUDIT_COLUMNS = ["file", "row", "column", "before", "after", "rule"]
 
 
@@ -72,3 +74,14 @@ class DiscardedAudit(AuditLog):
 
     def add_many(self, file, rows, column, before, after, rule) -> None:
         return None
+
+
+def neutralise_logged(frame: pd.DataFrame, rows: list[str], file, audit: AuditLog, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """``frame`` with spreadsheet formulas neutralised (:func:`~camhs_rom.core.tables.neutralise_formulas`),
+    each change logged under ``formula_neutralised`` at its row (``rows[i]`` for position ``i``)
+    and column (renamed back through ``columns`` to the name the input file uses)."""
+    frame, changes = neutralise_formulas(frame)
+    columns = columns or {}
+    for i, column, before, after in changes:
+        audit.add(file, rows[i], columns.get(column, column), before, after, "formula_neutralised")
+    return frame

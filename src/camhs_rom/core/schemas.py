@@ -3,6 +3,10 @@
 The schemas live once, in ``workflow/schemas/`` (a wheel carries a copy as
 ``camhs_rom/schemas``). Each sets ``additionalProperties: false`` at every level, so a
 misspelled key is an error that names the key, never a silently ignored setting.
+
+What is read is bounded: a YAML file over :data:`MAX_YAML_BYTES`, or a document whose
+anchors and aliases would expand to more than :data:`MAX_YAML_NODES` values (a "billion
+laughs" bomb), is rejected before anything walks it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,23 @@ if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
         del sys.modules["rfc3987_syntax"]
 else:
     import jsonschema
+
+
+MAX_YAML_BYTES = 2 * 1024 * 1024  # a questionnaire of a thousand items is about 150 KB
+
+
+MAX_YAML_NODES = 100_000  # values in the document with every alias expanded
+
+
+JSON_TYPES = {  # the schema's type names in the words of a YAML file
+    "object": "a mapping of keys to values",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 SCHEMA_FILES = {
@@ -64,15 +85,58 @@ def load_schema(kind: str) -> dict:
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning every way it can be unreadable into an :class:`InputError`."""
-    text = read_text(path, "a YAML document")
+    """Read a YAML file, turning every way it can be unreadable or too large into an :class:`InputError`."""
+    path = Path(path)
+    if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
+        raise InputError(path, "file", f"{path.stat().st_size:,} bytes", f"a YAML document of at most {MAX_YAML_BYTES:,} bytes")
+    text = read_text(path, "a YAML document", cp1252=False)
     try:
-        return yaml.safe_load(text)
+        document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(path, where, f"invalid YAML ({problem})", "well-formed YAML") from None
+    except RecursionError:
+        raise InputError(path, "file", "values nested too deeply to read", "a YAML document nested at most a few hundred levels") from None
+    check_expanded_size(document, path)
+    return document
+
+
+def check_expanded_size(document: Any, file: str | Path, limit: int = MAX_YAML_NODES) -> None:
+    """Raise :class:`InputError` when ``document`` holds more than ``limit`` values with aliases expanded.
+
+    A YAML alias is loaded as a second reference to one Python object, so a small file can
+    describe an exponentially large document that any later walk (validation, copying,
+    printing) would expand. Sizes are counted once per object, so this check is linear
+    in the file, whatever the document would expand to.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(value, trail: str) -> int:
+        if not isinstance(value, (dict, list)):
+            return 1
+        known = sizes.get(id(value))
+        if known is not None:
+            return known
+        sizes[id(value)] = 1  # a self-referencing alias counts once, never loops
+        children = value.items() if isinstance(value, dict) else enumerate(value)
+        total = 1
+        for key, child in children:
+            total += size(child, f"{trail}.{key}" if isinstance(value, dict) else f"{trail}[{key}]")
+            if total > limit:
+                raise InputError(
+                    file, f"key {trail.lstrip('.') or '(top level)'}",
+                    f"a document that expands to more than {limit:,} values (anchors and aliases repeated within each other)",
+                    f"at most {limit:,} values: write repeated settings out, or use fewer nested aliases",
+                )
+        sizes[id(value)] = total
+        return total
+
+    try:
+        size(document, "")
+    except RecursionError:
+        raise InputError(file, "file", "values nested too deeply to read", "a YAML document nested at most a few hundred levels") from None
 
 
 def read_document(path: str | Path, kind: str) -> Any:
@@ -111,12 +175,14 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str, str]:
         return location, repr(instance), f"one of {quote_list(error.validator_value)}"
     if error.validator == "type":
         kinds = error.validator_value
-        kinds = " or ".join(kinds) if isinstance(kinds, list) else kinds
-        return location, f"{instance!r} ({type(instance).__name__})", f"a value of type {kinds}"
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        return location, f"{instance!r} ({type(instance).__name__})", " or ".join(JSON_TYPES.get(k, f"a value of type {k}") for k in kinds)
     if error.validator in ("oneOf", "anyOf"):
         options = [s.get("enum", [s.get("type")]) for s in error.validator_value]
         flat = [o for opt in options for o in (opt if isinstance(opt, list) else [opt])]
         return location, repr(instance), f"one of: {', '.join(map(str, flat))}"
+    if error.validator == "pattern":
+        return location, repr(instance), schema.get("description") or f"text matching the pattern {error.validator_value}"
     return location, repr(instance), error.message.replace(repr(instance), "the value", 1)
 
 
@@ -140,6 +206,7 @@ def validate_config(config: dict, file: str | Path = "config") -> None:
     """Validate the merged pipeline configuration (config.yaml plus any --configfile)."""
     if not isinstance(config, dict):
         raise InputError(file, "top level", repr(config), "a mapping of settings")
+    check_expanded_size(config, file)
     validate(config, "config", file)
 
 

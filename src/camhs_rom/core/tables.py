@@ -1,7 +1,11 @@
 """Reading and writing tables safely.
 
-Readers turn every way a file can be unreadable (missing, empty, not UTF-8, ragged rows,
-duplicate or blank column names, not a real SPSS file) into one :class:`InputError`.
+Readers accept what spreadsheets and survey platforms write (UTF-8 with or without a
+byte-order mark, UTF-16, Windows-1252, CRLF line ends, a semicolon-delimited ``.csv`` with
+decimal commas, trailing empty rows and unnamed empty columns), recording every such
+conversion in the audit log, and turn every way a file can be unreadable (missing, empty,
+binary, ragged rows, duplicate or blank column names over data, not a real SPSS file) into
+one :class:`InputError`. Writers neutralise spreadsheet formulas in text cells.
 Writers are atomic (write to a temporary file, then rename) and deterministic
 (``\n`` line ends, fixed float format), so a reviewer's re-run gives the same bytes and
 a failed run leaves no half-written table.
@@ -18,6 +22,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from camhs_rom.core.errors import InputError, quote_list
@@ -25,7 +30,22 @@ from camhs_rom.core.errors import InputError, quote_list
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": "\t"}
 
 
+CSV_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # what a .csv may use: the header decides
+
+
 FLOAT_FORMAT = "%.10g"
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
+
+
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 _UMASK = os.umask(0)
@@ -34,10 +54,74 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def read_text(path: str | Path, content: str = "a header row and at least one data row") -> str:
-    """A whole text file as UTF-8 (a leading byte-order mark is dropped); never empty.
+def _audit_note(audit, path, row, column, before, after, rule) -> None:
+    if audit is not None:
+        audit.add(path, row, column, before, after, rule)
 
-    ``content`` says what the file should hold, for the message when it is empty.
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when most odd (even) bytes of the start are NUL, as in ASCII text in UTF-16."""
+    head = raw[:4096]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(raw: bytes, path: str | Path, cp1252: bool = True) -> tuple[str, str]:
+    """Decode a text file's bytes; return (text, the encoding used).
+
+    Accepted, in this order: UTF-8 (a byte-order mark is dropped), UTF-16 with a
+    byte-order mark or recognisable by its NUL bytes (what spreadsheets call "Unicode
+    text"), then Windows-1252 (cp1252, the default of older Western-European Excel) for a
+    file that is not UTF-8 and uses no byte cp1252 leaves undefined (unless ``cp1252`` is
+    false: YAML must be Unicode). Anything else, and a binary file, raises
+    :class:`InputError` naming the first offending byte.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = _utf16_without_bom(raw) or "utf-8"
+    if encoding.startswith("utf-16"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"byte {exc.start}", "bytes that are not valid UTF-16", "a UTF-16 or UTF-8 text file") from None
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        undefined = sorted(set(raw) & _CP1252_UNDEFINED)
+        if not cp1252:
+            raise InputError(
+                path, f"line {line} (byte {exc.start})", f"byte 0x{raw[exc.start]:02x}, which is not UTF-8", "a UTF-8 encoded file (save it as UTF-8)"
+            ) from None
+        if b"\x00" in raw or undefined:
+            byte = raw[exc.start] if not undefined else undefined[0]
+            raise InputError(
+                path,
+                f"line {line} (byte {exc.start})",
+                f"byte 0x{byte:02x}, which is neither UTF-8 nor Windows-1252 text" + (" (a binary file?)" if b"\x00" in raw else ""),
+                "a text file encoded as UTF-8 (save or export it as UTF-8)",
+            ) from None
+        return raw.decode("cp1252"), "cp1252"
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(path, f"line {line}", "a NUL byte (a binary file, not text)", "a text file encoded as UTF-8 (save or export it as UTF-8)")
+    return text, "utf-8"
+
+
+def read_text(path: str | Path, content: str = "a header row and at least one data row", audit=None, cp1252: bool = True) -> str:
+    """A whole text file decoded by :func:`decode_text`; never empty.
+
+    ``content`` says what the file should hold, for the message when it is empty; an
+    encoding other than UTF-8 is recorded in ``audit`` (an :class:`~camhs_rom.core.audit.AuditLog`).
     """
     path = Path(path)
     try:
@@ -46,60 +130,108 @@ def read_text(path: str | Path, content: str = "a header row and at least one da
         raise InputError(path, "file", "no such file", "an existing file") from None
     except IsADirectoryError:
         raise InputError(path, "file", "a directory", "a file") from None
-    if not raw.strip():
+    if raw.startswith(b"PK\x03\x04"):
+        raise InputError(path, "file", "a zip archive (an Excel workbook or other packed file?)", f"{content} as plain text (save or export it as CSV UTF-8)")
+    text, encoding = decode_text(raw, path, cp1252)
+    if not text.strip():
         raise InputError(path, "file", "an empty file", content)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            path,
-            f"line {line} (byte {exc.start})",
-            f"byte 0x{raw[exc.start]:02x}, which is not UTF-8",
-            "a UTF-8 encoded file (save or export it as UTF-8)",
-        ) from None
+    if encoding not in ("utf-8", "utf-8-sig"):
+        _audit_note(audit, path, "", "", encoding, "utf-8", "encoding_converted")
+    return text
 
 
-def read_delimited(path: str | Path, required_rows: int = 1) -> pd.DataFrame:
-    """Read a CSV/TSV file with every cell as text (``""`` for empty), checking its header.
+def _sniff_delimiter(path: Path, text: str, audit) -> str:
+    """The delimiter of a ``.csv``: the one that splits the header row into the most names (comma on a tie)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    counts = {sep: len(next(csv.reader([first], delimiter=sep), [])) for sep in CSV_DELIMITERS}
+    sep = max(CSV_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    if sep != ",":
+        _audit_note(audit, path, "1", "", "comma", CSV_DELIMITERS[sep], "delimiter_detected")
+    return sep
 
-    The delimiter follows the extension (``.csv`` comma; ``.tsv``, ``.tab``, ``.txt`` tab).
-    No value is converted: deciding what a cell means is the caller's job, so nothing is
-    silently turned into a number or a missing value.
+
+def read_delimited(path: str | Path, required_rows: int = 1, audit=None) -> tuple[pd.DataFrame, list[str]]:
+    """Read a CSV/TSV file with every cell as text (``""`` for empty); return it and each row's number.
+
+    Row numbers are spreadsheet rows (the header is row 1). The delimiter follows the
+    extension (``.tsv``, ``.tab``, ``.txt``: tab); a ``.csv`` may use a comma, semicolon
+    or tab, whichever splits the header into the most columns. With a semicolon, a
+    column whose every filled cell is a number written with a decimal comma (``3,5``) is
+    read with a decimal point. What spreadsheets leave behind and carries no data is
+    dropped: rows with every cell empty, and columns with neither a name nor a value.
+    Every such change is recorded in ``audit``. Nothing else is converted: deciding what a
+    cell means is the caller's job, so nothing is silently turned into a number or a
+    missing value.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DELIMITERS:
         raise InputError(path, "file name", f"extension {suffix or '(none)'!r}", f"one of {quote_list(DELIMITERS)}")
-    text = read_text(path)
-    sep = DELIMITERS[suffix]
-    records = csv.reader(io.StringIO(text), delimiter=sep)
-    header = next(records)
-    seen = {}
-    for k, name in enumerate(header, start=1):
-        name = name.strip()
-        if not name:
-            raise InputError(path, f"row 1 (header), column {k}", "an empty column name", "a name for every column")
-        if name in seen:
-            raise InputError(path, f"row 1 (header), columns {seen[name]} and {k}", f"{name!r} twice", "each column name once")
-        seen[name] = k
-    # pandas pads short rows with empty cells; a short row is a broken record, not missing answers.
-    for record in records:
-        if record and len(record) != len(header):
-            raise InputError(path, f"row {records.line_num}", f"{len(record)} fields", f"{len(header)} fields, as in the header")
+    text = read_text(path, audit=audit)
+    sep = _sniff_delimiter(path, text, audit) if suffix == ".csv" else DELIMITERS[suffix]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records = []
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False, skipinitialspace=False
-        )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        if match:
-            want, line, got = match.groups()
-            raise InputError(path, f"row {line}", f"{got} fields", f"{want} fields, as in the header") from None
-        raise InputError(path, "file", f"text that is not valid delimited data ({exc})", "one record per row") from None
-    frame.columns = [c.strip() for c in frame.columns]
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        row = len(records) + 1
+        found = (f"a quoted cell opened in row {row} and never closed" if "end of data" in str(exc)
+                 else f"text that is not valid delimited data ({exc})")
+        raise InputError(path, f"row {row} (line {reader.line_num})", found, "cells in straight double quotes, each closed, one record per row") from None
+    header, body = [c.strip() for c in records[0]], records[1:]
+    blank_names = [k for k, name in enumerate(header) if not name]
+    width = len(header)
+    # a short row is a broken record, not missing answers: only unnamed columns may be cut off
+    shortest = min((k for k in range(width + 1) if all(j in blank_names for j in range(k, width))), default=width)
+    for n, record in enumerate(body, start=2):
+        fits = shortest <= len(record) <= width or (len(record) > width and not any(c.strip() for c in record[width:]))
+        if record and not fits:
+            raise InputError(path, f"row {n}", f"{len(record)} fields", f"{width} fields, as in the header")
+    rows, cells = [], []
+    for n, record in enumerate(body, start=2):
+        if not any(c.strip() for c in record):
+            _audit_note(audit, path, str(n), "", "an empty row", "", "empty_row_dropped")
+            continue
+        rows.append(str(n))
+        cells.append((record + [""] * width)[:width])
+    for k in blank_names:
+        filled = next((r for r, cell in zip(rows, cells) if cell[k].strip()), None)
+        if filled is not None:
+            raise InputError(
+                path, f"row 1 (header), column {k + 1}", f"an empty column name over data (row {filled}: {cells[rows.index(filled)][k]!r})",
+                "a name for every column that holds data",
+            )
+        _audit_note(audit, path, "", f"column {k + 1}", "an empty column without a name", "", "empty_column_dropped")
+    keep = [k for k in range(width) if k not in blank_names]
+    seen = {}
+    for k in keep:
+        name = header[k]
+        if name in seen:
+            raise InputError(path, f"row 1 (header), columns {seen[name]} and {k + 1}", f"{name!r} twice", "each column name once")
+        seen[name] = k + 1
+    if not keep:
+        raise InputError(path, "row 1 (header)", "no column names", "a header row naming the columns")
+    frame = pd.DataFrame([[cell[k] for k in keep] for cell in cells], columns=[header[k] for k in keep], dtype=str)
     if len(frame) < required_rows:
         raise InputError(path, "file", "a header but no data rows", f"at least {required_rows} data row(s)")
+    if sep == ";":
+        frame = _decimal_commas(frame, rows, path, audit)
+    return frame, rows
+
+
+def _decimal_commas(frame: pd.DataFrame, rows: list[str], path, audit) -> pd.DataFrame:
+    """Columns whose filled cells are all numbers, some written ``3,5``: read with a decimal point."""
+    for col in frame.columns:
+        values = frame[col].str.strip()
+        filled = values[values != ""]
+        commas = filled.str.match(_DECIMAL_COMMA)
+        if commas.any() and (commas | filled.str.match(_PLAIN_NUMBER)).all():
+            changed = np.flatnonzero((values.str.match(_DECIMAL_COMMA)).to_numpy())
+            after = values.iloc[changed].str.replace(",", ".", regex=False)
+            if audit is not None:
+                audit.add_many(path, [rows[i] for i in changed], col, frame[col].iloc[changed], after, "decimal_comma")
+            frame[col] = frame[col].mask(values.str.match(_DECIMAL_COMMA), values.str.replace(",", ".", regex=False))
     return frame
 
 
@@ -137,8 +269,49 @@ def atomic_path(path: str | Path):
         raise
 
 
+def is_formula(value) -> bool:
+    """Whether a spreadsheet opening a CSV would run ``value`` as a formula (OWASP's CSV-injection test).
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+    one, unless it is a plain number (``-0.5``, ``+3``), which spreadsheets read as a number.
+    """
+    return isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:
+    """A copy of ``frame`` whose formula-like text cells (:func:`is_formula`) start with ``'``.
+
+    The apostrophe is what OWASP recommends: a spreadsheet shows the cell as text and
+    runs nothing. Returns the frame and one ``(position, column, before, after)`` per change
+    so that the ingest stage can record each in the audit log; numeric columns are never
+    touched and a cell already neutralised does not change again.
+    """
+    changes, out = [], frame
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        hits = np.flatnonzero(series.map(is_formula, na_action="ignore").fillna(False).astype(bool).to_numpy())
+        if not len(hits):
+            continue
+        if out is frame:
+            out = frame.copy()
+        fixed = series.copy()
+        for i in hits:
+            before = series.iloc[i]
+            fixed.iloc[i] = "'" + before
+            changes.append((int(i), str(col), before, fixed.iloc[i]))
+        out[col] = fixed
+    return out, changes
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a tidy CSV deterministically and atomically."""
+    """Write a tidy CSV deterministically and atomically, formula-like text neutralised (:func:`neutralise_formulas`).
+
+    The ingest stage neutralises the user's cells first and logs each change; this is the
+    guard for every other table (labels from a spec, codebook or config).
+    """
+    frame, _ = neutralise_formulas(frame)
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
 

@@ -40,7 +40,7 @@ def read_export(path: str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
         wording = {c: (meta.column_names_to_labels or {}).get(c) or "" for c in frame.columns}
         text = frame.apply(lambda s: s.map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))))
         return text, wording
-    frame = read_delimited(path)
+    frame, _ = read_delimited(path)
     wording = {c: "" for c in frame.columns}
     first = frame.iloc[0] if len(frame) else None
     if first is not None and sum(" " in str(v) or "?" in str(v) for v in first) > len(frame.columns) / 2:

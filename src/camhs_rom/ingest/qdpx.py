@@ -17,6 +17,12 @@ How a selection becomes a row of the coded-segments table:
 - **segment_id**: the selection's ``name``, else its GUID.
 
 Positions are zero-based character offsets into the source's plain text, end exclusive.
+
+What is read from the archive is bounded (:data:`MAX_MEMBER_BYTES` per member,
+:data:`MAX_TOTAL_BYTES` in all, a compression ratio of at most :data:`MAX_RATIO`), checked
+on the sizes the archive declares and again on the bytes actually inflated, so a zip
+bomb is rejected by name and size before it fills memory. XML entity expansion is
+bounded by the parser (expat's amplification limit) and reported as malformed XML.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +44,18 @@ NS = "urn:QDA-XML:project:1.0"
 
 
 _Q = f"{{{NS}}}"
+
+
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one transcript or project.qde, inflated
+
+
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # everything the reader inflates from one archive
+
+
+MAX_RATIO = 200  # inflated / compressed size; plain text compresses about 3-10 times
+
+
+MAX_MEMBERS = 10_000
 
 
 GROUP_VARIABLES = {"group_id", "group", "focus_group"}
@@ -67,6 +86,41 @@ def _int_attr(elem, name, path, where) -> int:
         raise InputError(path, f"{where}, attribute {name}", repr(raw), "a whole number of characters") from None
 
 
+class _BoundedArchive:
+    """A zip archive read member by member within the size and ratio bounds of this module."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: Path):
+        self.archive, self.path, self.inflated = archive, path, 0
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise InputError(path, "zip contents", f"{len(members):,} members", f"at most {MAX_MEMBERS:,} files in a .qdpx")
+
+    def namelist(self) -> list[str]:
+        return self.archive.namelist()
+
+    def _reject(self, name: str, found: str) -> None:
+        raise InputError(
+            self.path, f"zip member {name!r}", found,
+            f"at most {MAX_MEMBER_BYTES:,} bytes per member, {MAX_TOTAL_BYTES:,} in all and {MAX_RATIO} times the "
+            "compressed size (an archive that inflates beyond that is refused as a possible zip bomb)",
+        )
+
+    def read(self, name: str) -> bytes:
+        info = self.archive.getinfo(name)
+        allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.inflated, max(info.compress_size, 1) * MAX_RATIO)
+        if info.file_size > allowed:
+            self._reject(name, f"{info.file_size:,} bytes when inflated from {info.compress_size:,}")
+        try:
+            with self.archive.open(info) as fh:  # a declared size may lie: never inflate past the bound
+                data = fh.read(allowed + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise InputError(self.path, f"zip member {name!r}", f"a member that cannot be unpacked ({exc})", "an intact .qdpx archive") from None
+        if len(data) > allowed:
+            self._reject(name, f"more than {allowed:,} bytes when inflated from {info.compress_size:,}")
+        self.inflated += len(data)
+        return data
+
+
 def _zip_member(archive: zipfile.ZipFile, wanted: str) -> str | None:
     lowered = {n.lower(): n for n in archive.namelist()}
     return lowered.get(wanted.lower())
@@ -84,7 +138,8 @@ def read_qdpx(path: str | Path) -> QdpxProject:
         raise InputError(path, "file", "no such file", "a REFI-QDA .qdpx project")
     if not zipfile.is_zipfile(path):
         raise InputError(path, "file", "a file that is not a zip archive", "a .qdpx project (a zip holding project.qde and Sources/)")
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(path) as opened:
+        archive = _BoundedArchive(opened, path)
         qde_name = next((n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n), None)
         if qde_name is None:
             raise InputError(path, "zip contents", f"members {quote_list(archive.namelist())}", "a project.qde file at the top of the archive")

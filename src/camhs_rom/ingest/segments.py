@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from camhs_rom.core.audit import AuditLog
+from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import read_delimited
@@ -47,9 +47,9 @@ class CleanSegments:
     audit: pd.DataFrame
 
 
-def read_segments_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+def read_segments_csv(path: str | Path, audit: AuditLog | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Read a coded-segments CSV/TSV; return the raw text table and each row's location."""
-    frame = read_delimited(path)
+    frame, rows = read_delimited(path, audit=audit)
     unknown = [c for c in frame.columns if c not in SEGMENT_COLUMNS]
     missing = [c for c in SEGMENT_COLUMNS if c not in frame.columns]
     if missing or unknown:
@@ -59,7 +59,7 @@ def read_segments_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
         if unknown:
             found.append(f"unknown column {quote_list(unknown)}")
         raise InputError(path, "row 1 (header)", " and ".join(found), f"exactly the columns {', '.join(SEGMENT_COLUMNS)}")
-    return frame[SEGMENT_COLUMNS], [f"row {i + 2}" for i in range(len(frame))]
+    return frame[SEGMENT_COLUMNS], [f"row {r}" for r in rows]
 
 
 def read_segments(path: str | Path, audit: AuditLog) -> tuple[pd.DataFrame, list[str], str]:
@@ -70,7 +70,7 @@ def read_segments(path: str | Path, audit: AuditLog) -> tuple[pd.DataFrame, list
         for note in project.notes:
             audit.add(path, "", "", "", note, "qdpx_reading")
         return project.segments, project.locations, "qdpx"
-    frame, rows = read_segments_csv(path)
+    frame, rows = read_segments_csv(path, audit)
     return frame, rows, "csv"
 
 
@@ -141,6 +141,7 @@ def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
             "each code once per segment and coder",
         )
 
+    frame = neutralise_logged(frame, [r.removeprefix("row ") for r in rows], path, audit)
     frame["theme"] = frame["code"].map(codebook.code_theme)
     frame["valence"] = frame["theme"].map({t.id: t.valence for t in codebook.themes})
     frame["source_format"] = fmt

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from camhs_rom.core.audit import AuditLog
+from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import read_delimited, read_sav
 from camhs_rom.instruments.questionnaire import Questionnaire, normalise_label, raw_value_keys
@@ -72,9 +72,7 @@ def read_responses(path: str | Path, questionnaire: Questionnaire, audit: AuditL
         frame, value_labels = read_sav(path)
         rows = [f"case {i + 1}" for i in range(len(frame))]
         return _sav_as_text(frame, value_labels, questionnaire, path, rows, audit), rows
-    frame = read_delimited(path)
-    rows = [str(i + 2) for i in range(len(frame))]  # spreadsheet numbering: header is row 1
-    return frame, rows
+    return read_delimited(path, audit=audit)  # rows numbered as in a spreadsheet: the header is row 1
 
 
 def _sav_as_text(frame, value_labels, q: Questionnaire, path, rows, audit: AuditLog) -> pd.DataFrame:
@@ -224,8 +222,39 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
             audit.add_many(path, [rows[i] for i in declared], item, raw.iloc[declared], [""] * len(declared), "declared_missing")
         coded[item] = codes
 
+    coded = neutralise_logged(coded, rows, path, audit, {"respondent_id": q.id_column, "group": q.group_column, "frequency": q.frequency_column})
+    check_answered(coded, q, path)
     scored = score_items(coded, q, path, audit)
+    check_scorable(scored, q, path)
     return CleanResponses(coded=coded, scored=scored, audit=audit.to_frame())
+
+
+def check_answered(coded: pd.DataFrame, q: Questionnaire, path) -> None:
+    """Stop on an item nobody answered: it has no correlations, so no factor analysis or score can use it."""
+    for item in q.items:
+        if coded[item.id].isna().all():
+            name = item.source_column + (f" (item {item.id})" if item.source_column != item.id else "")
+            raise InputError(
+                path, f"column {name}", f"no answer in any of the {len(coded)} rows",
+                "answers from at least some respondents: check the column, or leave the item out of the questionnaire spec",
+            )
+
+
+def check_scorable(scored: pd.DataFrame, q: Questionnaire, path) -> None:
+    """Stop on a subscale no respondent can be scored on, naming it, its items and the item most often missing."""
+    for subscale in q.subscales:
+        if scored[f"scorable_{subscale}"].any():
+            continue
+        items = [item.id for item in q.items_of(subscale)]
+        missing = scored[items].isna().sum()
+        worst = missing.idxmax()
+        rule = (f"at most {q.max_missing_share:.0%} of its items missing (missing.method: person_mean)" if q.missing_method == "person_mean"
+                else "every item answered (missing.method: listwise)")
+        raise InputError(
+            path, f"subscale {subscale} (items {', '.join(items)})",
+            f"no respondent of {len(scored)} with {rule}; item {worst} is missing for {missing[worst]} of them",
+            "respondents who answered the subscale's items: check those columns, or change missing.method / max_missing_share in the spec",
+        )
 
 
 def _is_delimited(path) -> bool:
