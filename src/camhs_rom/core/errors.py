@@ -24,7 +24,7 @@ def clip(text: str, limit: int = MAX_FOUND) -> str:
     """``text`` cut to at most ``limit`` characters, ending ``… [N characters]`` when cut.
 
     >>> clip("x" * 500, 40)
-    'xxxxxxxxxxxxxxxxxxxxxxx… [500 characters]'
+    'xxxxxxxxxxxxxxxxxxxxxx… [500 characters]'
     """
     text = str(text)
     if len(text) <= limit:

@@ -196,7 +196,7 @@ def read_delimited(path: str | Path, required_rows: int = 1, audit=None) -> tupl
         rows.append(str(n))
         cells.append((record + [""] * width)[:width])
     for k in blank_names:
-        filled = next((r for r, cell in zip(rows, cells) if cell[k].strip()), None)
+        filled = next((r for r, cell in zip(rows, cells, strict=True) if cell[k].strip()), None)
         if filled is not None:
             raise InputError(
                 path, f"row 1 (header), column {k + 1}", f"an empty column name over data (row {filled}: {cells[rows.index(filled)][k]!r})",
