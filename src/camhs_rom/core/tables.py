@@ -155,9 +155,8 @@ def read_delimited(path: str | Path, required_rows: int = 1, audit=None) -> tupl
 
     Row numbers are spreadsheet rows (the header is row 1). The delimiter follows the
     extension (``.tsv``, ``.tab``, ``.txt``: tab); a ``.csv`` may use a comma, semicolon
-    or tab, whichever splits the header into the most columns. With a semicolon, a
-    column whose every filled cell is a number written with a decimal comma (``3,5``) is
-    read with a decimal point. What spreadsheets leave behind and carries no data is
+    or tab, whichever splits the header into the most columns. With a semicolon, a cell
+    that is a number written with a decimal comma (``3,5``) is read with a decimal point. What spreadsheets leave behind and carries no data is
     dropped: rows with every cell empty, and columns with neither a name nor a value.
     Every such change is recorded in ``audit``. Nothing else is converted: deciding what a
     cell means is the caller's job, so nothing is silently turned into a number or a
@@ -221,17 +220,17 @@ def read_delimited(path: str | Path, required_rows: int = 1, audit=None) -> tupl
 
 
 def _decimal_commas(frame: pd.DataFrame, rows: list[str], path, audit) -> pd.DataFrame:
-    """Columns whose filled cells are all numbers, some written ``3,5``: read with a decimal point."""
+    """In a semicolon-delimited file, every cell that is a number written with a decimal comma (``3,5``) gets a decimal point."""
     for col in frame.columns:
         values = frame[col].str.strip()
-        filled = values[values != ""]
-        commas = filled.str.match(_DECIMAL_COMMA)
-        if commas.any() and (commas | filled.str.match(_PLAIN_NUMBER)).all():
-            changed = np.flatnonzero((values.str.match(_DECIMAL_COMMA)).to_numpy())
-            after = values.iloc[changed].str.replace(",", ".", regex=False)
-            if audit is not None:
-                audit.add_many(path, [rows[i] for i in changed], col, frame[col].iloc[changed], after, "decimal_comma")
-            frame[col] = frame[col].mask(values.str.match(_DECIMAL_COMMA), values.str.replace(",", ".", regex=False))
+        commas = values.str.match(_DECIMAL_COMMA)
+        if not commas.any():
+            continue
+        changed = np.flatnonzero(commas.to_numpy())
+        after = values.iloc[changed].str.replace(",", ".", regex=False)
+        if audit is not None:
+            audit.add_many(path, [rows[i] for i in changed], col, frame[col].iloc[changed], after, "decimal_comma")
+        frame[col] = frame[col].mask(commas, values.str.replace(",", ".", regex=False))
     return frame
 
 
