@@ -39,6 +39,7 @@ def apply_style() -> None:
             "savefig.bbox": "tight",
             "axes.titleweight": "bold",
             "axes.titlesize": 12,
+            "text.parse_math": False,  # labels are the user's text: a "$" is a dollar sign, not mathtext
         }
     )
 

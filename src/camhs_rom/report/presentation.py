@@ -7,13 +7,13 @@ table the pipeline wrote under ``results/``; the notebooks run standalone on the
 from __future__ import annotations
 
 import hashlib
-import html
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from camhs_rom.core.labels import USER_DATA
+from camhs_rom.core.markup import html_text, markdown_html
 from camhs_rom.core.provenance import read_provenance
 
 
@@ -31,18 +31,25 @@ def table(results_dir, relative: str, **read_csv) -> pd.DataFrame:
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False) -> None:
-    """Display a table rounded for reading (the CSV keeps full precision).
+    """Display a table rounded for reading (the CSV keeps full precision): :func:`styled_table`."""
+    display(styled_table(frame, caption, digits, index))
+
+
+def styled_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False):
+    """The table as a pandas Styler: rounded, every cell, header and the caption HTML-escaped.
 
     The table's HTML id is derived from its content, not drawn at random as pandas does,
     so the same results give the same report bytes.
     """
     digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode("utf-8")).hexdigest()[:12]
-    styled = frame.style.set_uuid(digest).format(precision=digits, na_rep="")
+    # every cell, header and the caption are text from the results (ids, labels, excerpts): escaped, never markup
+    styled = frame.style.set_uuid(digest).format(precision=digits, na_rep="", escape="html")
+    styled = styled.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
         styled = styled.hide(axis="index")
     if caption:
-        styled = styled.set_caption(caption)
-    display(styled)
+        styled = styled.set_caption(html_text(caption))
+    return styled
 
 
 def show_figure(results_dir, relative: str, width: int = 760) -> None:
@@ -51,8 +58,8 @@ def show_figure(results_dir, relative: str, width: int = 760) -> None:
 
 
 def show_markdown(results_dir, relative: str) -> None:
-    """Display a Markdown file the pipeline wrote (APA sentences and tables)."""
-    display(Markdown(results_path(results_dir, relative).read_text(encoding="utf-8")))
+    """Display a Markdown file the pipeline wrote (APA sentences and tables), any raw HTML in it shown as text."""
+    display(HTML(markdown_html(results_path(results_dir, relative).read_text(encoding="utf-8"))))
 
 
 def data_banner(results_dir, study: str | None = None) -> None:
@@ -63,7 +70,7 @@ def data_banner(results_dir, study: str | None = None) -> None:
     else:
         label = record["studies"][study]["data_label"]
     colour = "#1b5e20" if label == USER_DATA else "#b00020"  # green only over the user's own data
-    display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html.escape(label)}</p>'))
+    display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html_text(label)}</p>'))
 
 
 def show_main_specification(results_dir) -> None:

@@ -55,6 +55,7 @@ import pandas as pd
 
 from camhs_rom.core.audit import DiscardedAudit
 from camhs_rom.core.errors import InputError, short_reason
+from camhs_rom.core.markup import markdown_text
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
@@ -250,16 +251,16 @@ def statements(summary_table: pd.DataFrame, choices: pd.DataFrame) -> list[str]:
     lines = []
     for row in summary_table.itertuples(index=False):
         text = (
-            f"**{row.claim}** ({row.description}): supported by {row.supported} of {row.testable} testable specifications "
+            f"**{markdown_text(row.claim)}** ({markdown_text(row.description)}): supported by {row.supported} of {row.testable} testable specifications "
             f"({_pct(row.share_supported)}; {row.specifications} in all)"
         )
-        text += f"; the main analysis: {row.main_analysis}." if isinstance(row.main_analysis, str) and row.main_analysis else "."
+        text += f"; the main analysis: {markdown_text(row.main_analysis)}." if isinstance(row.main_analysis, str) and row.main_analysis else "."
         mine = choices[(choices["claim"] == row.claim) & choices["share_supported"].notna()]
         spread = mine.groupby("decision", sort=False)["share_supported"].agg(lambda s: s.max() - s.min())
         if len(spread) and spread.max() > 0:
             decision = spread.idxmax()
             options = mine[mine["decision"] == decision]
-            detail = ", ".join(f"{o.option} {_pct(o.share_supported)}" for o in options.itertuples(index=False))
+            detail = ", ".join(f"{markdown_text(o.option)} {_pct(o.share_supported)}" for o in options.itertuples(index=False))
             text += f" The decision that moves it most is {decision.replace('_', ' ')} ({detail})."
         lines.append(text)
     return lines

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from camhs_rom.core.markup import markdown_text
+
 from camhs_rom.robustness import multiverse as mv
 from camhs_rom.robustness import power as pw
 
@@ -22,11 +24,12 @@ def summary_markdown(summary: pd.DataFrame, by_choice: pd.DataFrame, power: pd.D
     settings = config["robustness"]
     grid = settings["multiverse"]
     sizes = " x ".join(f"{len(grid[d])} {d.replace('_', ' ')}" for d in mv.DECISIONS)
-    subscales = {key: str(name).replace("_", " ") for key, name in config["replication"]["subscales"].items()}
+    subscales = {key: markdown_text(str(name).replace("_", " ")) for key, name in config["replication"]["subscales"].items()}
+    groups = tuple(markdown_text(g) for g in groups)
     lines = [
         "### Multiverse",
         "",
-        f"*{data_label}*",
+        f"*{markdown_text(data_label)}*",
         "",
         f"{int(summary['specifications'].iloc[0])} specifications ({sizes}); each claim is judged by the scorecard's criteria, "
         "with subscales scored from the items each specification's own factor solution assigns to them.",

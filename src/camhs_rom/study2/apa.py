@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from camhs_rom.core.markup import markdown_text
+
 MINUS = "\u2212"
 
 
@@ -115,7 +117,12 @@ def sentence(row, descriptives: pd.DataFrame, subscale_label: str, labels: dict,
 
 
 def sentences_markdown(table: pd.DataFrame, descriptives: pd.DataFrame, subscale_labels: dict, labels: dict, alpha: float, permutations: int, data_label: str | None) -> str:
-    """All sentences as a Markdown document, one section per subscale, Holm-adjusted p noted."""
+    """All sentences as a Markdown document, one section per subscale, Holm-adjusted p noted.
+
+    Labels from the questionnaire spec are escaped (:func:`~camhs_rom.core.markup.markdown_text`)
+    so that they read as written, never as markup."""
+    subscale_labels = {k: markdown_text(subscale_labels.get(k, k)) for k in table["subscale"].unique()}
+    labels = {k: markdown_text(group_label(k, labels)) for k in {*table["group_1"], *table["group_2"]}}
     lines = ["# Group comparisons, APA style", ""]
     if data_label:
         lines += [f"*{data_label}*", ""]
@@ -151,8 +158,8 @@ def comparison_table(table: pd.DataFrame, descriptives: pd.DataFrame, subscale_l
 
 
 def markdown_table(frame: pd.DataFrame, title: str, note: str) -> str:
-    """A table as Markdown with an APA-style title and note."""
-    head = "| " + " | ".join(frame.columns) + " |"
+    """A table as Markdown with an APA-style title and note; every header and cell escaped as text."""
+    head = "| " + " | ".join(markdown_text(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([f"**{title}**", "", head, rule, *body, "", f"*Note.* {note}", ""])
+    body = ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([f"**{markdown_text(title)}**", "", head, rule, *body, "", f"*Note.* {markdown_text(note)}", ""])
