@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -49,6 +51,24 @@ ROBUSTNESS_TABLES = [
     "minimum_detectable_effect.csv",
     "robustness_summary.md",
 ]
+
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+
+def assert_no_live_markup(work: Path) -> None:
+    """Nothing a user or respondent wrote is live markup in report.html, the executed notebooks or the figures' SVG."""
+    from .test_markup import live_markup
+
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert live_markup(page, allowed={"img", "style"}) == []
+    assert page.count("<img") == len(re.findall(r'<img [^>]*src="data:image/png;base64,', page))  # only the embedded figures
+    for notebook in (work / "results" / "report" / "notebooks").glob("*.ipynb"):
+        for output in (o for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])):
+            shown = "".join(output.get("data", {}).get("text/html", [])) + "".join(output.get("data", {}).get("text/markdown", []))
+            assert live_markup(shown, allowed={"style"}) == [], notebook.name
+    for svg in (work / "results").rglob("*.svg"):
+        assert live_markup(svg.read_text(encoding="utf-8"), allowed={"svg", "style"}) == [], svg.name
 
 
 def workflow_copy(dest: Path) -> Path:
@@ -326,15 +346,28 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     (work / "mine").mkdir()
     lines = (default_run / "data" / "synthetic" / "study2" / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
     import_ids = ",".join(f'"{{""ImportId"":""QID{k}""}}"' for k in range(len(lines[0].split(","))))
-    (work / "mine" / "responses.csv").write_text("\n".join([lines[0], lines[1], import_ids, *lines[2:]]) + "\n", encoding="utf-8")
-    (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n", encoding="utf-8")
+    records = list(csv.reader(io.StringIO("\n".join([lines[0], lines[1], import_ids, *lines[2:]]) + "\n")))
+    header = records[0]
+    # hostile but valid text from respondents: a formula as an id, markup as a profession
+    records[3][header.index("respondent_id")] = FORMULA
+    records[4][header.index("profession")] = "<iframe src=javascript:alert(5)>"
+    with open(work / "mine" / "responses.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(records)
+    # and from the team's own spec: markup in group and subscale labels and an item's wording
+    spec = yaml.safe_load((ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml").read_text(encoding="utf-8"))
+    spec["group"]["labels"] = {k: f"<svg onload=alert(3)>{v}" for k, v in spec["group"]["labels"].items()}
+    spec["items"][0]["text"] = "<b onmouseover=alert(4)>" + spec["items"][0]["text"]
+    for key in spec["subscales"]:
+        spec["subscales"][key]["label"] = f"<u onclick=alert(6)>{key}"
+    (work / "mine" / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n  questionnaire: mine/spec.yaml\n", encoding="utf-8")
     done = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "study1 is not part of this run: its data are the synthetic default while Study 2 reads your files" in done.stderr
     assert not (work / "data" / "synthetic").exists() and not (work / "results" / "study1").exists()
     record = json.loads((work / "results" / "clean" / "provenance.json").read_text(encoding="utf-8"))
     assert record["data_label"] == "User-supplied data" and record["studies"]["study1"]["included"] is False
-    assert {d["role"]: d["source"] for d in record["inputs"]} == {"study2_questionnaire": "project instrument", "study2_responses": "user-supplied"}
+    assert {d["role"]: d["source"] for d in record["inputs"]} == {"study2_questionnaire": "user-supplied", "study2_responses": "user-supplied"}
     card = pd.read_csv(work / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
     study1 = card[card.index.str.startswith("S1")]
     assert len(study1) == 6 and study1["verdict"].eq("not_testable").all()
@@ -345,6 +378,13 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "Study 1 was not part of this run" in page and "SYNTHETIC" not in page.split('<section id="study2">')[1]
     assert "SYNTHETIC DATA" not in (work / "results" / "study2" / "figures" / "loadings.svg").read_text(encoding="utf-8")
+    assert_no_live_markup(work)
+    coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv", dtype=str, keep_default_na=False)
+    assert "'" + FORMULA in set(coded["respondent_id"]) and FORMULA not in set(coded["respondent_id"])
+    assert "'" + FORMULA in set(pd.read_csv(work / "results" / "study2" / "subscale_scores.csv", dtype=str, keep_default_na=False)["respondent_id"])
+    assert list(audit.loc[audit["rule"] == "formula_neutralised", "row"]) == ["4"]
+    sentences = (work / "results" / "study2" / "apa_sentences.md").read_text(encoding="utf-8")
+    assert r"\<svg onload=alert(3)\>users" in sentences and "<svg" not in sentences.replace(r"\<svg", "")
     # the power simulation draws from a model fitted to the team's data, and says so
     summary = (work / "results" / "robustness" / "robustness_summary.md").read_text(encoding="utf-8")
     assert "### Power and sensitivity (simulated from a model fitted to the Study 2 data analysed" in summary
@@ -354,8 +394,16 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
 def test_study1_alone_with_study2_null(default_run, tmp_path):
     work = workflow_copy(tmp_path / "study1_alone")
     (work / "mine").mkdir()
-    shutil.copy(default_run / "data" / "synthetic" / "study1" / "coded_segments.csv", work / "mine" / "segments.csv")
-    (work / "mine.yaml").write_text("study1:\n  segments: mine/segments.csv\nstudy2: null\n", encoding="utf-8")
+    # hostile but valid text: markup in excerpts, a participant id and a theme label; a formula as a coder
+    segments = pd.read_csv(default_run / "data" / "synthetic" / "study1" / "coded_segments.csv", dtype=str, keep_default_na=False)
+    segments["text"] = "<script>alert('excerpt')</script> " + segments["text"]
+    segments["participant_id"] = segments["participant_id"].replace("P04", "P04<img src=x onerror=alert(1)>")
+    segments["coder"] = segments["coder"].replace("coder_b", "@SUM(1+1)*cmd|' /C calc'!A0")
+    segments.to_csv(work / "mine" / "segments.csv", index=False)
+    codebook = yaml.safe_load((ROOT / "data" / "instruments" / "codebook.yaml").read_text(encoding="utf-8"))
+    codebook["themes"][0]["label"] = "<script>alert(2)</script>"
+    (work / "mine" / "codebook.yaml").write_text(yaml.safe_dump(codebook, sort_keys=False), encoding="utf-8")
+    (work / "mine.yaml").write_text("study1:\n  segments: mine/segments.csv\n  codebook: mine/codebook.yaml\nstudy2: null\n", encoding="utf-8")
     done = snakemake(work, "--configfile", "mine.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     assert not (work / "results" / "study2").exists() and not (work / "results" / "robustness").exists()
@@ -365,3 +413,9 @@ def test_study1_alone_with_study2_null(default_run, tmp_path):
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "Study 2 was not part of this run: its config section is null" in page
     assert "SYNTHETIC DATA" not in (work / "results" / "study1" / "figures" / "theme_prevalence.svg").read_text(encoding="utf-8")
+    assert_no_live_markup(work)
+    assert "&lt;script&gt;alert(&#x27;excerpt&#x27;)&lt;/script&gt;" in page or "&lt;script&gt;alert('excerpt')&lt;/script&gt;" in page
+    quotes = pd.read_csv(work / "results" / "study1" / "quotes.csv", dtype=str, keep_default_na=False)
+    assert quotes["excerpt"].str.startswith("<script>").any()  # kept as written in the table, escaped where shown
+    agreement_cells = [c for row in csv.reader(io.StringIO((work / "results" / "study1" / "disagreements.csv").read_text(encoding="utf-8"))) for c in row]
+    assert not [c for c in agreement_cells if c.startswith(("=", "+", "@"))]
