@@ -76,3 +76,31 @@ def test_tables_in_notebooks_escape_cells_headers_index_and_caption():
     page = styled_table(frame, caption=HOSTILE[0], index=True).to_html()
     assert live_markup(page, allowed={"style"}) == []
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "1.23" in page
+
+
+def test_robustness_notebook_without_the_main_specification_in_the_grid(tmp_path, monkeypatch):
+    """A grid that leaves out the main analysis's choices (retention: [kaiser]) gets a sentence, not a crash."""
+    from camhs_rom.report import presentation
+
+    shown = []
+    monkeypatch.setattr(presentation, "display", shown.append)
+    (tmp_path / "robustness").mkdir()
+    multiverse = tmp_path / "robustness" / "multiverse.csv"
+    pd.DataFrame({"spec_id": [1, 2], "retention": ["kaiser", "kaiser"], "is_main": [False, False]}).to_csv(multiverse, index=False)
+    presentation.show_main_specification(tmp_path)
+    assert "does not contain the main analysis's choices" in shown[-1].data
+    pd.DataFrame({"spec_id": [1, 2], "retention": ["kaiser", "parallel_analysis"], "is_main": [False, True]}).to_csv(multiverse, index=False)
+    presentation.show_main_specification(tmp_path)
+    assert "The specification of the main analysis" in shown[-1].to_html() and "parallel_analysis" in shown[-1].to_html()
+
+
+def test_snakemake_report_captions_carry_no_user_text():
+    """Snakemake renders captions as Jinja templates, then RST to HTML: ours are static text, so no
+    config value, label or file name can reach them (the tables and figures they caption are files)."""
+    from .conftest import ROOT
+
+    captions = sorted((ROOT / "workflow" / "report").glob("*.rst"))
+    assert captions
+    for caption in captions:
+        text = caption.read_text(encoding="utf-8")
+        assert "{{" not in text and "{%" not in text and ".. raw::" not in text, caption.name

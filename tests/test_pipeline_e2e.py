@@ -263,8 +263,14 @@ def test_configfile_overrides_a_subset(tmp_path):
         ),
         # an input path that does not exist (checked at start, before any job)
         ("study2:\n  responses: mine/nowhere.csv\n", "key study2.responses: found 'mine/nowhere.csv', which is not there"),
+        # a "billion laughs" alias bomb in a --configfile: refused at once, in a short message
+        (
+            'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+            + "".join(f"{k}: &{k} [{', '.join([f'*{j}'] * 9)}]\n" for j, k in zip("abcdefgh", "bcdefghi", strict=True)),
+            "found a document that expands to more than 100,000 values",
+        ),
     ],
-    ids=["unknown_key", "robustness_vs_questionnaire", "missing_input"],
+    ids=["unknown_key", "robustness_vs_questionnaire", "missing_input", "alias_bomb"],
 )
 def test_bad_config_stops_before_anything_runs(tmp_path, settings, message):
     work = workflow_copy(tmp_path / "bad")
@@ -272,6 +278,7 @@ def test_bad_config_stops_before_anything_runs(tmp_path, settings, message):
     done = snakemake(work, "--configfile", "bad.yaml")
     assert done.returncode != 0
     assert message in done.stderr
+    assert len(done.stderr) < 4000  # the message quotes the input briefly, never whole
     assert not (work / "data" / "synthetic").exists() and not (work / "results").exists()
 
 
