@@ -13,7 +13,6 @@ from __future__ import annotations
 import pandas as pd
 
 from camhs_rom.core.markup import markdown_text
-
 from camhs_rom.robustness import multiverse as mv
 from camhs_rom.robustness import power as pw
 
