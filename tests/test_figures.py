@@ -48,3 +48,14 @@ def test_one_coder_draws_a_notice_instead_of_kappas(tmp_path, synthetic_dir, cod
     pd.DataFrame(columns=pd.read_csv(tmp_path / "agreement.csv").columns).to_csv(tmp_path / "agreement.csv", index=False)
     out = _draw(tmp_path, synthetic_dir, codebook, True, "one")
     assert "two or more coders" in (out / "agreement_kappa.svg").read_text(encoding="utf-8")
+
+
+def test_labels_are_drawn_as_written(tmp_path, synthetic_dir, codebook):
+    """A theme label is the user's text: "$" is a dollar sign (no mathtext), markup stays escaped text in the SVG."""
+    _draw(tmp_path, synthetic_dir, codebook, False, "a")
+    tallies = pd.read_csv(tmp_path / "tallies.csv")
+    tallies.loc[0, "label"] = "Costs $5 a $x^2$ <script>alert(1)</script>"
+    tallies.to_csv(tmp_path / "tallies.csv", index=False)
+    out = _draw(tmp_path, synthetic_dir, codebook, False, "labels")
+    svg = (out / "theme_prevalence.svg").read_text(encoding="utf-8")
+    assert "Costs $5 a $x^2$ &lt;script&gt;alert(1)&lt;/script&gt;" in svg and "<script>" not in svg
