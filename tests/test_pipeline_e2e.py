@@ -207,6 +207,45 @@ def test_nothing_to_do_after_a_run(default_run):
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
+def planned_jobs(work: Path, change: str) -> set[str]:
+    """The rules `snakemake -n` would run after a completed run if ``change`` (YAML) were added to its config."""
+    (work / "change.yaml").write_text(change, encoding="utf-8")
+    done = snakemake(work, "-n", "--configfile", "robustness_small.yaml", "change.yaml")
+    assert done.returncode == 0, done.stderr[-2000:]
+    stats = done.stdout + done.stderr
+    table = stats[stats.index("Job stats:"):].split("total")[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+
+
+REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "all"}
+
+
+@pytest.mark.parametrize(
+    ("change", "runs", "never"),
+    [
+        ("study2:\n  efa:\n    rotation: varimax\n", {"study2_psychometrics", "multiverse_part", "power_chunk"},
+         {"synthesize_study1", "synthesize_study2", "ingest_study1", "ingest_study2", "cleaning_audit", "study1_themes", "study1_agreement", "study1_figures"}),
+        ("study1:\n  tally:\n    rule: union\n", {"study1_themes", "study1_figures", "replication_scorecard"},
+         {"synthesize_study1", "synthesize_study2", "ingest_study1", "ingest_study2", "cleaning_audit", "study2_psychometrics", "study2_comparisons",
+          "multiverse_part", "power_chunk", "study1_agreement"}),
+        ("robustness:\n  power:\n    replicates: 12\n", {"power_chunk", "power_gather"}, None),
+    ],
+    ids=["study2_setting", "study1_setting", "robustness_setting"],
+)
+def test_a_changed_setting_reruns_only_what_uses_it(default_run, change, runs, never):
+    """Re-run scope: each rule takes only the settings it uses; the analyses read the input record
+    (no settings), so only provenance.json and the report depend on every setting."""
+    planned = planned_jobs(default_run, change)
+    assert runs <= planned, planned
+    if never is None:  # a robustness setting: the robustness stage and the report only
+        assert planned <= REPORT_JOBS | {"multiverse_part", "multiverse_gather", "power_chunk", "power_gather", "robustness_figures", "robustness_summary"}, planned
+    else:
+        assert not planned & never, planned & never
+    done = snakemake(default_run, "-n", "--configfile", "robustness_small.yaml", "change.yaml")
+    reasons = [line for line in (done.stdout + done.stderr).splitlines() if "reason: Params have changed" in line]
+    assert reasons and max(len(line) for line in reasons) < 250  # a digest, never whole config sections
+
+
 def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     work = workflow_copy(tmp_path / "again")
     # everything, report and figures included, at --cores 1, against the run at --cores 4;

@@ -9,6 +9,7 @@ from camhs_rom.core.contract import (
     COMPARISON_FIGURES,
     EVIDENCE,
     FIGURE_FORMATS,
+    INPUT_RECORD,
     PROVENANCE,
     REPORT,
     REPORT_NOTEBOOKS,
@@ -22,6 +23,7 @@ from camhs_rom.core.contract import (
     SYNTHETIC,
 )
 from camhs_rom.core.errors import InputError
+from camhs_rom.core.provenance import Settings  # a rule's settings, shown by digest in -n reasons
 from camhs_rom.core.schemas import validate_config, with_defaults
 from camhs_rom.core.studies import DATA_KEY, check_studies, included, is_generated, left_out
 
@@ -143,7 +145,7 @@ def scorecard_inputs(wildcards):
         tables["codebook"] = config["study1"]["codebook"]
     if "study2" in STUDIES:
         tables["questionnaire"] = questionnaire_path()
-    return {**tables, "provenance": PROVENANCE}
+    return {**tables, "provenance": INPUT_RECORD}
 
 
 def notebook_inputs(wildcards):
@@ -225,7 +227,7 @@ def robustness_settings(*keys):
     settings = {key: config[key] for key in ("seed", "study2", "replication", *keys)}
     if "synthetic" in keys:  # the simulation reads the Study 2 generator settings only
         settings["synthetic"] = {"study2": synthetic_settings("study2")}
-    return settings
+    return Settings(settings)
 
 
 def simulation_model():

@@ -45,12 +45,26 @@ rule cleaning_audit:
             caption="../report/audit_log.rst",
             category="Data",
         ),
-        provenance=PROVENANCE,
+        record=INPUT_RECORD,
     log:
         "logs/cleaning_audit.log",
     params:
         inputs=input_files(),
         left_out=LEFT_OUT,
-        config=config,
     script:
         "../scripts/cleaning_audit.py"
+
+
+# provenance.json: the input record and the effective config. Only this rule and the
+# report depend on every setting; analyses read the input record for their labels.
+rule provenance_record:
+    input:
+        record=INPUT_RECORD,
+    output:
+        PROVENANCE,
+    log:
+        "logs/provenance_record.log",
+    params:
+        config=Settings(config),
+    script:
+        "../scripts/provenance_record.py"

@@ -13,7 +13,7 @@ rule replication_scorecard:
     log:
         "logs/replication_scorecard.log",
     params:
-        settings=config["replication"],
+        settings=Settings(config["replication"]),
         retention=config["study2"]["efa"]["retention"] if "study2" in STUDIES else None,
     script:
         "../scripts/replication_scorecard.py"
@@ -42,7 +42,7 @@ rule report_html:
     log:
         "logs/report_html.log",
     params:
-        config=config,
+        config=Settings(config),
         simulation=simulation_model(),
     script:
         "../scripts/report_html.py"

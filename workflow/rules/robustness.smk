@@ -87,7 +87,7 @@ rule robustness_figures:
         power=f"{ROBUSTNESS}/power.csv",
         mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
         questionnaire=questionnaire_path(),
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
     output:
         report(
             expand(
@@ -112,7 +112,7 @@ rule robustness_summary:
         by_choice=f"{ROBUSTNESS}/multiverse_by_choice.csv",
         power=f"{ROBUSTNESS}/power.csv",
         mde=f"{ROBUSTNESS}/minimum_detectable_effect.csv",
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
         questionnaire=questionnaire_path(),
     output:
         f"{ROBUSTNESS}/robustness_summary.md",

@@ -27,9 +27,9 @@ rule study1_themes:
     log:
         "logs/study1_themes.log",
     params:
-        tally=config["study1"]["tally"],
+        tally=Settings(config["study1"]["tally"]),
         saturation_order=config["study1"]["saturation_order"],
-        quotes=config["study1"]["quotes"],
+        quotes=Settings(config["study1"]["quotes"]),
         seed=config["seed"],
     script:
         "../scripts/study1_themes.py"
@@ -50,7 +50,7 @@ rule study1_agreement:
     log:
         "logs/study1_agreement.log",
     params:
-        agreement=config["study1"]["agreement"],
+        agreement=Settings(config["study1"]["agreement"]),
         seed=config["seed"],
     script:
         "../scripts/study1_agreement.py"
@@ -64,7 +64,7 @@ rule study1_figures:
         saturation=f"{STUDY1}/saturation.csv",
         agreement=f"{STUDY1}/agreement.csv",
         codebook=config["study1"]["codebook"],
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
     output:
         report(
             expand(

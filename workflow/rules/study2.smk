@@ -51,8 +51,8 @@ rule study2_psychometrics:
         "logs/study2_psychometrics.log",
     params:
         source=config["study2"]["responses"],
-        efa=config["study2"]["efa"],
-        bootstrap=config["study2"]["bootstrap"],
+        efa=Settings(config["study2"]["efa"]),
+        bootstrap=Settings(config["study2"]["bootstrap"]),
         seed=config["seed"],
     script:
         "../scripts/study2_psychometrics.py"
@@ -66,7 +66,7 @@ rule study2_figures:
         n_factors=f"{STUDY2}/n_factors.csv",
         loadings=f"{STUDY2}/efa_loadings.csv",
         questionnaire=questionnaire_path(),
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
     output:
         report(
             expand(
@@ -89,7 +89,7 @@ rule study2_comparisons:
     input:
         scores=f"{STUDY2}/subscale_scores.csv",
         questionnaire=questionnaire_path(),
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
     output:
         comparisons=report(
             f"{STUDY2}/group_comparisons.csv",
@@ -109,8 +109,8 @@ rule study2_comparisons:
     log:
         "logs/study2_comparisons.log",
     params:
-        settings=config["study2"]["comparisons"],
-        bootstrap=config["study2"]["bootstrap"],
+        settings=Settings(config["study2"]["comparisons"]),
+        bootstrap=Settings(config["study2"]["bootstrap"]),
         seed=config["seed"],
     script:
         "../scripts/study2_comparisons.py"
@@ -121,7 +121,7 @@ rule study2_comparison_figures:
         scores=f"{STUDY2}/subscale_scores.csv",
         models=f"{STUDY2}/adjusted_models.csv",
         questionnaire=questionnaire_path(),
-        provenance=PROVENANCE,
+        provenance=INPUT_RECORD,
     output:
         report(
             expand(

@@ -7,7 +7,6 @@ run_step(
     audits=list(snakemake.input.audits),
     inputs=dict(snakemake.params.inputs),
     left_out=dict(snakemake.params.left_out),
-    config=dict(snakemake.params.config),
     audit_out=snakemake.output.audit,
-    provenance_out=snakemake.output.provenance,
+    record_out=snakemake.output.record,
 )

@@ -23,6 +23,7 @@ REPORT = f"{RESULTS}/report.html"
 REPORT_NOTEBOOKS = f"{RESULTS}/report/notebooks"
 SCORECARD = f"{REPLICATION}/scorecard.csv"
 PROVENANCE = f"{CLEAN}/provenance.json"
+INPUT_RECORD = f"{CLEAN}/inputs.json"  # provenance.json without the config: what analyses read for their labels
 AUDIT_LOG = f"{CLEAN}/audit_log.csv"
 
 STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]

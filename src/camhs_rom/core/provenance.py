@@ -15,6 +15,7 @@ reads this record to label its outputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -43,6 +44,16 @@ def provenance(inputs: dict[str, str], config: dict, left_out: dict[str, str] | 
     ``inputs`` maps roles (``study1_segments``, ``study2_questionnaire``, ...) to paths;
     ``left_out`` maps a study the run does not include to the reason.
     """
+    return {**input_record(inputs, left_out), "config": config}
+
+
+def input_record(inputs: dict[str, str], left_out: dict[str, str] | None = None) -> dict:
+    """The provenance record without the config: what the analyses read to label their outputs.
+
+    The workflow writes it (``results/clean/inputs.json``) apart from ``provenance.json`` so
+    that a changed setting re-runs only the steps that use it, not every step that labels
+    its outputs.
+    """
     left_out = left_out or {}
     described = [describe_input(role, path) for role, path in inputs.items()]
     by_role = {d["role"]: d for d in described}
@@ -60,13 +71,34 @@ def provenance(inputs: dict[str, str], config: dict, left_out: dict[str, str] | 
         "synthetic": bool(flags) and all(flags),
         "studies": studies,
         "inputs": described,
-        "config": config,
     }
+
+
+def write_record(record: dict, out: str | Path) -> None:
+    """Write a record as sorted, indented JSON (the same record gives the same bytes)."""
+    write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", out)
 
 
 def write_provenance(inputs: dict[str, str], config: dict, out: str | Path, left_out: dict[str, str] | None = None) -> None:
     """Write :func:`provenance` as sorted, indented JSON (the same inputs give the same bytes)."""
-    write_text(json.dumps(provenance(inputs, config, left_out), indent=2, sort_keys=True, default=str) + "\n", out)
+    write_record(provenance(inputs, config, left_out), out)
+
+
+def config_digest(config: dict) -> str:
+    """A short fingerprint of settings (sorted JSON, SHA-256, 16 hex digits)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+
+class Settings(dict):
+    """The settings a workflow rule takes as a parameter: a plain mapping whose ``repr`` is its digest.
+
+    Snakemake re-runs a job when the ``repr`` of a parameter changes and prints both as the
+    reason; with this, a changed setting still re-runs exactly the rules that take it, and
+    ``snakemake -n`` says ``<settings 3f2a...>`` instead of printing whole config sections.
+    """
+
+    def __repr__(self) -> str:
+        return f"<settings {config_digest(self)}>"
 
 
 def read_provenance(path: str | Path) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from camhs_rom.core.provenance import write_provenance
+from camhs_rom.core.provenance import input_record, read_provenance, write_record
 from camhs_rom.core.tables import write_table
 from camhs_rom.ingest.segments import clean_segments
 from camhs_rom.ingest.survey import clean_responses
@@ -41,13 +41,20 @@ def ingest_study1(segments, codebook, segments_out, audit_out) -> None:
     write_table(result.audit, audit_out)
 
 
-def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], left_out: dict[str, str], config: dict, audit_out, provenance_out) -> None:
-    """Close the ingest stage: one audit log for the studies of the run and the provenance record.
+def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], left_out: dict[str, str], audit_out, record_out) -> None:
+    """Close the ingest stage: one audit log for the studies of the run, and the input record.
 
-    ``audit_log.csv`` is the per-study audit logs one after the other;
-    ``provenance.json`` says which inputs were read (SHA-256 and source), which study was
-    left out and why, and under which effective config (see :mod:`camhs_rom.core.provenance`).
+    ``audit_log.csv`` is the per-study audit logs one after the other; ``inputs.json`` says
+    which inputs were read (SHA-256 and source) and which study was left out and why
+    (:func:`camhs_rom.core.provenance.input_record`): what every later step reads to label
+    its outputs. It holds no setting, so a changed setting does not re-run the analyses
+    that do not use it.
     """
     frames = [pd.read_csv(a, dtype=str, keep_default_na=False) for a in audits]
     write_table(pd.concat(frames, ignore_index=True), audit_out)
-    write_provenance(inputs, config, provenance_out, left_out)
+    write_record(input_record(inputs, left_out), record_out)
+
+
+def provenance_record(record, config: dict, out) -> None:
+    """Write ``provenance.json``: the input record with the effective config the run used."""
+    write_record({**read_provenance(record), "config": config}, out)
