@@ -13,7 +13,15 @@ from statsmodels.stats.proportion import proportion_confint
 from camhs_rom.core.audit import AuditLog
 from camhs_rom.ingest.survey import clean_responses, score_items
 from camhs_rom.robustness.plan import chunk, designs
-from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, simulated_coded, statements, summarise
+from camhs_rom.robustness.power import (
+    expected_group_sizes,
+    minimum_detectable,
+    run_chunk,
+    run_power_part,
+    simulated_coded,
+    statements,
+    summarise,
+)
 from camhs_rom.synthetic.study2 import simulate_study2, write_study2_export
 
 
@@ -53,6 +61,34 @@ def test_replicates_do_not_depend_on_chunking(questionnaire, config):
     assert whole["positive_p"].nunique() == 6  # each replicate is its own data set
     again = run_chunk(questionnaire, small(cfg, replicates=6), "n0040", 1, 1)
     pd.testing.assert_frame_equal(whole, again)
+
+
+def test_parts_across_designs_give_the_same_rows_however_split(questionnaire, config):
+    """The simulation's jobs split every design's replicates in order; any split gives the same rows."""
+    from camhs_rom.robustness.plan import power_jobs, simulated_studies
+
+    cfg = small(config, replicates=3, sample_sizes=[30, 40], shifts=[0.5], parallel_analysis_iterations=20)
+    settings = cfg["robustness"]["power"]
+    assert simulated_studies(settings)[:4] == [("n0030", 0), ("n0030", 1), ("n0030", 2), ("n0040", 0)]
+    whole = run_power_part(questionnaire, cfg, 1, 1)
+    assert len(whole) == 9 and whole["design"].unique().tolist() == ["n0030", "n0040", "shift0.50_n0059"]
+    for parts in (2, 4, 9):
+        split = pd.concat([run_power_part(questionnaire, cfg, k, parts) for k in range(1, parts + 1)], ignore_index=True)
+        pd.testing.assert_frame_equal(whole, split)
+    pd.testing.assert_frame_equal(whole[whole["design"] == "n0040"].reset_index(drop=True), run_chunk(questionnaire, cfg, "n0040", 1, 1))
+    assert power_jobs(settings) == settings["jobs"] and power_jobs(dict(settings, jobs_per_design=2)) == 6
+
+
+def test_replicates_of_a_design_share_one_parallel_analysis_null(questionnaire, config, monkeypatch):
+    """Parallel analysis's random eigenvalues are drawn once per design and number analysed, not per replicate."""
+    from camhs_rom.stats import factors
+
+    factors.random_eigenvalues.cache_clear()
+    cfg = small(config, replicates=5, sample_sizes=[40], shifts=[], parallel_analysis_iterations=20)
+    rows = run_power_part(questionnaire, cfg, 1, 1)
+    info = factors.random_eigenvalues.cache_info()
+    shapes = rows["n_analysed"].nunique()  # missing answers shorten some replicates: one null per shape
+    assert info.misses == shapes < 5 and info.hits == 5 - shapes
 
 
 def test_no_shift_gives_about_the_nominal_error_rate(questionnaire, config):

@@ -246,15 +246,8 @@ def power_model_inputs(wildcards):
     return inputs
 
 
-def power_designs():
-    from camhs_rom.robustness.plan import designs
+def power_parts():
+    from camhs_rom.robustness.plan import power_jobs
 
-    return designs(config["robustness"]["power"])["design"].tolist()
-
-
-def power_chunks():
-    return expand(
-        f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
-        design=power_designs(),
-        chunk=range(1, config["robustness"]["power"]["jobs_per_design"] + 1),
-    )
+    parts = power_jobs(config["robustness"]["power"])
+    return [f"{ROBUSTNESS}/power/parts/{k}-of-{parts}.csv" for k in range(1, parts + 1)]

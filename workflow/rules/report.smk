@@ -2,6 +2,7 @@
 
 
 rule replication_scorecard:
+    priority: 10  # the scorecard does not wait behind the simulation
     input:
         unpack(scorecard_inputs),
     output:

@@ -1,8 +1,8 @@
 # Robustness of the Study 2 claims: the multiverse of analytic choices (scattered over
-# jobs, gathered in grid order) and the power/sensitivity simulation (one job per chunk
-# of each design's replicates). Every random step is seeded from `seed` and the
-# specification or replicate itself, so results do not depend on how jobs are split or
-# scheduled.
+# jobs, gathered in grid order) and the power/sensitivity simulation (every design's
+# replicates, in order, split over `robustness.power.jobs` jobs). Every random step is
+# seeded from `seed` and the specification, design or replicate itself, so results do not
+# depend on how jobs are split or scheduled.
 
 
 scattergather:
@@ -44,27 +44,27 @@ rule multiverse_gather:
         "../scripts/multiverse_gather.py"
 
 
-rule power_chunk:
+rule power_part:
     input:
         unpack(power_model_inputs),
         audit=f"{CLEAN}/audit_log.csv",
     output:
-        f"{ROBUSTNESS}/power/replicates/{{design}}_{{chunk}}.csv",
+        f"{ROBUSTNESS}/power/parts/{{index}}-of-{{parts}}.csv",
     log:
-        "logs/power/{design}_{chunk}.log",
+        "logs/power/{index}-of-{parts}.log",
     wildcard_constraints:
-        design="[a-z0-9_.]+",
-        chunk=r"\d+",
+        index=r"\d+",
+        parts=r"\d+",
     params:
         settings=robustness_settings("robustness", "synthetic"),
     script:
-        "../scripts/power_chunk.py"
+        "../scripts/power_part.py"
 
 
 rule power_gather:
     input:
         unpack(power_model_inputs),
-        chunks=power_chunks(),
+        chunks=power_parts(),
     output:
         replicates=f"{ROBUSTNESS}/power_replicates.csv",
         power=report(

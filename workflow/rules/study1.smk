@@ -1,9 +1,12 @@
+# Every rule here has priority 10: the studies' tables come first, and the robustness
+# simulation (priority 0) fills the cores they leave idle.
 # Study 1: theme tallies, coder agreement, co-occurrence, saturation, quotes and figures
 # from the clean coded segments. Each rule also takes the combined audit log as input,
 # so no analysis starts before every input of both studies has been validated.
 
 
 rule study1_themes:
+    priority: 10
     input:
         segments=f"{CLEAN}/study1/coded_segments.csv",
         codebook=config["study1"]["codebook"],
@@ -36,6 +39,7 @@ rule study1_themes:
 
 
 rule study1_agreement:
+    priority: 10
     input:
         segments=f"{CLEAN}/study1/coded_segments.csv",
         codebook=config["study1"]["codebook"],
@@ -57,6 +61,7 @@ rule study1_agreement:
 
 
 rule study1_figures:
+    priority: 10
     input:
         tallies=f"{STUDY1}/theme_tallies.csv",
         by_participant=f"{STUDY1}/theme_by_participant.csv",

@@ -1,9 +1,12 @@
+# Every rule here has priority 10: the studies' tables come first, and the robustness
+# simulation (priority 0) fills the cores they leave idle.
 # Study 2 psychometrics: sample, frequency of use, items, factorability, number of
 # factors, EFA, reliability and subscale scores, then figures. The rule takes the
 # combined audit log as input, so it starts only after every input has been validated.
 
 
 rule study2_psychometrics:
+    priority: 10
     input:
         coded=f"{CLEAN}/study2/responses_coded.csv",
         scored=f"{CLEAN}/study2/responses_scored.csv",
@@ -59,6 +62,7 @@ rule study2_psychometrics:
 
 
 rule study2_figures:
+    priority: 10
     input:
         distribution=f"{STUDY2}/response_distribution.csv",
         item_descriptives=f"{STUDY2}/item_descriptives.csv",
@@ -86,6 +90,7 @@ rule study2_figures:
 
 
 rule study2_comparisons:
+    priority: 10
     input:
         scores=f"{STUDY2}/subscale_scores.csv",
         questionnaire=questionnaire_path(),
@@ -117,6 +122,7 @@ rule study2_comparisons:
 
 
 rule study2_comparison_figures:
+    priority: 10
     input:
         scores=f"{STUDY2}/subscale_scores.csv",
         models=f"{STUDY2}/adjusted_models.csv",

@@ -15,9 +15,6 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
-
 from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
@@ -129,6 +126,11 @@ def inputs_html(provenance: dict) -> str:
 
 def notebook_body(path: str | Path) -> str:
     """An executed notebook as HTML without its code cells or prompts."""
+    # imported here, after camhs_rom.core.schemas has loaded jsonschema without the
+    # rfc3987 grammar nbformat would otherwise build (about a second per report job)
+    import nbformat
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(str(path), as_version=4))
     return body

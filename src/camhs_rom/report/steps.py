@@ -6,7 +6,6 @@ import html
 import re
 from pathlib import Path
 
-import nbformat
 import yaml
 
 from camhs_rom import __version__
@@ -88,6 +87,7 @@ def report_notebook(notebook, out, results_dir) -> None:
     import os
     import sys
 
+    import nbformat  # here, after camhs_rom.core.schemas loaded jsonschema without the rfc3987 grammar
     import papermill
 
     # the "python3" kernel of this environment first, so the notebook imports this camhs_rom

@@ -82,6 +82,19 @@ def designs(settings: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["design", "kind", "n", "shift"])
 
 
+def simulated_studies(settings: dict) -> list[tuple[str, int]]:
+    """Every simulated study of the power stage as (design, replicate), designs in order: what its jobs split."""
+    return [(design, r) for design in designs(settings)["design"] for r in range(settings["replicates"])]
+
+
+def power_jobs(settings: dict) -> int:
+    """How many Snakemake jobs the power simulation is split into: ``jobs``, or, when the
+    older ``jobs_per_design`` is set, that many per design."""
+    if settings.get("jobs_per_design"):
+        return len(designs(settings)) * int(settings["jobs_per_design"])
+    return int(settings["jobs"])
+
+
 def chunk(total: int, index: int, chunks: int) -> range:
     """Positions ``0 .. total - 1`` of the ``index``-th (1-based) of ``chunks`` contiguous,
     near-equal chunks: which specifications or replicates one job runs."""

@@ -25,8 +25,11 @@ Designs (``robustness.power``):
     crosses ``target_power``.
 
 Replicate ``r`` of a design draws from its own generator, seeded by the config seed, the
-design and ``r``; replicates are split into ``jobs_per_design`` contiguous chunks, one
-Snakemake job each, so the results are the same whichever way they are split or scheduled.
+design and ``r``; parallel analysis's random data sets are seeded by the design, so the
+replicates of a design share one null distribution per number of analysed respondents,
+drawn once per job. All designs' replicates, in order, are split into ``jobs`` contiguous
+parts, one Snakemake job each, so the results are the same whichever way they are split or
+scheduled.
 
 The analytic minimum detectable standardised difference at ``reference_n`` (statsmodels'
 ``TTestIndPower`` for the expected group sizes of the generator, two-sided, at ``alpha``
@@ -48,7 +51,7 @@ from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import directional_tests, roles_present, two_factors_recovered
 from camhs_rom.robustness.fitted import FittedModel, simulate_coded
-from camhs_rom.robustness.plan import chunk, designs
+from camhs_rom.robustness.plan import chunk, designs, simulated_studies
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.stats.proportions import wilson_interval
 from camhs_rom.study2.comparisons import compared_groups
@@ -86,8 +89,13 @@ def simulated_coded(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     return coded
 
 
-def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed: int) -> dict:
-    """The main analysis on one simulated data set (see the module docstring for what is recorded)."""
+def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed: int, null_seed: int | None = None) -> dict:
+    """The main analysis on one simulated data set (see the module docstring for what is recorded).
+
+    ``null_seed`` seeds parallel analysis's random data sets (default: ``seed``); the
+    simulation passes its design's seed, so that all replicates of a design with the same
+    number of analysed respondents share one null distribution, drawn once.
+    """
     power, replication = config["robustness"]["power"], config["replication"]
     efa = dict(config["study2"]["efa"])
     efa["parallel_analysis"] = dict(efa["parallel_analysis"], iterations=power["parallel_analysis_iterations"])
@@ -97,7 +105,7 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     out["n_analysed"] = len(data)
     try:
         check_factorable(data, "<simulation>")
-        _, _, _, n_factors = retention(data, efa, seed)
+        _, _, _, n_factors = retention(data, efa, seed if null_seed is None else null_seed)
         out["n_factors"] = n_factors
         check_n_factors(data.shape[1], n_factors)
         result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])
@@ -127,8 +135,34 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     return out
 
 
+def design_null_seed(seed: int, design: str) -> int:
+    """The seed of a design's parallel-analysis null distribution (shared by its replicates)."""
+    return int(rng_for(seed, f"power-{design}-parallel-analysis").integers(2**62))
+
+
+def run_power_part(q: Questionnaire, config: dict, index: int, parts: int, model: FittedModel | None = None) -> pd.DataFrame:
+    """The ``index``-th (1-based) of ``parts`` contiguous slices of the simulated studies (one Snakemake job;
+    :func:`~camhs_rom.robustness.plan.simulated_studies`).
+
+    Each replicate is seeded by the config seed, its design and its number, so the rows are
+    the same however the plan is split.
+    """
+    todo = simulated_studies(config["robustness"]["power"])
+    rows = [todo[k] for k in chunk(len(todo), index, parts)]
+    frames = []
+    for design in dict.fromkeys(d for d, _ in rows):
+        mine = [r for d, r in rows if d == design]
+        frames.append(run_replicates(q, config, design, range(mine[0], mine[-1] + 1), model))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REPLICATE_COLUMNS)
+
+
 def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int, model: FittedModel | None = None) -> pd.DataFrame:
-    """The replicates of one chunk of one design (rows of :data:`REPLICATE_COLUMNS`).
+    """The replicates of the ``index``-th of ``chunks`` contiguous chunks of one design."""
+    return run_replicates(q, config, design, chunk(config["robustness"]["power"]["replicates"], index, chunks), model)
+
+
+def run_replicates(q: Questionnaire, config: dict, design: str, replicates: range, model: FittedModel | None = None) -> pd.DataFrame:
+    """Replicates ``replicates`` of one design (rows of :data:`REPLICATE_COLUMNS`).
 
     Data sets are drawn from the calibrated synthetic generator, or, when ``model`` is
     given, from the model fitted to the team's own data (:mod:`camhs_rom.robustness.fitted`).
@@ -142,14 +176,16 @@ def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: i
         synthetic = dict(config["synthetic"]["study2"], n_respondents=int(row["n"]), n_items=None)
         if np.isfinite(row["shift"]):
             synthetic["user_shift"] = {s: float(row["shift"]) for s in q.subscales}
+    null_seed = design_null_seed(config["seed"], design)
     rows = []
-    for r in chunk(settings["replicates"], index, chunks):
+    for r in replicates:
         seed = replicate_seed(config["seed"], design, r)
         if model is None:
             coded = simulated_coded(simulate_study2(q, synthetic, seed), q)
         else:
             coded = simulate_coded(model, q, int(row["n"]), float(row["shift"]), rng_for(seed, "power-fitted-data"))
-        rows.append({"design": design, "kind": row["kind"], "n": int(row["n"]), "shift": row["shift"], "replicate": r, **analyse_replicate(coded, q, config, seed)})
+        rows.append({"design": design, "kind": row["kind"], "n": int(row["n"]), "shift": row["shift"], "replicate": r,
+                     **analyse_replicate(coded, q, config, seed, null_seed)})
     return pd.DataFrame(rows, columns=REPLICATE_COLUMNS)
 
 

@@ -19,7 +19,7 @@ from camhs_rom.replication.claims import roles_present
 from camhs_rom.robustness.figures import power_curves, specification_curve
 from camhs_rom.robustness.fitted import FittedModel, fit_model
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
-from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_chunk, summarise
+from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_power_part, summarise
 from camhs_rom.robustness.summary import summary_markdown
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups
@@ -79,10 +79,10 @@ def simulation_model(q, coded) -> FittedModel | None:
     return fit_model(read_clean(coded), q) if coded else None
 
 
-def power_chunk(questionnaire, config: dict, design: str, index: int, chunks: int, out, coded=None) -> None:
-    """Write the replicates of one chunk (a Snakemake job)."""
+def power_part(questionnaire, config: dict, index: int, parts: int, out, coded=None) -> None:
+    """Write the replicates of one part of the simulation (a Snakemake job)."""
     q = load_questionnaire(questionnaire)
-    write_table(run_chunk(q, config, design, index, chunks, simulation_model(q, coded)), out)
+    write_table(run_power_part(q, config, index, parts, simulation_model(q, coded)), out)
 
 
 def power_gather(parts: list, questionnaire, config: dict, outputs: dict, coded=None) -> None:

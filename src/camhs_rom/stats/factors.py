@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -107,10 +108,27 @@ def parallel_analysis(data: pd.DataFrame, iterations: int, percentile: float, se
 
     Returns the number of factors to keep (leading observed eigenvalues above the
     ``percentile`` of the random ones) and a table: component, observed, random_mean,
-    random_percentile. Random data sets are drawn in batches to bound memory.
+    random_percentile. The random eigenvalues depend only on the data's shape, the
+    iterations and the seed (:func:`random_eigenvalues`).
     """
     n, p = data.shape
     observed = eigenvalues(np.corrcoef(data.to_numpy(), rowvar=False))
+    random = random_eigenvalues(n, p, iterations, seed)
+    threshold = np.percentile(random, percentile, axis=0)
+    above = observed > threshold
+    keep = int(np.argmin(above)) if not above.all() else p
+    table = pd.DataFrame({"component": np.arange(1, p + 1), "observed": observed, "random_mean": random.mean(axis=0), "random_percentile": threshold})
+    return keep, table
+
+
+@lru_cache(maxsize=32)
+def random_eigenvalues(n: int, p: int, iterations: int, seed: int) -> np.ndarray:
+    """Eigenvalues (largest first) of ``iterations`` correlation matrices of ``n`` x ``p`` normal data, seeded.
+
+    Cached: a simulation that analyses many data sets of one shape with one seed (the
+    power stage, per design) draws the null distribution once. Drawn in batches to bound
+    memory; the array is read-only.
+    """
     rng = rng_for(seed, "study2-parallel-analysis")
     batch = max(1, int(2e7 // (n * p)))
     random = np.empty((iterations, p))
@@ -121,11 +139,8 @@ def parallel_analysis(data: pd.DataFrame, iterations: int, percentile: float, se
         noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
         corr = np.einsum("bni,bnj->bij", noise, noise)
         random[start : start + k] = np.linalg.eigvalsh(corr)[:, ::-1]
-    threshold = np.percentile(random, percentile, axis=0)
-    above = observed > threshold
-    keep = int(np.argmin(above)) if not above.all() else p
-    table = pd.DataFrame({"component": np.arange(1, p + 1), "observed": observed, "random_mean": random.mean(axis=0), "random_percentile": threshold})
-    return keep, table
+    random.setflags(write=False)
+    return random
 
 
 def velicer_map(corr: np.ndarray) -> tuple[int, pd.DataFrame]:
