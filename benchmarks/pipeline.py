@@ -4,7 +4,8 @@
     python benchmarks/pipeline.py --quick      # without the 100,000-respondent run
 
 Rows (each in a fresh copy of the workflow under a temporary folder, so nothing is
-cached; wall time, and the peak memory of the largest single process the run started):
+cached; wall time, CPU time of every process the run started (user + system), and the
+peak memory of the largest single one):
 
 - cold default run, both studies and their notebooks (everything but the robustness stage);
 - cold default run, everything (`snakemake --cores 4`: both studies, multiverse, power, report);
@@ -12,12 +13,17 @@ cached; wall time, and the peak memory of the largest single process the run sta
 - the power simulation stage alone at `--cores 1` and at `--cores 2`;
 - Study 2 (synthesis, ingest, psychometrics, comparisons) at 59 / 10,000 / 100,000 respondents.
 
-Targets on a 2-core machine are printed beside the measurements.
+Targets on a 2-core machine are printed beside the measurements. Then two more tables:
+when each rule of the cold full run started and finished (from Snakemake's log: what the
+critical path waits for), and which rules a changed setting re-runs (`snakemake -n` after
+the full run, for a Study 2, a Study 1 and a robustness setting).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,8 +36,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True)
 wall = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"rc": done.returncode, "wall": wall, "peak_mb": peak, "tail": (done.stdout + done.stderr)[-1500:]}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+                  "tail": (done.stdout + done.stderr)[-1500:]}))
 """
 STUDY2_TARGETS = ["results/study2/group_comparisons.csv", "results/study2/reliability.csv", "results/study2/subscale_scores.csv"]
 
@@ -55,6 +62,44 @@ def measure(workdir: Path, *args: str) -> dict:
     return result
 
 
+def rule_times(workdir: Path) -> list[tuple[str, int, float, float, float]]:
+    """Per rule of the newest Snakemake log: jobs, summed job seconds, first start and last finish (s from the start)."""
+    log = max((workdir / ".snakemake" / "log").glob("*.snakemake.log"), key=lambda p: p.stat().st_mtime)
+    stamp = rule = None
+    started, rows, origin = {}, {}, None
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if m := re.match(r"\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]", line):
+            stamp = datetime.datetime.strptime(" ".join(m.group(1).split()), "%a %b %d %H:%M:%S %Y")
+            origin = origin or stamp
+        elif m := re.match(r"(?:local)?rule (\w+):", line):
+            rule = m.group(1)
+        elif (m := re.match(r"\s+jobid: (\d+)", line)) and stamp:
+            started[m.group(1)] = (stamp, rule)
+        elif (m := re.match(r"Finished jobid: (\d+)", line)) and m.group(1) in started:
+            begin, name = started.pop(m.group(1))
+            jobs, total, first, last = rows.get(name, (0, 0.0, float("inf"), 0.0))
+            rows[name] = (jobs + 1, total + (stamp - begin).total_seconds(), min(first, (begin - origin).total_seconds()),
+                          max(last, (stamp - origin).total_seconds()))
+    return sorted(((name, *values) for name, values in rows.items()), key=lambda r: (r[3], r[0]))
+
+
+def planned_rules(workdir: Path, change: str) -> list[str]:
+    """The rules `snakemake -n` would run in a finished workflow if ``change`` (YAML) were added to its config."""
+    (workdir / "change.yaml").write_text(change, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "4", "--configfile", "change.yaml"], cwd=workdir,
+                          capture_output=True, text=True, check=True)
+    text = done.stdout + done.stderr
+    table = text[text.index("Job stats:"):].split("total")[0].splitlines()[3:]
+    return sorted(line.split()[0] for line in table if line.strip() and line.split()[0] != "all")
+
+
+CHANGES = {
+    "study2.efa.rotation: varimax": "study2:\n  efa:\n    rotation: varimax\n",
+    "study1.tally.rule: union": "study1:\n  tally:\n    rule: union\n",
+    "robustness.power.replicates: 50": "robustness:\n  power:\n    replicates: 50\n",
+}
+
+
 def study_targets() -> list[str]:
     """Every default output except the robustness stage and the report that presents it."""
     notebooks = [f"results/report/notebooks/{name}.ipynb" for name in ("00_scorecard", "01_study1", "02_study2")]
@@ -68,10 +113,12 @@ def main(quick: bool) -> None:
         studies = measure(workflow_copy(tmp / "studies"), "--cores", "4", *study_targets())
         rows.append(("cold run: both studies + their notebooks", studies, "<= 60 s"))
         full_dir = workflow_copy(tmp / "full")
-        rows.append(("cold run: everything (multiverse, power, report)", measure(full_dir, "--cores", "4"), "<= 180 s"))
+        rows.append(("cold run: everything (multiverse, power, report)", measure(full_dir, "--cores", "4"), "<= 60 s wall, <= 120 s CPU"))
+        timeline = rule_times(full_dir)
         rows.append(("no-op re-run", measure(full_dir, "--cores", "4"), "<= 3 s"))
+        plans = {name: planned_rules(full_dir, change) for name, change in CHANGES.items()}
         for cores in ("1", "2"):
-            forced = measure(full_dir, "--cores", cores, "--forcerun", "power_chunk", "--", "results/robustness/power.csv")
+            forced = measure(full_dir, "--cores", cores, "--forcerun", "power_part", "--", "results/robustness/power.csv")
             rows.append((f"power stage alone, --cores {cores}", forced, ""))
         sizes = [59, 10_000] if quick else [59, 10_000, 100_000]
         for n in sizes:
@@ -79,9 +126,16 @@ def main(quick: bool) -> None:
             (work / "size.yaml").write_text(f"synthetic:\n  study2:\n    n_respondents: {n}\n", encoding="utf-8")
             rows.append((f"Study 2 at {n:,} respondents", measure(work, "--cores", "4", "--configfile", "size.yaml", "--", *STUDY2_TARGETS), "linear in n"))
     width = max(len(r[0]) for r in rows)
-    print(f"{'what':<{width}}  {'wall s':>8}  {'peak MB':>8}  target")
+    print(f"{'what':<{width}}  {'wall s':>8}  {'CPU s':>8}  {'peak MB':>8}  target")
     for name, result, target in rows:
-        print(f"{name:<{width}}  {result['wall']:>8.1f}  {result['peak_mb']:>8.0f}  {target}")
+        print(f"{name:<{width}}  {result['wall']:>8.1f}  {result['cpu']:>8.1f}  {result['peak_mb']:>8.0f}  {target}")
+    print("\ncold full run, per rule (seconds from the start; job seconds overlap on 2 cores)")
+    print(f"{'rule':<26}  {'jobs':>4}  {'job s':>6}  {'first':>6}  {'last':>6}")
+    for name, jobs, total, first, last in timeline:
+        print(f"{name:<26}  {jobs:>4}  {total:>6.0f}  {first:>6.0f}  {last:>6.0f}")
+    print("\nrules a changed setting re-runs (snakemake -n after the full run)")
+    for name, planned in plans.items():
+        print(f"{name}: {', '.join(planned)}")
 
 
 if __name__ == "__main__":

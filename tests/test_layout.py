@@ -131,3 +131,12 @@ def test_readme_and_docs_links_resolve():
 
 def test_readme_stays_a_front_page():
     assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 200
+
+
+def test_report_jobs_do_not_build_the_rfc3987_grammar():
+    """A report job imports nbformat/papermill after camhs_rom has loaded jsonschema without the
+    rfc3987 grammar (about a second of CPU per job otherwise)."""
+    code = "import sys, camhs_rom.report.steps, nbformat, papermill; print('rfc3987_syntax' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"

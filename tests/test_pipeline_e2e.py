@@ -223,12 +223,12 @@ REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "all"}
 @pytest.mark.parametrize(
     ("change", "runs", "never"),
     [
-        ("study2:\n  efa:\n    rotation: varimax\n", {"study2_psychometrics", "multiverse_part", "power_chunk"},
+        ("study2:\n  efa:\n    rotation: varimax\n", {"study2_psychometrics", "multiverse_part", "power_part"},
          {"synthesize_study1", "synthesize_study2", "ingest_study1", "ingest_study2", "cleaning_audit", "study1_themes", "study1_agreement", "study1_figures"}),
         ("study1:\n  tally:\n    rule: union\n", {"study1_themes", "study1_figures", "replication_scorecard"},
          {"synthesize_study1", "synthesize_study2", "ingest_study1", "ingest_study2", "cleaning_audit", "study2_psychometrics", "study2_comparisons",
-          "multiverse_part", "power_chunk", "study1_agreement"}),
-        ("robustness:\n  power:\n    replicates: 12\n", {"power_chunk", "power_gather"}, None),
+          "multiverse_part", "power_part", "study1_agreement"}),
+        ("robustness:\n  power:\n    replicates: 12\n", {"power_part", "power_gather"}, None),
     ],
     ids=["study2_setting", "study1_setting", "robustness_setting"],
 )
@@ -237,8 +237,8 @@ def test_a_changed_setting_reruns_only_what_uses_it(default_run, change, runs, n
     (no settings), so only provenance.json and the report depend on every setting."""
     planned = planned_jobs(default_run, change)
     assert runs <= planned, planned
-    if never is None:  # a robustness setting: the robustness stage and the report only
-        assert planned <= REPORT_JOBS | {"multiverse_part", "multiverse_gather", "power_chunk", "power_gather", "robustness_figures", "robustness_summary"}, planned
+    if never is None:  # a power setting: the power simulation, what shows it and the report only
+        assert planned <= REPORT_JOBS | {"power_part", "power_gather", "robustness_figures", "robustness_summary"}, planned
     else:
         assert not planned & never, planned & never
     done = snakemake(default_run, "-n", "--configfile", "robustness_small.yaml", "change.yaml")

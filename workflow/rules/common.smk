@@ -222,11 +222,18 @@ def check_robustness_at_start():
 check_robustness_at_start()
 
 
-def robustness_settings(*keys):
-    """The config sections a robustness job reads (only these trigger a re-run when changed)."""
-    settings = {key: config[key] for key in ("seed", "study2", "replication", *keys)}
-    if "synthetic" in keys:  # the simulation reads the Study 2 generator settings only
-        settings["synthetic"] = {"study2": synthetic_settings("study2")}
+def robustness_settings(*sections):
+    """The config sections a robustness job reads (only these trigger a re-run when changed):
+    always seed, study2 and replication; then "multiverse", "power" (that part of
+    `robustness` only), "robustness" (all of it) or "synthetic" (the Study 2 generator's)."""
+    settings = {key: config[key] for key in ("seed", "study2", "replication")}
+    for section in sections:
+        if section == "synthetic":
+            settings["synthetic"] = {"study2": synthetic_settings("study2")}
+        elif section == "robustness":
+            settings["robustness"] = config["robustness"]
+        else:
+            settings.setdefault("robustness", {})[section] = config["robustness"][section]
     return Settings(settings)
 
 

@@ -21,7 +21,7 @@ rule multiverse_part:
     wildcard_constraints:
         scatteritem=r"\d+-of-\d+",
     params:
-        settings=robustness_settings("robustness"),
+        settings=robustness_settings("multiverse"),
         source=config["study2"]["responses"],
     script:
         "../scripts/multiverse_part.py"
@@ -56,7 +56,7 @@ rule power_part:
         index=r"\d+",
         parts=r"\d+",
     params:
-        settings=robustness_settings("robustness", "synthetic"),
+        settings=robustness_settings("power", "synthetic"),
     script:
         "../scripts/power_part.py"
 
@@ -76,7 +76,7 @@ rule power_gather:
     log:
         "logs/power.log",
     params:
-        settings=robustness_settings("robustness", "synthetic"),
+        settings=robustness_settings("power", "synthetic"),
     script:
         "../scripts/power_gather.py"
 
