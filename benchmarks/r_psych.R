@@ -6,6 +6,7 @@ suppressMessages(library(psych))
 dir <- commandArgs(TRUE)[1]
 subscales <- list(read.csv(file.path(dir, "positive.csv")), read.csv(file.path(dir, "negative.csv")))
 twenty <- read.csv(file.path(dir, "twenty.csv"))
+items <- read.csv(file.path(dir, "items.csv"))
 set.seed(1)
 # psych::alpha bootstraps alpha itself (n.iter resamples)
 t_alpha <- system.time(for (x in subscales) invisible(psych::alpha(x, n.iter = 10000, check.keys = FALSE, warnings = FALSE)))[["elapsed"]]
@@ -16,4 +17,7 @@ t_omega <- system.time(for (x in subscales) for (b in seq_len(B)) {
 })[["elapsed"]] * 10000 / B
 # fa.parallel also resamples the data on every iteration (it cannot be switched off)
 t_pa <- system.time(invisible(capture.output(suppressWarnings(suppressMessages(psych::fa.parallel(twenty, n.iter = 1000, fa = "pc", plot = FALSE))))))[["elapsed"]]
-cat(sprintf("alpha_bootstrap %.3f\nomega_bootstrap_extrapolated %.3f\nparallel_analysis %.3f\n", t_alpha, t_omega, t_pa))
+# the EFA: 100 fits of 2 factors with oblimin (GPArotation), as benchmarks/heavy_steps.py times ours
+t_minres <- system.time(for (i in 1:100) invisible(suppressWarnings(psych::fa(items, nfactors = 2, fm = "minres", rotate = "oblimin"))))[["elapsed"]]
+t_ml <- system.time(for (i in 1:100) invisible(suppressWarnings(psych::fa(items, nfactors = 2, fm = "ml", rotate = "oblimin"))))[["elapsed"]]
+cat(sprintf("alpha_bootstrap %.3f\nomega_bootstrap_extrapolated %.3f\nparallel_analysis %.3f\nfa_minres %.3f\nfa_ml %.3f\n", t_alpha, t_omega, t_pa, t_minres, t_ml))

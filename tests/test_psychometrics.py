@@ -289,3 +289,20 @@ def test_bootstrap_batches_cover_every_resample_in_bounded_memory(resamples, n):
     assert max(sizes) * n <= max(4e6, n)  # one resample of n units is the least a batch can hold
     if resamples * n <= 4e6:
         assert sizes == [resamples]  # small samples draw everything at once
+
+
+def test_parallel_analysis_null_with_fewer_respondents_than_items_uses_the_small_gram_matrix():
+    """With n < p the random eigenvalues come from the n x n matrix ZZ': the same as the p x p
+    correlation matrix's on the same draws (to 1e-12), the other p - n exactly zero."""
+    from camhs_rom.core.seeding import rng_for
+    from camhs_rom.stats.factors import random_eigenvalues
+
+    n, p, iterations = 30, 80, 40
+    fast = random_eigenvalues(n, p, iterations, 7)
+    rng = rng_for(7, "study2-parallel-analysis")
+    noise = rng.standard_normal((iterations, n, p))
+    noise -= noise.mean(axis=1, keepdims=True)
+    noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
+    full = np.linalg.eigvalsh(np.einsum("bni,bnj->bij", noise, noise))[:, ::-1]
+    np.testing.assert_allclose(fast, full, atol=1e-12)
+    assert (fast[:, n:] == 0).all() and not fast.flags.writeable

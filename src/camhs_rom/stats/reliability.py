@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from factor_analyzer import FactorAnalyzer
 from scipy import stats
+
+from camhs_rom.stats.factors import AnalyticFactorAnalyzer
 
 
 def item_rest_correlations(data: pd.DataFrame) -> pd.Series:
@@ -33,6 +34,24 @@ def cronbach_alpha(data: pd.DataFrame) -> float:
     """Cronbach's alpha of complete cases (pingouin)."""
     import pingouin as pg  # imported here: it loads matplotlib, which the simulation jobs do not need
     return float(pg.cronbach_alpha(data=data)[0])
+
+
+def alpha_if_dropped(data: pd.DataFrame) -> pd.Series:
+    """Cronbach's alpha of the other items, for each item (complete cases), from one covariance matrix.
+
+    Dropping item ``i`` leaves ``k - 1`` items whose variances sum to ``tr(C) - C_ii`` and
+    whose total variance is ``sum(C) - 2 sum_j C_ij + C_ii``; one matrix gives every item's
+    value, where calling :func:`cronbach_alpha` once per item costs a fit per item (tested
+    against it and against psych).
+    """
+    cov = np.cov(data.to_numpy(dtype=float), rowvar=False)
+    k = cov.shape[0]
+    if k < 3:
+        return pd.Series(np.nan, index=data.columns)
+    diag = np.diag(cov)
+    total = cov.sum() - 2 * cov.sum(axis=1) + diag
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.Series((k - 1) / (k - 2) * (1 - (diag.sum() - diag) / total), index=data.columns)
 
 
 def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
@@ -56,17 +75,20 @@ def weighted_covariances(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return second - mean[:, :, None] * mean[:, None, :]
 
 
-def alpha_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Cronbach's alpha for each row of resample ``weights`` (B x n) over data ``x`` (n x k)."""
+def alpha_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = None) -> np.ndarray:
+    """Cronbach's alpha for each row of resample ``weights`` (B x n) over data ``x`` (n x k).
+
+    ``cov``: the resamples' :func:`weighted_covariances`, when the caller already has them
+    (alpha and omega of one bootstrap share them)."""
     k = x.shape[1]
-    cov = weighted_covariances(x, weights)
+    cov = weighted_covariances(x, weights) if cov is None else cov
     with np.errstate(invalid="ignore", divide="ignore"):
         return k / (k - 1) * (1 - np.trace(cov, axis1=1, axis2=2) / cov.sum(axis=(1, 2)))
 
 
 def omega_total(data: pd.DataFrame) -> float:
     """McDonald's omega total from a one-factor minres model: ``1 - sum(u^2) / sum(R)``."""
-    fa = FactorAnalyzer(n_factors=1, rotation=None, method="minres", svd_method="lapack").fit(data.to_numpy())
+    fa = AnalyticFactorAnalyzer(n_factors=1, rotation=None, method="minres", svd_method="lapack").fit(data.to_numpy())
     corr = np.corrcoef(data.to_numpy(), rowvar=False)
     return float(1 - fa.get_uniquenesses().sum() / corr.sum())
 
@@ -137,9 +159,9 @@ def _paf_eigh(corr: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
     return 1 - h2
 
 
-def omega_batch(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Omega total for each row of resample ``weights`` over data ``x`` (n x k)."""
-    cov = weighted_covariances(x, weights)
+def omega_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = None) -> np.ndarray:
+    """Omega total for each row of resample ``weights`` over data ``x`` (n x k) (``cov`` as in :func:`alpha_batch`)."""
+    cov = weighted_covariances(x, weights) if cov is None else cov
     sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / (sd[:, :, None] * sd[:, None, :])

@@ -35,7 +35,16 @@ import pandas as pd
 
 from camhs_rom.core.seeding import batches, bootstrap_weights, percentile_interval, rng_for
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.stats.reliability import alpha_batch, cronbach_alpha, feldt_interval, item_rest_correlations, omega_batch, omega_total
+from camhs_rom.stats.reliability import (
+    alpha_batch,
+    alpha_if_dropped,
+    cronbach_alpha,
+    feldt_interval,
+    item_rest_correlations,
+    omega_batch,
+    omega_total,
+    weighted_covariances,
+)
 from camhs_rom.study2.descriptives import scored_matrix
 
 log = logging.getLogger(__name__)
@@ -66,18 +75,17 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
         boot_alpha, boot_omega = [], []
         for size in batches(resamples, n):  # bounded memory for large samples
             weights = bootstrap_weights(rng, n, size)
-            boot_alpha.append(alpha_batch(x, weights))
-            boot_omega.append(omega_batch(x, weights) if k >= 3 else np.full(size, np.nan))
+            cov = weighted_covariances(x, weights)  # one set of resample covariances for both coefficients
+            boot_alpha.append(alpha_batch(x, weights, cov))
+            boot_omega.append(omega_batch(x, weights, cov) if k >= 3 else np.full(size, np.nan))
         boot_alpha, boot_omega = np.concatenate(boot_alpha or [[]]), np.concatenate(boot_omega or [[]])
         omega = omega_total(data) if k >= 3 else np.nan
         a_lo, a_hi = percentile_interval(boot_alpha, ci)
         o_lo, o_hi = percentile_interval(boot_omega, ci)
         note = "" if k >= 3 else "two items: omega needs three or more"
         rows.append([subscale, k, n, alpha, low, high, omega, o_lo, o_hi, a_lo, a_hi, ci, resamples, note])
-        rest = item_rest_correlations(data)
-        for item in items:
-            dropped = data.drop(columns=item)
-            items_rows.append([subscale, item, rest[item], cronbach_alpha(dropped) if dropped.shape[1] > 1 else np.nan])
+        rest, without = item_rest_correlations(data), alpha_if_dropped(data)
+        items_rows += [[subscale, item, rest[item], without[item]] for item in items]
     return (
         pd.DataFrame(rows, columns=RELIABILITY_COLUMNS),
         pd.DataFrame(items_rows, columns=["subscale", "item", "item_rest_r", "alpha_if_dropped"]),
