@@ -291,13 +291,15 @@ def test_bootstrap_batches_cover_every_resample_in_bounded_memory(resamples, n):
         assert sizes == [resamples]  # small samples draw everything at once
 
 
-def test_parallel_analysis_null_with_fewer_respondents_than_items_uses_the_small_gram_matrix():
-    """With n < p the random eigenvalues come from the n x n matrix ZZ': the same as the p x p
-    correlation matrix's on the same draws (to 1e-12), the other p - n exactly zero."""
+@pytest.mark.parametrize("n, p", [(30, 80), (200, 30)])
+def test_parallel_analysis_null_equals_the_direct_computation(n, p):
+    """The random eigenvalues (BLAS products; with n < p from the n x n matrix ZZ', with n > p from the
+    centred and scaled p x p cross-products) equal the textbook computation on the same draws (to 1e-12):
+    standardise each column, form the p x p correlation matrix, take its eigenvalues."""
     from camhs_rom.core.seeding import rng_for
     from camhs_rom.stats.factors import random_eigenvalues
 
-    n, p, iterations = 30, 80, 40
+    iterations = 40
     fast = random_eigenvalues(n, p, iterations, 7)
     rng = rng_for(7, "study2-parallel-analysis")
     noise = rng.standard_normal((iterations, n, p))
@@ -305,4 +307,4 @@ def test_parallel_analysis_null_with_fewer_respondents_than_items_uses_the_small
     noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
     full = np.linalg.eigvalsh(np.einsum("bni,bnj->bij", noise, noise))[:, ::-1]
     np.testing.assert_allclose(fast, full, atol=1e-12)
-    assert (fast[:, n:] == 0).all() and not fast.flags.writeable
+    assert (fast[:, n:] == 0).all() and not fast.flags.writeable  # n < p: the other p - n are exactly zero

@@ -139,14 +139,18 @@ def random_eigenvalues(n: int, p: int, iterations: int, seed: int) -> np.ndarray
     for start in range(0, iterations, batch):
         k = min(batch, iterations - start)
         noise = rng.standard_normal((k, n, p))
-        noise -= noise.mean(axis=1, keepdims=True)
-        noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
         # batched matrix products go to BLAS (an einsum here is about 20 times slower)
         if n < p:
+            noise -= noise.mean(axis=1, keepdims=True)
+            noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
             random[start : start + k, :n] = np.linalg.eigvalsh(noise @ noise.transpose(0, 2, 1))[:, ::-1]
             random[start : start + k, n:] = 0.0
         else:
-            random[start : start + k] = np.linalg.eigvalsh(noise.transpose(0, 2, 1) @ noise)[:, ::-1]
+            # centre and scale the p x p cross-products rather than the n x p draws
+            mean = noise.mean(axis=1)
+            cov = noise.transpose(0, 2, 1) @ noise - n * mean[:, :, None] * mean[:, None, :]
+            sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+            random[start : start + k] = np.linalg.eigvalsh(cov / (sd[:, :, None] * sd[:, None, :]))[:, ::-1]
     random.setflags(write=False)
     return random
 
