@@ -131,7 +131,7 @@ def test_analytic_gradients_match_finite_differences(items, objective, n_factors
     finite differences at random uniquenesses; tolerance 1e-5 absolute (the differences' own error)."""
     from scipy.optimize import approx_fprime
 
-    from camhs_rom.stats.factors import ml_objective, uls_objective
+    from camhs_rom.stats.extraction import ml_objective, uls_objective
 
     function = {"uls": uls_objective, "ml": ml_objective}[objective]
     corr = np.corrcoef(items.to_numpy(), rowvar=False)
@@ -147,7 +147,7 @@ def test_the_analytic_fit_reaches_the_optimum_psych_and_factor_analyzer_approach
     (psych's and factor_analyzer's optimisers stop earlier: their discrepancies are the larger)."""
     from factor_analyzer import FactorAnalyzer
 
-    from camhs_rom.stats.factors import AnalyticFactorAnalyzer, ml_objective, uls_objective
+    from camhs_rom.stats.extraction import AnalyticFactorAnalyzer, ml_objective, uls_objective
 
     objective = ml_objective if method == "ml" else uls_objective
     corr = np.corrcoef(items.to_numpy(), rowvar=False)

@@ -36,14 +36,13 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from factor_analyzer import FactorAnalyzer
 from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 from factor_analyzer.rotator import Rotator
-from factor_analyzer.utils import smc
 from scipy import optimize, stats
 
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.seeding import rng_for
+from camhs_rom.stats.extraction import AnalyticFactorAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -193,69 +192,6 @@ class EfaResult:
     variance: pd.DataFrame
     fit: pd.DataFrame
     congruence: pd.DataFrame
-
-
-def uls_objective(psi: np.ndarray, corr: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
-    """MINRES (unweighted least squares) discrepancy of uniquenesses ``psi`` and its gradient.
-
-    The discrepancy is ``factor_analyzer``'s (and ``psych::fa``'s): with ``A`` the
-    correlation matrix with ``1 - psi`` on its diagonal and ``L`` its first ``n_factors``
-    eigenvectors scaled by the square roots of their eigenvalues, ``sum((A - LL')^2)``.
-    ``LL'`` is the best rank-``n_factors`` approximation of ``A``, so by the envelope
-    theorem the gradient is ``-2 diag(A - LL')``.
-    """
-    a = corr.copy()
-    np.fill_diagonal(a, 1 - psi)
-    values, vectors = np.linalg.eigh(a)
-    values, vectors = values[::-1][:n_factors], vectors[:, ::-1][:, :n_factors]
-    loadings = vectors * np.sqrt(np.maximum(values, np.finfo(float).eps * 100))
-    residual = a - loadings @ loadings.T
-    return float((residual**2).sum()), -2.0 * np.diag(residual)
-
-
-def ml_objective(psi: np.ndarray, corr: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
-    """Maximum-likelihood discrepancy of uniquenesses ``psi`` and its gradient (R's ``factanal``).
-
-    With ``e`` the eigenvalues of ``Psi^-1/2 R Psi^-1/2`` beyond the first ``n_factors``,
-    the discrepancy is ``-(sum(log e - e) - n_factors + p)``; the gradient is
-    ``diag(LL' + Psi - R) / psi^2`` for the loadings ``L`` at ``psi`` (``factanal``'s
-    ``FAgr``).
-    """
-    scale = 1 / np.sqrt(psi)
-    values, vectors = np.linalg.eigh(corr * np.outer(scale, scale))
-    values, vectors = values[::-1], vectors[:, ::-1]
-    rest = values[n_factors:]
-    value = -(np.sum(np.log(rest) - rest) - n_factors + corr.shape[0])
-    loadings = vectors[:, :n_factors] * np.sqrt(np.maximum(values[:n_factors] - 1, 0)) * np.sqrt(psi)[:, None]
-    gradient = (np.einsum("ij,ij->i", loadings, loadings) + psi - np.diag(corr)) / psi**2
-    return float(value), gradient
-
-
-class AnalyticFactorAnalyzer(FactorAnalyzer):
-    """``factor_analyzer``'s ``FactorAnalyzer`` with its MINRES or ML discrepancy minimised
-    using the analytic gradient (:func:`uls_objective`, :func:`ml_objective`).
-
-    ``factor_analyzer`` 0.5.1 lets L-BFGS-B estimate the gradient by finite differences,
-    one extra eigendecomposition per item per step, and stops at scipy's default
-    tolerances; this takes the same start (squared multiple correlations), bounds and
-    normalisation, converges to tighter tolerances, and is several times faster
-    (``benchmarks/heavy_steps.py``). Everything after the extraction (rotation, signs,
-    attributes) is ``FactorAnalyzer``'s own. Tested against ``factor_analyzer`` and
-    against ``psych::fa`` (``tests/test_psychometrics_known_answers.py``).
-    """
-
-    def _fit_factor_analysis(self, corr_mtx):
-        start = np.clip(np.diag(corr_mtx) - smc(corr_mtx), *self.bounds)
-        objective = ml_objective if self.method in ("ml", "mle") else uls_objective
-        result = optimize.minimize(
-            objective, start, args=(corr_mtx, self.n_factors), jac=True, method="L-BFGS-B",
-            bounds=[self.bounds] * len(start), options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9},
-        )
-        if not result.success and "ABNORMAL" not in str(result.message).upper():
-            log.warning("the %s extraction did not converge: %s", self.method, result.message)
-        if self.method in ("ml", "mle"):
-            return self._normalize_ml(result.x, corr_mtx, self.n_factors)
-        return self._normalize_uls(result.x, corr_mtx, self.n_factors)
 
 
 class PrincipalSolution:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from camhs_rom.stats.factors import AnalyticFactorAnalyzer
+from camhs_rom.stats.extraction import AnalyticFactorAnalyzer
 
 
 def item_rest_correlations(data: pd.DataFrame) -> pd.Series:
