@@ -131,8 +131,21 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int =
     # largest eigenvalue: where the fixed point's Rayleigh quotient is not it, solve again
     reduced = corr.copy()
     reduced[:, idx, idx] = h2
-    rayleigh = np.einsum("bi,bij,bj->b", v, reduced, v)
-    top = np.linalg.eigvalsh(reduced)[:, -1]
+    rv = np.matmul(reduced, v[:, :, None])[:, :, 0]
+    rayleigh = (v * rv).sum(axis=1)
+    limit = 1e3 * tol * np.maximum(1.0, np.abs(rayleigh))
+    # Most matrices are settled without an eigendecomposition: with residual r = |Av - qv|
+    # some eigenvalue lies within r of q (the Rayleigh quotient), and every eigenvalue but
+    # the largest is at most the largest of A - q vv' (a positive rank-one update
+    # interlaces), itself at most that matrix's largest absolute row sum (Gershgorin). So
+    # q - r above that bound means the largest eigenvalue is within r of q.
+    residual = np.sqrt(((rv - rayleigh[:, None] * v) ** 2).sum(axis=1))
+    deflated = reduced - rayleigh[:, None, None] * v[:, :, None] * v[:, None, :]
+    settled = (rayleigh > 0) & (rayleigh - residual > np.abs(deflated).sum(axis=2).max(axis=1)) & (residual <= limit)
+    top = rayleigh.copy()
+    unsure = np.flatnonzero(~settled)
+    if len(unsure):
+        top[unsure] = np.linalg.eigvalsh(reduced[unsure])[:, -1]
     redo = np.flatnonzero(np.abs(rayleigh - top) > 1e3 * tol * np.maximum(1.0, np.abs(top)))
     if len(redo):
         h2[redo] = 1 - _paf_eigh(corr[redo], tol, max_iter)
