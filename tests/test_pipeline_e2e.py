@@ -190,7 +190,7 @@ def test_default_run_writes_the_robustness_stage(default_run):
     multiverse = pd.read_csv(out / "multiverse.csv")
     assert len(multiverse) == 2 * 2 * 2 * 1 * 2 * 2 and multiverse["is_main"].sum() == 1
     assert len(list((out / "multiverse" / "parts").glob("*-of-3.csv"))) == 3  # scattered over three jobs
-    assert len(list((out / "power" / "replicates").glob("*.csv"))) == 4 * 2  # 4 designs x 2 jobs
+    assert len(list((out / "power" / "parts").glob("*-of-3.csv"))) == 3  # 4 designs x 6 replicates over three jobs
     replicates = pd.read_csv(out / "power_replicates.csv")
     assert len(replicates) == 4 * 6
     for name in ("specification_curve", "power_curve"):
@@ -262,8 +262,10 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
         assert (work / "results" / "study2" / table.name).read_bytes() == table.read_bytes(), table.name
     for name in ROBUSTNESS_TABLES:
         assert (work / "results" / "robustness" / name).read_bytes() == (default_run / "results" / "robustness" / name).read_bytes(), name
-    for chunk in sorted((default_run / "results" / "robustness" / "power" / "replicates").glob("*.csv")):
-        assert (work / "results" / "robustness" / "power" / "replicates" / chunk.name).read_bytes() == chunk.read_bytes(), chunk.name
+    parts = sorted((default_run / "results" / "robustness" / "power" / "parts").glob("*.csv"))
+    assert len(parts) == 3
+    for part in parts:
+        assert (work / "results" / "robustness" / "power" / "parts" / part.name).read_bytes() == part.read_bytes(), part.name
     assert len(list((work / "results" / "robustness" / "multiverse" / "parts").glob("*.csv"))) == 1
     figures = sorted((default_run / "results").glob("*/figures/*.*"))
     assert len(figures) == 2 * 12
