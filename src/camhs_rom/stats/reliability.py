@@ -140,8 +140,12 @@ def one_factor_uniquenesses(corr: np.ndarray, tol: float = 1e-8, max_iter: int =
     # interlaces), itself at most that matrix's largest absolute row sum (Gershgorin). So
     # q - r above that bound means the largest eigenvalue is within r of q.
     residual = np.sqrt(((rv - rayleigh[:, None] * v) ** 2).sum(axis=1))
-    deflated = reduced - rayleigh[:, None, None] * v[:, :, None] * v[:, None, :]
-    settled = (rayleigh > 0) & (rayleigh - residual > np.abs(deflated).sum(axis=2).max(axis=1)) & (residual <= limit)
+    bound = np.empty(b)
+    for start in range(0, b, 256):  # a few matrices at a time: no second B x k x k array
+        part = slice(start, start + 256)
+        deflated = reduced[part] - rayleigh[part, None, None] * v[part, :, None] * v[part, None, :]
+        bound[part] = np.abs(deflated).sum(axis=2).max(axis=1)
+    settled = (rayleigh > 0) & (rayleigh - residual > bound) & (residual <= limit)
     top = rayleigh.copy()
     unsure = np.flatnonzero(~settled)
     if len(unsure):
