@@ -16,8 +16,8 @@ from camhs_rom.robustness.plan import chunk, designs
 from camhs_rom.robustness.power import (
     expected_group_sizes,
     minimum_detectable,
-    run_chunk,
     run_power_part,
+    run_replicates,
     simulated_coded,
     statements,
     summarise,
@@ -54,12 +54,12 @@ def test_simulated_data_take_the_same_path_as_a_file(tmp_path, questionnaire, co
 
 def test_replicates_do_not_depend_on_chunking(questionnaire, config):
     cfg = small(config, replicates=6, sample_sizes=[40], shifts=[], parallel_analysis_iterations=20)
-    whole = run_chunk(questionnaire, cfg, "n0040", 1, 1)
-    pieces = pd.concat([run_chunk(questionnaire, cfg, "n0040", k, 4) for k in range(1, 5)], ignore_index=True)
+    whole = run_replicates(questionnaire, cfg, "n0040", range(6))
+    pieces = pd.concat([run_replicates(questionnaire, cfg, "n0040", chunk(6, k, 4)) for k in range(1, 5)], ignore_index=True)
     pd.testing.assert_frame_equal(whole, pieces)
     assert whole["replicate"].tolist() == list(range(6))
     assert whole["positive_p"].nunique() == 6  # each replicate is its own data set
-    again = run_chunk(questionnaire, small(cfg, replicates=6), "n0040", 1, 1)
+    again = run_replicates(questionnaire, small(cfg, replicates=6), "n0040", range(6))
     pd.testing.assert_frame_equal(whole, again)
 
 
@@ -75,7 +75,7 @@ def test_parts_across_designs_give_the_same_rows_however_split(questionnaire, co
     for parts in (2, 4, 9):
         split = pd.concat([run_power_part(questionnaire, cfg, k, parts) for k in range(1, parts + 1)], ignore_index=True)
         pd.testing.assert_frame_equal(whole, split)
-    pd.testing.assert_frame_equal(whole[whole["design"] == "n0040"].reset_index(drop=True), run_chunk(questionnaire, cfg, "n0040", 1, 1))
+    pd.testing.assert_frame_equal(whole[whole["design"] == "n0040"].reset_index(drop=True), run_replicates(questionnaire, cfg, "n0040", range(3)))
     assert power_jobs(settings) == settings["jobs"] and power_jobs(dict(settings, jobs_per_design=2)) == 6
 
 
@@ -95,7 +95,7 @@ def test_no_shift_gives_about_the_nominal_error_rate(questionnaire, config):
     # users > non-users with Holm p < .05 when there is no difference: at most about 2.5% per
     # subscale (one tail of a two-sided test); 60 replicates, so allow up to 4 hits (p < .01 under 2.5%)
     cfg = small(config, replicates=60, sample_sizes=[], shifts=[0.0], parallel_analysis_iterations=20)
-    rows = run_chunk(questionnaire, cfg, "shift0.00_n0059", 1, 1)
+    rows = run_replicates(questionnaire, cfg, "shift0.00_n0059", range(60))
     assert rows["positive_supported"].sum() <= 4 and rows["negative_supported"].sum() <= 4
     assert rows["two_factors"].mean() > 0.9
 
@@ -198,7 +198,7 @@ def test_power_from_a_fitted_model_on_a_questionnaire_unlike_the_default(questio
     cfg = copy.deepcopy(config)
     cfg["replication"]["subscales"] = {"positive": "helps", "negative": "hinders"}
     cfg["robustness"]["power"].update(replicates=4, parallel_analysis_iterations=20)
-    table = run_chunk(q, cfg, "n0059", 1, 1, fit_model(data, q))
+    table = run_replicates(q, cfg, "n0059", range(cfg["robustness"]["power"]["replicates"]), fit_model(data, q))
     assert len(table) == 4 and table["two_factors"].mean() >= 0.5 and table["positive_supported"].notna().all()
 
 

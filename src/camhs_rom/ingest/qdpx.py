@@ -58,6 +58,9 @@ MAX_RATIO = 200  # inflated / compressed size; plain text compresses about 3-10 
 MAX_MEMBERS = 10_000
 
 
+READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+
+
 GROUP_VARIABLES = {"group_id", "group", "focus_group"}
 
 
@@ -107,13 +110,15 @@ class _BoundedArchive:
 
     def read(self, name: str) -> bytes:
         info = self.archive.getinfo(name)
+        if info.compress_type not in READABLE_COMPRESSION:
+            raise InputError(self.path, f"zip member {name!r}", f"compression method {info.compress_type}", "a member stored or compressed with deflate, bzip2 or lzma")
         allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.inflated, max(info.compress_size, 1) * MAX_RATIO)
         if info.file_size > allowed:
             self._reject(name, f"{info.file_size:,} bytes when inflated from {info.compress_size:,}")
         try:
             with self.archive.open(info) as fh:  # a declared size may lie: never inflate past the bound
                 data = fh.read(allowed + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
             raise InputError(self.path, f"zip member {name!r}", f"a member that cannot be unpacked ({exc})", "an intact .qdpx archive") from None
         if len(data) > allowed:
             self._reject(name, f"more than {allowed:,} bytes when inflated from {info.compress_size:,}")

@@ -156,11 +156,6 @@ def run_power_part(q: Questionnaire, config: dict, index: int, parts: int, model
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REPLICATE_COLUMNS)
 
 
-def run_chunk(q: Questionnaire, config: dict, design: str, index: int, chunks: int, model: FittedModel | None = None) -> pd.DataFrame:
-    """The replicates of the ``index``-th of ``chunks`` contiguous chunks of one design."""
-    return run_replicates(q, config, design, chunk(config["robustness"]["power"]["replicates"], index, chunks), model)
-
-
 def run_replicates(q: Questionnaire, config: dict, design: str, replicates: range, model: FittedModel | None = None) -> pd.DataFrame:
     """Replicates ``replicates`` of one design (rows of :data:`REPLICATE_COLUMNS`).
 
