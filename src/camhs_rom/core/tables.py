@@ -40,7 +40,7 @@ FLOAT_FORMAT = "%.10g"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")  # a number as text (sign, decimals, exponent)
 
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
@@ -281,7 +281,7 @@ def is_formula(value) -> bool:
     A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
     one, unless it is a plain number (``-0.5``, ``+3``), which spreadsheets read as a number.
     """
-    return isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value)
+    return isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:

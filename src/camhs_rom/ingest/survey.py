@@ -33,7 +33,7 @@ import pandas as pd
 
 from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.tables import read_delimited, read_sav
+from camhs_rom.core.tables import PLAIN_NUMBER, read_delimited, read_sav
 from camhs_rom.instruments.questionnaire import Questionnaire, normalise_label, raw_value_keys
 
 MAX_EXTRA_HEADER_ROWS = 5
@@ -41,9 +41,6 @@ MISSING_METHODS = ("person_mean", "listwise")  # see score_items
 
 
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -128,7 +125,7 @@ def _answer_map(values: pd.Series, q: Questionnaire) -> tuple[dict, dict]:
                 mapping[raw] = code
             else:
                 bad[raw] = "outside the scale"
-        elif _NUMBER.match(text):
+        elif PLAIN_NUMBER.match(text):
             bad[raw] = "not a whole number"
         elif normalise_label(text) in q.labels:
             mapping[raw] = q.labels[normalise_label(text)]
@@ -328,7 +325,7 @@ def _clean_covariate(raw: pd.Series, rows, path, column, audit: AuditLog) -> pd.
         audit.add_many(path, [rows[i] for i in trimmed], column, raw.iloc[trimmed], text.iloc[trimmed], "whitespace_trimmed")
     text = text.mask(text == "")
     filled = text.dropna()
-    if len(filled) and filled.str.match(_NUMBER).all():
+    if len(filled) and filled.str.match(PLAIN_NUMBER).all():
         return pd.to_numeric(text)
     return text.astype("string")
 
