@@ -308,3 +308,25 @@ def test_parallel_analysis_null_equals_the_direct_computation(n, p):
     full = np.linalg.eigvalsh(np.einsum("bni,bnj->bij", noise, noise))[:, ::-1]
     np.testing.assert_allclose(fast, full, atol=1e-12)
     assert (fast[:, n:] == 0).all() and not fast.flags.writeable  # n < p: the other p - n are exactly zero
+
+
+def test_full_rank_agrees_with_the_eigenvalue_test():
+    """The Cholesky fast path decides rank as numpy.linalg.matrix_rank's tolerance does: on well-conditioned,
+    exactly singular (a duplicated item) and nearly singular correlation matrices, chunks mixed."""
+    from camhs_rom.stats.reliability import full_rank
+
+    rng = np.random.default_rng(4)
+    batch = []
+    for kind in ["good"] * 40 + ["duplicate"] * 3 + ["near"] * 3:
+        x = rng.standard_normal((50, 6)) + rng.standard_normal((50, 1))
+        if kind == "duplicate":
+            x[:, 5] = x[:, 4]
+        if kind == "near":
+            x[:, 5] = x[:, 4] + 1e-9 * rng.standard_normal(50)
+        batch.append(np.corrcoef(x, rowvar=False))
+    batch = np.array(batch)
+    values = np.linalg.eigvalsh(batch)
+    expected = values[:, 0] > values[:, -1] * 6 * np.finfo(float).eps
+    assert expected[:40].all() and not expected[40:43].any()
+    np.testing.assert_array_equal(full_rank(batch, chunk=8), expected)
+    np.testing.assert_array_equal(full_rank(batch[:40]), expected[:40])

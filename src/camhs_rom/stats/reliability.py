@@ -176,6 +176,32 @@ def _paf_eigh(corr: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
     return 1 - h2
 
 
+def full_rank(corr: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Whether each correlation matrix (B x k x k) has full rank, with the tolerance
+    ``numpy.linalg.matrix_rank`` uses: smallest eigenvalue above largest x k x machine epsilon.
+
+    A Cholesky factorisation of ``R - s I`` succeeds only if the smallest eigenvalue exceeds
+    ``s`` less the factorisation's rounding (about ``k`` eps times the largest eigenvalue,
+    itself at most ``k`` for a correlation matrix); with ``s = 16 k^2`` eps that leaves the
+    smallest eigenvalue above ``k^2`` eps, at least the tolerance. A Cholesky costs a sixth of
+    an eigendecomposition; a chunk where any factorisation fails is decided by the
+    eigenvalues themselves, so the answer is the eigenvalue test's.
+    """
+    b, k, _ = corr.shape
+    eps = np.finfo(float).eps
+    out = np.empty(b, dtype=bool)
+    shift = 16 * k * k * eps * np.eye(k)
+    for start in range(0, b, chunk):
+        part = corr[start : start + chunk]
+        try:
+            np.linalg.cholesky(part - shift)
+            out[start : start + chunk] = True
+        except np.linalg.LinAlgError:
+            values = np.linalg.eigvalsh(part)
+            out[start : start + chunk] = values[:, 0] > values[:, -1] * k * eps
+    return out
+
+
 def omega_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = None) -> np.ndarray:
     """Omega total for each row of resample ``weights`` over data ``x`` (n x k) (``cov`` as in :func:`alpha_batch`)."""
     cov = weighted_covariances(x, weights) if cov is None else cov
@@ -183,10 +209,7 @@ def omega_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = Non
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / (sd[:, :, None] * sd[:, None, :])
     finite = np.isfinite(corr).all(axis=(1, 2))
-    ok = finite.copy()
-    if finite.any():  # full rank, with the tolerance numpy.linalg.matrix_rank uses
-        values = np.linalg.eigvalsh(np.where(finite[:, None, None], corr, np.eye(x.shape[1])))
-        ok &= values[:, 0] > values[:, -1] * x.shape[1] * np.finfo(float).eps
+    ok = finite & full_rank(np.where(finite[:, None, None], corr, np.eye(x.shape[1])))
     out = np.full(len(weights), np.nan)
     if ok.any():
         full = np.corrcoef(x, rowvar=False)[None]
