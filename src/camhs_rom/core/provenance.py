@@ -79,11 +79,6 @@ def write_record(record: dict, out: str | Path) -> None:
     write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", out)
 
 
-def write_provenance(inputs: dict[str, str], config: dict, out: str | Path, left_out: dict[str, str] | None = None) -> None:
-    """Write :func:`provenance` as sorted, indented JSON (the same inputs give the same bytes)."""
-    write_record(provenance(inputs, config, left_out), out)
-
-
 def config_digest(config: dict) -> str:
     """A short fingerprint of settings (sorted JSON, SHA-256, 16 hex digits)."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
@@ -102,7 +97,7 @@ class Settings(dict):
 
 
 def read_provenance(path: str | Path) -> dict:
-    """The provenance record written by :func:`write_provenance`."""
+    """A record written by :func:`write_record` (``inputs.json``, ``provenance.json``)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from camhs_rom.core.errors import InputError
+from camhs_rom.core.errors import InputError, clip
 
 STUDIES = ("study1", "study2")
 INPUT_KEYS = {"study1": ("codebook", "segments"), "study2": ("questionnaire", "responses")}
@@ -62,11 +62,5 @@ def check_studies(config: dict, generated: str, file: str | Path = "config") -> 
             if is_generated(str(path), generated):
                 continue
             if not path.is_file():
-                found = f"{excerpt(str(path))}, which is {'a directory' if path.is_dir() else 'not there'}"
+                found = f"{clip(repr(str(path)), 80)}, which is {'a directory' if path.is_dir() else 'not there'}"
                 raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
-
-
-def excerpt(value: str, limit: int = 80) -> str:
-    """A value quoted for a message, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
