@@ -91,7 +91,7 @@ def test_robustness_notebook_without_the_main_specification_in_the_grid(tmp_path
     assert "does not contain the main analysis's choices" in shown[-1].data
     pd.DataFrame({"spec_id": [1, 2], "retention": ["kaiser", "parallel_analysis"], "is_main": [False, True]}).to_csv(multiverse, index=False)
     presentation.show_main_specification(tmp_path)
-    assert "The specification of the main analysis" in shown[-1].to_html() and "parallel_analysis" in shown[-1].to_html()
+    assert "The specification of the main analysis" in shown[-1].data and "Parallel analysis" in shown[-1].data
 
 
 def test_snakemake_report_captions_carry_no_user_text():

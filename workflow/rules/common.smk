@@ -5,12 +5,15 @@
 import sys
 
 from camhs_rom.core.contract import (
+    CHECKLISTS,
     CLEAN,
     COMPARISON_FIGURES,
     EVIDENCE,
     FIGURE_FORMATS,
     INPUT_RECORD,
+    JOINT_DISPLAY,
     PROVENANCE,
+    RESULTS,
     REPORT,
     REPORT_NOTEBOOKS,
     ROBUSTNESS,
@@ -52,6 +55,9 @@ def synthetic_settings(study):
 def generated(study):
     """Whether this run generates the study's data (the synthetic default)."""
     return study in STUDIES and is_generated(config[study][DATA_KEY[study]], SYNTHETIC)
+
+
+SYNTHETIC_RUN = any(generated(study) for study in STUDIES)  # the included studies read the synthetic default
 
 
 def n_synthetic_items():
@@ -157,7 +163,36 @@ def notebook_inputs(wildcards):
         return common + study2_results()
     if wildcards.name == "03_robustness":
         return common + robustness_results()
-    return common + [SCORECARD]
+    return common + [SCORECARD] + joint_outputs()[:2]
+
+
+def checklist_outputs():
+    """The reporting checklists of the studies in this run: COREQ (Study 1), JARS-Quant (Study 2)."""
+    out = {}
+    if "study1" in STUDIES:
+        out["coreq"] = f"{CHECKLISTS}/coreq.csv"
+    if "study2" in STUDIES:
+        out["jars_quant"] = f"{CHECKLISTS}/jars_quant.csv"
+    return out
+
+
+def checklist_inputs(wildcards):
+    """The results the checklists answer from."""
+    inputs = [INPUT_RECORD]
+    if "study1" in STUDIES:
+        inputs += study1_results() + [f"{STUDY1}/theme_by_participant.csv", f"{STUDY1}/saturation.csv"]
+    if "study2" in STUDIES:
+        inputs += study2_results() + robustness_results() + [
+            f"{STUDY2}/{name}.csv" for name in ("sample", "item_descriptives", "factorability", "n_factors", "group_comparisons", "adjusted_models")
+        ]
+    return inputs
+
+
+def joint_outputs():
+    """The joint display of the two studies (table, PNG, SVG), when the run includes both."""
+    if not {"study1", "study2"} <= set(STUDIES):
+        return []
+    return [JOINT_DISPLAY, f"{RESULTS}/joint_display.png", f"{RESULTS}/joint_display.svg"]
 
 
 def all_outputs():
@@ -195,6 +230,8 @@ def all_outputs():
         *(study1 if "study1" in STUDIES else []),
         *(study2 if "study2" in STUDIES else []),
         SCORECARD,
+        *joint_outputs(),
+        *checklist_outputs().values(),
         REPORT,
     ]
 
@@ -234,7 +271,7 @@ def robustness_settings(*sections):
             settings["robustness"] = config["robustness"]
         else:
             settings.setdefault("robustness", {})[section] = config["robustness"][section]
-    return Settings(settings)
+    return Settings(settings, "+".join(("seed", "study2", "replication") + sections))
 
 
 def simulation_model():

@@ -65,6 +65,6 @@ rule provenance_record:
     log:
         "logs/provenance_record.log",
     params:
-        config=Settings(config),
+        config=Settings(config, "config"),
     script:
         "../scripts/provenance_record.py"

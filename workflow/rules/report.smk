@@ -14,10 +14,49 @@ rule replication_scorecard:
     log:
         "logs/replication_scorecard.log",
     params:
-        settings=Settings(config["replication"]),
+        settings=Settings(config["replication"], "replication"),
         retention=config["study2"]["efa"]["retention"] if "study2" in STUDIES else None,
     script:
         "../scripts/replication_scorecard.py"
+
+
+if {"study1", "study2"} <= set(STUDIES):
+
+    rule joint_display:
+        priority: 10
+        input:
+            tallies=f"{STUDY1}/theme_tallies.csv",
+            distribution=f"{STUDY2}/response_distribution.csv",
+            flags=f"{STUDY2}/efa_item_flags.csv",
+            questionnaire=questionnaire_path(),
+            provenance=INPUT_RECORD,
+        output:
+            table=report(JOINT_DISPLAY, caption="../report/joint_display.rst", category="Both studies"),
+            png=report(f"{RESULTS}/joint_display.png", caption="../report/joint_display.rst", category="Both studies"),
+            svg=f"{RESULTS}/joint_display.svg",
+        log:
+            "logs/joint_display.log",
+        params:
+            majority=config["replication"]["majority"],
+        script:
+            "../scripts/joint_display.py"
+
+
+rule report_checklists:
+    input:
+        checklist_inputs,
+        provenance=INPUT_RECORD,
+    output:
+        **checklist_outputs(),
+    log:
+        "logs/report_checklists.log",
+    params:
+        results=RESULTS,
+        codebook=config["study1"]["codebook"] if "study1" in STUDIES else None,
+        questionnaire=questionnaire_path() if "study2" in STUDIES else None,
+        config=Settings(config, "config"),
+    script:
+        "../scripts/report_checklists.py"
 
 
 rule report_notebook:
@@ -38,12 +77,13 @@ rule report_html:
     input:
         notebooks=expand(f"{REPORT_NOTEBOOKS}/{{name}}.ipynb", name=NOTEBOOKS),
         provenance=PROVENANCE,
+        checklists=list(checklist_outputs().values()),
     output:
         REPORT,
     log:
         "logs/report_html.log",
     params:
-        config=Settings(config),
+        config=Settings(config, "config"),
         simulation=simulation_model(),
     script:
         "../scripts/report_html.py"

@@ -89,15 +89,12 @@ rule robustness_figures:
         questionnaire=questionnaire_path(),
         provenance=INPUT_RECORD,
     output:
-        report(
-            expand(
-                f"{ROBUSTNESS}/figures/{{name}}.{{ext}}",
-                name=ROBUSTNESS_FIGURES,
-                ext=FIGURE_FORMATS,
-            ),
+        report(  # the PNGs: the SVG twins are not listed twice
+            expand(f"{ROBUSTNESS}/figures/{{name}}.png", name=ROBUSTNESS_FIGURES),
             caption="../report/robustness_figures.rst",
             category="Robustness",
         ),
+        expand(f"{ROBUSTNESS}/figures/{{name}}.svg", name=ROBUSTNESS_FIGURES),
     log:
         "logs/robustness_figures.log",
     params:

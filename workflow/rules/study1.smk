@@ -30,9 +30,9 @@ rule study1_themes:
     log:
         "logs/study1_themes.log",
     params:
-        tally=Settings(config["study1"]["tally"]),
+        tally=Settings(config["study1"]["tally"], "study1.tally"),
         saturation_order=config["study1"]["saturation_order"],
-        quotes=Settings(config["study1"]["quotes"]),
+        quotes=Settings(config["study1"]["quotes"], "study1.quotes"),
         seed=config["seed"],
     script:
         "../scripts/study1_themes.py"
@@ -54,7 +54,7 @@ rule study1_agreement:
     log:
         "logs/study1_agreement.log",
     params:
-        agreement=Settings(config["study1"]["agreement"]),
+        agreement=Settings(config["study1"]["agreement"], "study1.agreement"),
         seed=config["seed"],
     script:
         "../scripts/study1_agreement.py"
@@ -71,15 +71,12 @@ rule study1_figures:
         codebook=config["study1"]["codebook"],
         provenance=INPUT_RECORD,
     output:
-        report(
-            expand(
-                f"{STUDY1}/figures/{{name}}.{{ext}}",
-                name=STUDY1_FIGURES,
-                ext=FIGURE_FORMATS,
-            ),
+        report(  # the PNGs: the SVG twins are not listed twice
+            expand(f"{STUDY1}/figures/{{name}}.png", name=STUDY1_FIGURES),
             caption="../report/study1_figures.rst",
             category="Study 1",
         ),
+        expand(f"{STUDY1}/figures/{{name}}.svg", name=STUDY1_FIGURES),
     log:
         "logs/study1_figures.log",
     script:

@@ -54,8 +54,8 @@ rule study2_psychometrics:
         "logs/study2_psychometrics.log",
     params:
         source=config["study2"]["responses"],
-        efa=Settings(config["study2"]["efa"]),
-        bootstrap=Settings(config["study2"]["bootstrap"]),
+        efa=Settings(config["study2"]["efa"], "study2.efa"),
+        bootstrap=Settings(config["study2"]["bootstrap"], "study2.bootstrap"),
         seed=config["seed"],
     script:
         "../scripts/study2_psychometrics.py"
@@ -72,15 +72,12 @@ rule study2_figures:
         questionnaire=questionnaire_path(),
         provenance=INPUT_RECORD,
     output:
-        report(
-            expand(
-                f"{STUDY2}/figures/{{name}}.{{ext}}",
-                name=STUDY2_FIGURES,
-                ext=FIGURE_FORMATS,
-            ),
+        report(  # the PNGs: the SVG twins are not listed twice
+            expand(f"{STUDY2}/figures/{{name}}.png", name=STUDY2_FIGURES),
             caption="../report/study2_figures.rst",
             category="Study 2",
         ),
+        expand(f"{STUDY2}/figures/{{name}}.svg", name=STUDY2_FIGURES),
     log:
         "logs/study2_figures.log",
     params:
@@ -114,8 +111,8 @@ rule study2_comparisons:
     log:
         "logs/study2_comparisons.log",
     params:
-        settings=Settings(config["study2"]["comparisons"]),
-        bootstrap=Settings(config["study2"]["bootstrap"]),
+        settings=Settings(config["study2"]["comparisons"], "study2.comparisons"),
+        bootstrap=Settings(config["study2"]["bootstrap"], "study2.bootstrap"),
         seed=config["seed"],
     script:
         "../scripts/study2_comparisons.py"
@@ -129,15 +126,12 @@ rule study2_comparison_figures:
         questionnaire=questionnaire_path(),
         provenance=INPUT_RECORD,
     output:
-        report(
-            expand(
-                f"{STUDY2}/figures/{{name}}.{{ext}}",
-                name=COMPARISON_FIGURES,
-                ext=FIGURE_FORMATS,
-            ),
+        report(  # the PNGs: the SVG twins are not listed twice
+            expand(f"{STUDY2}/figures/{{name}}.png", name=COMPARISON_FIGURES),
             caption="../report/comparison_figures.rst",
             category="Study 2",
         ),
+        expand(f"{STUDY2}/figures/{{name}}.svg", name=COMPARISON_FIGURES),
     log:
         "logs/study2_comparison_figures.log",
     params:

@@ -15,7 +15,7 @@ if generated("study2"):
         log:
             "logs/synthesize_study2.log",
         params:
-            settings=Settings(synthetic_settings("study2")),
+            settings=Settings(synthetic_settings("study2"), "synthetic.study2"),
             seed=config["seed"],
         script:
             "../scripts/synthesize_study2.py"
@@ -34,7 +34,7 @@ if generated("study1"):
         log:
             "logs/synthesize_study1.log",
         params:
-            settings=Settings(synthetic_settings("study1")),
+            settings=Settings(synthetic_settings("study1"), "synthetic.study1"),
             seed=config["seed"],
         script:
             "../scripts/synthesize_study1.py"

@@ -25,6 +25,9 @@ SCORECARD = f"{REPLICATION}/scorecard.csv"
 PROVENANCE = f"{CLEAN}/provenance.json"
 INPUT_RECORD = f"{CLEAN}/inputs.json"  # provenance.json without the config: what analyses read for their labels
 AUDIT_LOG = f"{CLEAN}/audit_log.csv"
+JOINT_DISPLAY = f"{RESULTS}/joint_display.csv"  # both studies side by side (and joint_display.png/.svg)
+CHECKLISTS = f"{RESULTS}/report/checklists"  # coreq.csv (Study 1), jars_quant.csv (Study 2)
+RO_CRATE = f"{RESULTS}/ro-crate-metadata.json"  # the run described as a Workflow Run RO-Crate
 
 STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
 STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]

@@ -89,11 +89,16 @@ class Settings(dict):
 
     Snakemake re-runs a job when the ``repr`` of a parameter changes and prints both as the
     reason; with this, a changed setting still re-runs exactly the rules that take it, and
-    ``snakemake -n`` says ``<settings 3f2a...>`` instead of printing whole config sections.
+    ``snakemake -n`` says ``<study2.efa settings 3f2a...>`` (the config section it holds and a
+    digest of its values) instead of printing whole config sections.
     """
 
+    def __init__(self, mapping=(), section: str = "config") -> None:
+        super().__init__(mapping)
+        self.section = section
+
     def __repr__(self) -> str:
-        return f"<settings {config_digest(self)}>"
+        return f"<{self.section} settings {config_digest(self)}>"
 
 
 def read_provenance(path: str | Path) -> dict:

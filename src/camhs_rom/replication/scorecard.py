@@ -20,7 +20,7 @@ from camhs_rom.instruments.codebook import Codebook
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL, first_higher, two_factors_recovered
 from camhs_rom.stats.factors import matched_congruences
-from camhs_rom.study2.apa import number, p_value
+from camhs_rom.study2.apa import EFFECT_SYMBOLS, number, p_value
 from camhs_rom.study2.comparisons import compared_groups
 
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
@@ -166,8 +166,8 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
             continue
         row = mine.iloc[0]
         found = (
-            f"difference {number(row['mean_difference'])}; {row['effect_measure']} = {number(row['effect_size'])} "
-            f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; {p_value(row['p_holm']).replace('p', 'p_holm', 1)}"
+            f"difference {number(row['mean_difference'])}; {EFFECT_SYMBOLS.get(row['effect_measure'], row['effect_measure'])} = {number(row['effect_size'])} "
+            f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; Holm-adjusted {p_value(row['p_holm'])}"
         )
         ok = first_higher(row["mean_difference"], row["p_holm"], alpha)
         rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(ok), "comparisons"])

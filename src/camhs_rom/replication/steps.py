@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-from camhs_rom.core.provenance import read_provenance
+from camhs_rom.core.plotting import apply_style, save
+from camhs_rom.core.provenance import figure_label, read_provenance
 from camhs_rom.core.tables import write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.replication.joint import joint_figure, joint_table
 from camhs_rom.replication.scorecard import scorecard, terms_here
 
 
@@ -22,3 +26,19 @@ def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, pro
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
     write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms), out)
+
+
+def joint_display(tallies, distribution, flags, questionnaire, provenance, majority: float, out, figure_stem) -> None:
+    """Write ``joint_display.csv`` and its figure (``figure_stem``.png/.svg) from both studies' tables."""
+    spec = load_questionnaire(questionnaire)
+    items = pd.DataFrame(
+        [{"item": i.id, "theme": i.theme, "subscale": i.subscale, "reverse": i.reverse} for i in spec.items]
+    )
+    table = joint_table(
+        pd.read_csv(tallies), items, pd.read_csv(distribution), pd.read_csv(flags),
+        (spec.scale_min, spec.scale_max), majority,
+    )
+    write_table(table, out)
+    apply_style()
+    label = figure_label(provenance, "study1") or figure_label(provenance, "study2")
+    save(joint_figure(table, majority), Path(figure_stem), label)

@@ -15,9 +15,12 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.report.presentation import breakable, table_html
 from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
@@ -26,20 +29,46 @@ PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels",
 STYLE = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1080px; margin: 0 auto; padding: 0 24px 48px; color: #222; line-height: 1.45; }
 h1 { font-size: 1.8em; margin-top: 1.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
-table { border-collapse: collapse; margin: 12px 0 20px; font-size: 0.88em; }
-th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0; }
+table { border-collapse: collapse; margin: 6px 0 8px; font-size: 0.88em; }
+th, td { padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+td.num { text-align: right; white-space: nowrap; }
+caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0; }
+.apa-table, .apa-figure { margin: 22px 0 26px; break-inside: auto; }
+.apa-number { margin: 0; } .apa-title { margin: 2px 0 8px; }
+.apa-table table { border-top: 2px solid #222; border-bottom: 2px solid #222; }
+.apa-table thead th { border-bottom: 1px solid #222; font-weight: normal; text-align: left; vertical-align: bottom; }
+.apa-note { font-size: 0.88em; margin: 4px 0 0; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+.apa-figure { margin-left: 0; margin-right: 0; } .apa-figure img { display: block; }
+.plain th, .plain td { border-bottom: 1px solid #ddd; } .plain th { background: #f3f3f3; }
 img { max-width: 100%; height: auto; }
 .banner { position: sticky; top: 0; z-index: 9; padding: 6px 12px; font-weight: bold; color: #fff; background: #b00020; }
 .banner.user { background: #1b5e20; }
 nav { background: #fafafa; border: 1px solid #eee; padding: 8px 14px; margin: 14px 0; }
-nav a { margin-right: 14px; }
+nav a { margin-right: 14px; display: inline-block; }
 .verdict-reproduced { color: #1b5e20; font-weight: bold; } .verdict-not_reproduced { color: #b00020; font-weight: bold; }
 .verdict-not_testable { color: #8a6d00; font-weight: bold; }
-code, pre { background: #f6f6f6; font-size: 0.9em; } pre { padding: 8px; overflow-x: auto; }
+code, pre { background: #f6f6f6; font-size: 0.9em; } pre { padding: 8px; overflow-x: auto; white-space: pre-wrap; }
+code.hash { overflow-wrap: anywhere; word-break: break-all; }
 .jp-OutputPrompt, .jp-InputPrompt, .prompt, .anchor-link { display: none; }
 .jp-OutputArea-output, .output_html { overflow-x: auto; }
 section > h1 { font-size: 1.6em; border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
+@media (max-width: 600px) {
+  body { padding: 0 10px 32px; font-size: 15px; }
+  table { font-size: 0.78em; } th, td { padding: 3px 4px; }
+}
+@page { size: A4; margin: 16mm 14mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  .banner { position: static; }
+  nav { display: none; }
+  table { font-size: 7.5pt; width: 100%; } th, td { padding: 2px 3px; } td.num { white-space: normal; }
+  .table-wrap, .jp-OutputArea-output, .output_html { overflow: visible; }
+  .apa-figure, .apa-table tr, img { break-inside: avoid; }
+  .apa-figure img { max-height: 230mm; width: auto !important; max-width: 100%; }
+  h1, h2, .apa-number, .apa-title { break-after: avoid; }
+  pre { font-size: 7pt; } pre.config { columns: 2; column-gap: 8mm; }
+}
 """
 
 
@@ -118,10 +147,11 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
 
 def inputs_html(provenance: dict) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(d['role'])}</td><td><code>{html.escape(d['path'])}</code></td><td>{INPUT_SOURCE[d['source']]}</td><td><code>{d['sha256']}</code></td></tr>"
+        f"<tr><td>{html.escape(d['role'].replace('_', ' '))}</td><td><code>{breakable(d['path'])}</code></td><td>{INPUT_SOURCE[d['source']]}</td>"
+        f"<td><code class=hash>{d['sha256']}</code></td></tr>"
         for d in provenance["inputs"]
     )
-    return f"<table><caption>Inputs read</caption><tr><th>role</th><th>file</th><th>source</th><th>SHA-256</th></tr>{rows}</table>"
+    return (f"<table class=plain><caption>Inputs read</caption><tr><th>Role</th><th>File</th><th>Source</th><th>SHA-256</th></tr>{rows}</table>")
 
 
 def notebook_body(path: str | Path) -> str:
@@ -134,3 +164,28 @@ def notebook_body(path: str | Path) -> str:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nbformat.read(str(path), as_version=4))
     return body
+
+
+def checklists_html(paths) -> str:
+    """The reporting checklists as tables: each item's answer from the run, with a link to where the
+    report shows it, or "for the authors to fill"."""
+    parts = [
+        "<p>Each item of the reporting checklists that the run can answer is answered from its results, with a link to the table, "
+        "figure or section that shows it; the rest are for the authors to fill (who ran the focus groups, how participants were "
+        "approached, ethics, ...). The tables are also written to <code>results/report/checklists/</code>.</p>"
+    ]
+    for path in paths:
+        frame = pd.read_csv(path, keep_default_na=False, dtype=str)
+        name = frame["checklist"].iloc[0] if len(frame) else Path(path).stem
+        answered = int((frame["status"] == "from the run").sum())
+        shown = frame[["number", "domain", "item", "answer", "where"]].copy()
+        shown["answer"] = [a if a else "for the authors to fill" for a in shown["answer"]]
+        body = table_html(shown.drop(columns="where").set_axis(["No.", "Domain", "Item", "Answer"], axis=1),
+                          f"{name} Checklist", f"{answered} of {len(frame)} items answered from the run.", key=f"checklist-{name}")
+        # the links: "where" is an anchor the pipeline wrote, never user text, but it is escaped all the same
+        for answer, where in zip(shown["answer"], shown["where"], strict=True):
+            if where.startswith("#"):
+                escaped = html.escape(answer)
+                body = body.replace(f"<td>{escaped}</td>", f'<td>{escaped} <a href="{html.escape(where)}">(shown here)</a></td>', 1)
+        parts.append(body)
+    return "".join(parts)

@@ -1,20 +1,37 @@
-"""Helpers the notebooks use to show results: reading tables, formatting, embedding figures.
+"""Helpers the notebooks use to show results: APA 7 tables and figures, banners, Markdown.
 
 Presentation only: nothing here computes a statistic. Every number shown comes from a
 table the pipeline wrote under ``results/``; the notebooks run standalone on them.
+
+Tables and figures follow APA 7 (sections 7.8-7.10 and 7.22-7.26): a bold number
+("Table 3"), an italic title, the body, then a note. Headers are words
+(:data:`camhs_rom.report.vocabulary.COLUMNS`); values are rounded by their kind
+(:func:`camhs_rom.report.vocabulary.format_value`): p as ``.034`` or ``< .001``, no leading
+zero for statistics that cannot exceed 1, counts and degrees of freedom as whole numbers,
+intervals as ``[a, b]``. Each notebook numbers its own tables and figures from 1; the
+assembled report renumbers them in page order (:func:`renumber`). Every cell, header,
+title and note is HTML-escaped: ids, labels and excerpts come from the user's files.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML, Image, Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from camhs_rom.core.labels import USER_DATA
 from camhs_rom.core.markup import html_text, markdown_html
-from camhs_rom.core.provenance import read_provenance
+from camhs_rom.core.provenance import input_path, read_provenance
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.report.vocabulary import CHOICE_NAMES, apa_frame
+
+_COUNT = {"table": 0, "figure": 0}  # this notebook's numbering (one kernel per notebook)
+_NAMES: dict[str, str] = {}  # ids of this run in words (use_run_names)
 
 
 def results_path(results_dir: str | Path, relative: str) -> Path:
@@ -30,19 +47,94 @@ def table(results_dir, relative: str, **read_csv) -> pd.DataFrame:
     return pd.read_csv(results_path(results_dir, relative), **read_csv)
 
 
-def show_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False) -> None:
-    """Display a table rounded for reading (the CSV keeps full precision): :func:`styled_table`."""
-    display(styled_table(frame, caption, digits, index))
+def run_names(results_dir) -> dict[str, str]:
+    """The run's ids in words: subscale and group labels from its questionnaire, theme labels from its codebook.
+
+    Read from the files the provenance record names; an id without a label (or a file no
+    longer where the run read it) stays as it is.
+    """
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
+    workdir = Path(results_dir).resolve().parent
+    names: dict[str, str] = {}
+    for role, load in (("study2_questionnaire", load_questionnaire), ("study1_codebook", load_codebook)):
+        path = input_path(record, role)
+        if not path or not (workdir / path).exists():
+            continue
+        try:
+            document = load(workdir / path)
+        except Exception:  # noqa: BLE001 - labels are a courtesy: a file changed since the run keeps the ids
+            continue
+        if role == "study1_codebook":
+            names.update({t.id: t.label for t in document.themes})
+        else:
+            names.update(document.subscales)
+            names.update({level: label for level, label in document.group_labels.items()})
+    return names
+
+
+def use_run_names(results_dir) -> None:
+    """Show this run's subscale, group and theme ids by their labels in every table that follows."""
+    _NAMES.clear()
+    _NAMES.update(run_names(results_dir))
+
+
+def _next(kind: str) -> int:
+    _COUNT[kind] += 1
+    return _COUNT[kind]
+
+
+def anchor(kind: str, key: str) -> str:
+    """The HTML id of a table or figure (``table-study2-loadings``): what checklists link to."""
+    return f"{kind}-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+
+
+def breakable(value) -> str:
+    """``value`` escaped, with a line-break opportunity after each ``_``, ``/``, ``#`` and ``.`` of long ids and paths."""
+    text = str(value)
+    if len(text) <= 12:
+        return html_text(text)
+    # split the raw text (escaping first would let a break land inside an entity such as &#x27;)
+    parts = re.split(r"(?<=[_/#.])(?=\S)", text)
+    return "<wbr>".join(html_text(part) for part in parts)
+
+
+def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None = None, number: int | None = None) -> str:
+    """An APA table as HTML: number, title, the body (headers and cells escaped), note."""
+    number = _next("table") if number is None else number
+    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) or frame[c].astype(str).str.match(r"^[\u2212<>]?\s?[\d.\[]").all() for c in frame.columns]
+    rows = "".join(
+        "<tr>" + "".join(f'<td{" class=num" if num else ""}>{breakable(v)}</td>' for v, num in zip(row, numeric, strict=True)) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    note_html = f'<p class="apa-note"><i>Note.</i> {html_text(note)}</p>' if note else ""
+    return (
+        f'<div class="apa-table" id="{anchor("table", key or title)}"><p class="apa-number"><b data-number="table">Table {number}</b></p>'
+        f'<p class="apa-title"><i>{html_text(title)}</i></p><div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></div>{note_html}</div>"
+    )
+
+
+def show_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False, *, note: str = "", key: str | None = None,
+               columns: dict | None = None, kinds: dict | None = None, level: float = 0.95, names: dict | None = None) -> None:
+    """Display a result table in APA style (the CSV keeps full precision).
+
+    ``caption`` is the title; ``note`` the table note. Headers come from the vocabulary
+    unless ``columns`` renames them; values are rounded by kind (``kinds`` overrides a
+    column's kind; ``digits`` is for numbers of no known kind); ``ci_low``/``ci_high`` pairs
+    become one ``level`` interval column; ``names`` words ids of this table (over the run's names).
+    """
+    shown = frame.reset_index() if index else frame
+    display(HTML(table_html(apa_frame(shown, columns, kinds, digits, level, {**_NAMES, **(names or {})}), caption, note, key)))
 
 
 def styled_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False):
     """The table as a pandas Styler: rounded, every cell, header and the caption HTML-escaped.
 
-    The table's HTML id is derived from its content, not drawn at random as pandas does,
-    so the same results give the same report bytes.
+    For notebooks of one's own that want a Styler; the report's tables use :func:`show_table`.
+    The table's HTML id is derived from its content, so the same results give the same bytes.
     """
     digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode("utf-8")).hexdigest()[:12]
-    # every cell, header and the caption are text from the results (ids, labels, excerpts): escaped, never markup
     styled = frame.style.set_uuid(digest).format(precision=digits, na_rep="", escape="html")
     styled = styled.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if not index:
@@ -52,14 +144,50 @@ def styled_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index:
     return styled
 
 
-def show_figure(results_dir, relative: str, width: int = 760) -> None:
-    """Embed a PNG figure (the notebook and the HTML report carry the image inside them)."""
-    display(Image(filename=str(results_path(results_dir, relative)), width=width))
+def figure_html(path: Path, title: str, alt: str, note: str = "", key: str | None = None, width: int = 760, number: int | None = None) -> str:
+    """An APA figure as HTML: number, title, the PNG embedded (with its alt text), note."""
+    number = _next("figure") if number is None else number
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    note_html = f'<figcaption class="apa-note"><i>Note.</i> {html_text(note)}</figcaption>' if note else ""
+    return (
+        f'<figure class="apa-figure" id="{anchor("figure", key or title)}"><p class="apa-number"><b data-number="figure">Figure {number}</b></p>'
+        f'<p class="apa-title"><i>{html_text(title)}</i></p><img src="data:image/png;base64,{data}" alt="{html_text(alt)}" '
+        f'style="width:{width}px;max-width:100%;height:auto">{note_html}</figure>'
+    )
+
+
+def show_figure(results_dir, relative: str, width: int = 760, *, title: str = "", alt: str = "", note: str = "", key: str | None = None) -> None:
+    """Embed a PNG figure with its number, title, alt text and note (the report carries the image inside it)."""
+    title = title or Path(relative).stem.replace("_", " ").capitalize()
+    display(HTML(figure_html(results_path(results_dir, relative), title, alt or title, note, key, width)))
+
+
+def renumber(page: str) -> str:
+    """Number the tables and figures of an assembled page in order (each notebook numbered its own from 1)."""
+    for kind, word in (("table", "Table"), ("figure", "Figure")):
+        count = iter(range(1, 100_000))
+        page = re.sub(rf'<b data-number="{kind}">{word} \d+</b>', lambda _m, w=word, k=kind, c=count: f'<b data-number="{k}">{w} {next(c)}</b>', page)
+    return page
 
 
 def show_markdown(results_dir, relative: str) -> None:
-    """Display a Markdown file the pipeline wrote (APA sentences and tables), any raw HTML in it shown as text."""
+    """Display a Markdown file the pipeline wrote (APA sentences, summaries), any raw HTML in it shown as text."""
     display(HTML(markdown_html(results_path(results_dir, relative).read_text(encoding="utf-8"))))
+
+
+def _unescape(cell: str) -> str:
+    return re.sub(r"\\(.)", r"\1", cell.strip())
+
+
+def show_markdown_table(results_dir, relative: str, key: str | None = None) -> None:
+    """Display an APA table the pipeline wrote as Markdown (title line, pipe table, note) in the report's table style."""
+    lines = results_path(results_dir, relative).read_text(encoding="utf-8").splitlines()
+    title = _unescape(lines[0].strip("*"))
+    title = re.sub(r"^Table \d+\.\s*", "", title)
+    rows = [re.split(r"(?<!\\)\|", line.strip())[1:-1] for line in lines if line.startswith("|")]
+    frame = pd.DataFrame([[_unescape(c) for c in row] for row in rows[2:]], columns=[_unescape(c) for c in rows[0]])
+    note = next((_unescape(line.removeprefix("*Note.*")) for line in lines if line.startswith("*Note.*")), "")
+    display(HTML(table_html(frame, title, note, key)))
 
 
 def data_banner(results_dir, study: str | None = None) -> None:
@@ -73,6 +201,12 @@ def data_banner(results_dir, study: str | None = None) -> None:
     display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html_text(label)}</p>'))
 
 
+def is_synthetic(results_dir, study: str | None = None) -> bool:
+    """Whether the run (or one study) read the synthetic default, from the provenance record."""
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
+    return bool(record["synthetic"] if study is None else record["studies"][study]["synthetic"])
+
+
 def show_main_specification(results_dir) -> None:
     """The multiverse row of the main analysis, or a sentence saying the grid does not contain it."""
     multiverse = table(results_dir, "robustness/multiverse.csv", keep_default_na=False)
@@ -83,4 +217,7 @@ def show_main_specification(results_dir) -> None:
             "specification above is the main analysis; its results are in the Study 2 section.*"
         ))
         return
-    show_table(main.T.reset_index().set_axis(["column", "value"], axis=1), "The specification of the main analysis", digits=3)
+    shown = main.drop(columns=["is_main"]).T.reset_index().set_axis(["setting", "value"], axis=1)
+    shown["setting"] = shown["setting"].str.replace("_", " ").str.capitalize()
+    show_table(shown, "The specification of the main analysis", key="robustness-main-specification",
+               kinds={"value": "auto"}, names=CHOICE_NAMES, note="One row of the multiverse: the choices the main analysis made and what it found.")

@@ -12,8 +12,12 @@ from camhs_rom import __version__
 from camhs_rom.core.labels import INSTRUMENT, USER_DATA
 from camhs_rom.core.provenance import input_path, read_provenance
 from camhs_rom.core.studies import STUDY_NAMES
-from camhs_rom.core.tables import write_text
-from camhs_rom.report.html import STYLE, git_commit, inputs_html, methods_html, notebook_body, package_versions
+from camhs_rom.core.tables import write_table, write_text
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.report.checklists import coreq, jars_quant
+from camhs_rom.report.html import STYLE, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
+from camhs_rom.report.presentation import renumber
 
 NOTEBOOK_SECTIONS = [  # (section id, title, notebook, the study it presents)
     ("scorecard", "Replication scorecard", "00_scorecard", None),
@@ -44,9 +48,11 @@ def about_html(provenance: dict) -> str:
     )
 
 
-def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".", simulation: str = "calibrated") -> None:
-    """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``);
-    a study the run left out gets a section saying so."""
+def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".", simulation: str = "calibrated",
+                checklists: list[str] | tuple = ()) -> None:
+    """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``)
+    and the reporting checklists (``checklists``: their CSV paths); a study the run left out gets a
+    section saying so. Tables and figures are numbered in page order."""
     provenance = read_provenance(provenance_path)
     label = html.escape(provenance["data_label"])
     banner = f'<div class="banner{" user" if provenance["data_label"] == USER_DATA else ""}">{label}</div>'
@@ -61,11 +67,13 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
         else:
             reason = html.escape(provenance["studies"][study]["reason"])
             sections.append((key, title, f"<h1>{title}</h1><p>{STUDY_NAMES[study]} was not part of this run: {reason}.</p>"))
+    if checklists:
+        sections.append(("checklists", "Reporting checklists", checklists_html(checklists)))
     sections.append(
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
-            f"<table><caption>Package versions</caption><tr><th>package</th><th>version</th></tr>{versions}</table>"
-            f"<p>Effective configuration:</p><pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"
+            f"<table class=plain><caption>Package versions</caption><tr><th>Package</th><th>Version</th></tr>{versions}</table>"
+            f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"
         ))
     )
     nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
@@ -73,7 +81,9 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     body = "".join(
         f'<section id="{key}">{"" if key in from_notebook else f"<h2>{title}</h2>"}{content}</section>' for key, title, content in sections
     )
-    body = re.sub(r">(reproduced|not_reproduced|not_testable)</td>", r'><span class="verdict-\1">\1</span></td>', body)
+    body = re.sub(r">(reproduced|not reproduced|not testable)</td>",
+                  lambda m: f'><span class="verdict-{m[1].replace(" ", "_")}">{m[1]}</span></td>', body)
+    body = renumber(body)
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>camhs-rom replication report</title>'
         f"<style>{STYLE}</style></head><body>{banner}<h1>Session-by-session outcome monitoring in CAMHS: replication report</h1>"
@@ -105,3 +115,12 @@ def report_notebook(notebook, out, results_dir) -> None:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
     nbformat.write(executed, str(out))
+
+
+def report_checklists(results_dir, provenance_path, codebook, questionnaire, config: dict, outputs: dict) -> None:
+    """Write the checklists of the studies the run included (``outputs``: ``coreq`` and/or ``jars_quant`` paths)."""
+    provenance = read_provenance(provenance_path)
+    if "coreq" in outputs:
+        write_table(coreq(results_dir, provenance, load_codebook(codebook), config["study1"]), outputs["coreq"])
+    if "jars_quant" in outputs:
+        write_table(jars_quant(results_dir, provenance, load_questionnaire(questionnaire), config), outputs["jars_quant"])

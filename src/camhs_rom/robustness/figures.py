@@ -22,44 +22,46 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
     """Specification curves: Bonett's d per specification, ranked, with each specification's choices below.
 
     ``claims`` maps a claim column (``S2-G+``) to ``(prefix, title)``; ``decisions`` maps
-    a decision column to the options in grid order.
+    a decision column to the options in grid order. The claims are stacked one above the
+    other at the width the report shows (8 inches), so that every choice label reads at
+    its printed size.
     """
     options = [(d, o) for d, opts in decisions.items() for o in opts]
-    fig, axes = plt.subplots(
-        2, len(claims), figsize=(6.2 * len(claims), 3.4 + 0.22 * len(options)), sharex="col",
-        gridspec_kw={"height_ratios": [3.2, 0.22 * len(options)], "hspace": 0.05},
-        squeeze=False,
-    )
-    for col, (claim, (prefix, title)) in enumerate(claims.items()):
+    grid_height = 0.19 * len(options) + 0.3
+    fig = plt.figure(figsize=(8, len(claims) * (2.3 + grid_height + 1.0)))
+    panels = fig.subfigures(len(claims), 1, squeeze=False)[:, 0]
+    for k, (claim, (prefix, title)) in enumerate(claims.items()):
         ranked = table.sort_values([f"{prefix}_d", "spec_id"], kind="stable").reset_index(drop=True)
         x = np.arange(len(ranked))
         verdict = ranked[claim]
-        top, bottom = axes[0, col], axes[1, col]
+        top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [2.3, grid_height], "hspace": 0.06})
         groups = (
             (verdict.fillna(False).astype(bool), PALETTE[2], "supported", "o"),
-            (verdict.notna() & ~verdict.fillna(False).astype(bool), "#9a9a9a", "not supported", "o"),
-            (verdict.isna(), "#d0d0d0", "not testable", "x"),
+            (verdict.notna() & ~verdict.fillna(False).astype(bool), "#7a7a7a", "not supported", "o"),
+            (verdict.isna(), "#b0b0b0", "not testable", "x"),
         )
         for mask, colour, name, marker in groups:
             mask = mask.to_numpy()
             if mask.any():
-                top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=9, color=colour, marker=marker, label=f"{name} ({mask.sum()})", zorder=3)
+                top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=10, color=colour, marker=marker, label=f"{name} ({mask.sum()})", zorder=3)
         main = np.flatnonzero(ranked["is_main"].fillna(False).astype(bool).to_numpy())
         for m in main:
-            top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=70, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
+            top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=80, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
         top.axhline(0, color="#555555", linewidth=0.8)
-        top.set_title(title)
-        top.set_ylabel("Bonett's d (users \u2212 non-users)" if col == 0 else "")
-        top.legend(loc="upper left", fontsize=8, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8)
+        top.set_title(title, loc="left")
+        top.set_ylabel("Bonett's d\n(users \u2212 non-users)", fontsize=10)
+        top.legend(loc="upper left", fontsize=8.5, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8.5)
+        top.set_xlim(-1, len(ranked))
+        top.tick_params(labelbottom=False)
         for row, (decision, option) in enumerate(options):
             used = (ranked[decision].astype(str) == str(option)).to_numpy()
             colours = np.where(verdict.fillna(False).astype(bool).to_numpy()[used], "#1b7837", "#7a7a7a")
-            bottom.scatter(x[used], np.full(used.sum(), row), marker="|", s=28, c=colours, linewidths=0.9)
-        bottom.set_yticks(range(len(options)), [f"{DECISION_NAMES.get(d, d)}: {o}" for d, o in options] if col == 0 else [""] * len(options), fontsize=8)
+            bottom.scatter(x[used], np.full(used.sum(), row), marker="|", s=30, c=colours, linewidths=1.0)
+        bottom.set_yticks(range(len(options)), [f"{DECISION_NAMES.get(d, d)}: {o}" for d, o in options], fontsize=8.5)
         bottom.set_ylim(len(options) - 0.5, -0.5)
-        bottom.grid(axis="x", visible=False)
-        bottom.set_xlabel(f"{len(ranked)} specifications, ranked by d")
         bottom.set_xlim(-1, len(ranked))
+        bottom.grid(axis="x", visible=False)
+        bottom.set_xlabel(f"{len(ranked)} specifications, ranked by d (green: the claim is supported)", fontsize=9.5)
     return fig
 
 

@@ -170,7 +170,9 @@ def select_quotes(counted: pd.DataFrame, passaged: pd.DataFrame, themes: list[st
     """Up to ``per_theme`` short excerpts per theme, chosen deterministically.
 
     Preference: passages all coders agree on, then one per participant before a second
-    from anyone, then a seeded hash order (the same seed gives the same quotes). The
+    from anyone, then a seeded hash order (the same seed gives the same quotes); an
+    excerpt already chosen for the theme (the same words from another participant) is
+    passed over. The
     excerpt is the longest coded span of the passage, cut at a word boundary to
     ``max_chars``; only participant pseudonyms appear, never whole transcripts.
     """
@@ -182,7 +184,9 @@ def select_quotes(counted: pd.DataFrame, passaged: pd.DataFrame, themes: list[st
             continue
         mine["_hash"] = [_stable_rank(seed, p) for p in mine["passage_id"]]
         mine["_turn"] = mine.sort_values(["agreed", "_hash"], ascending=[False, True]).groupby("participant_id").cumcount()
-        mine = mine.sort_values(["agreed", "_turn", "_hash"], ascending=[False, True, True], kind="stable").head(per_theme)
+        mine = mine.sort_values(["agreed", "_turn", "_hash"], ascending=[False, True, True], kind="stable")
+        mine["excerpt_shown"] = [excerpt(text[p], max_chars) for p in mine["passage_id"]]
+        mine = mine.drop_duplicates("excerpt_shown").head(per_theme)  # the same words twice illustrate nothing new
         for rank, row in enumerate(mine.itertuples(), start=1):
-            rows.append([theme, rank, row.participant_id, row.group_id, row.transcript_id, row.passage_id, bool(row.agreed), excerpt(text[row.passage_id], max_chars)])
+            rows.append([theme, rank, row.participant_id, row.group_id, row.transcript_id, row.passage_id, bool(row.agreed), row.excerpt_shown])
     return pd.DataFrame(rows, columns=["theme", "rank", "participant_id", "group_id", "transcript_id", "passage_id", "agreed", "excerpt"])

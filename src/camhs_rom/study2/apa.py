@@ -34,7 +34,7 @@ TEST_NAMES = {
 }
 
 
-EFFECT_SYMBOLS = {"bonett_d": "d", "hedges_g": "g", "rank_biserial": "r", "mean_difference": "M_diff"}
+EFFECT_SYMBOLS = {"bonett_d": "d", "hedges_g": "g", "rank_biserial": "r", "mean_difference": "\u0394M"}  # \u0394M: difference of means
 
 
 def number(value: float, decimals: int = 2, leading_zero: bool = True) -> str:

@@ -11,12 +11,24 @@ import seaborn as sns
 from camhs_rom.core.plotting import PALETTE, seeded_numpy_global
 from camhs_rom.study2.apa import group_label
 
+NEUTRAL = "#a3a3a3"  # mid grey: apart from the white page and from both sides in colour and in greyscale
+
+
+def likert_colours(k: int) -> tuple[list, list]:
+    """Colours and hatches of ``k`` answer categories: brown (disagree) to teal (agree), the midpoint
+    of an odd scale mid grey and dotted, so that no category is near-white on a white page."""
+    colours = list(sns.color_palette("BrBG", k + 1 if k % 2 else k))
+    if k % 2:
+        colours = colours[: k // 2] + [NEUTRAL] + colours[-(k // 2):]
+    hatches = ["...." if k % 2 and j == k // 2 else None for j in range(k)]
+    return colours, hatches
+
 
 def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_min: int, scale_max: int):
     """Diverging stacked bars: disagreement left of zero, agreement right, the midpoint split across it."""
     codes = list(range(scale_min, scale_max + 1))
     k = len(codes)
-    colours = sns.color_palette("BrBG", k)
+    colours, hatches = likert_colours(k)
     order = items["item"].tolist()  # the spec's order: subscales, and themes within them, stay together
     wide = distribution.pivot(index="item", columns="code", values="pct").reindex(index=order, columns=codes).fillna(0)
     labels = distribution.drop_duplicates("code").set_index("code")["label"].reindex(codes)
@@ -27,7 +39,7 @@ def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_m
     start = left.to_numpy().copy()
     for j, code in enumerate(codes):
         width = wide[code].to_numpy()
-        ax.barh(y, width, left=start, color=colours[j], edgecolor="white", linewidth=0.4, label=str(labels[code]).capitalize())
+        ax.barh(y, width, left=start, color=colours[j], edgecolor="white", linewidth=0.4, hatch=hatches[j], label=str(labels[code]).capitalize())
         start += width
     ax.axvline(0, color="#333333", linewidth=1)
     subscale_of = items.set_index("item")["subscale"]
