@@ -61,3 +61,70 @@ def test_labels_are_drawn_as_written(tmp_path, synthetic_dir, codebook):
     for name in ("theme_prevalence", "theme_by_participant", "cooccurrence"):
         drawn = re.sub(r"<!--.*?-->", "", (out / f"{name}.svg").read_text(encoding="utf-8"), flags=re.S)  # the text drawn, not comments
         assert "Costs $5 to $10 &lt;script&gt;alert(1)&lt;/script&gt;" in drawn and "<script>" not in drawn, name
+
+
+# --- figures that read at the size the report shows them ------------------------------------
+
+REPORT_WIDTH_INCHES = 760 / 100  # the report shows figures 760 px wide; matplotlib draws 100 px per inch
+
+
+def _overlapping(labels) -> list[tuple[str, str]]:
+    """Pairs of drawn text labels whose boxes overlap."""
+    boxes = [(t.get_text(), t.get_window_extent()) for t in labels if t.get_text() and t.get_visible()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+def test_the_specification_curve_reads_at_the_size_shown():
+    import matplotlib.pyplot as plt
+
+    from camhs_rom.core.plotting import apply_style
+    from camhs_rom.robustness.figures import specification_curve
+
+    apply_style()
+    decisions = {"missing": ["person_mean", "listwise"], "extraction": ["minres", "ml", "principal"], "test": ["welch_t", "mann_whitney", "permutation"]}
+    rows = [{"missing": m, "extraction": e, "test": t} for m in decisions["missing"] for e in decisions["extraction"] for t in decisions["test"]]
+    table = pd.DataFrame(rows).assign(spec_id=lambda f: [f"S{i:03d}" for i in range(len(f))], is_main=lambda f: f.index == 0,
+                                      positive_d=lambda f: f.index / 10, negative_d=lambda f: -f.index / 20)
+    table["S2-G+"], table["S2-G-"] = table["positive_d"] > 0.5, table["negative_d"] > 0
+    fig = specification_curve(table, {"S2-G+": ("positive", "S2-G+"), "S2-G-": ("negative", "S2-G-")}, decisions, 0.05)
+    fig.canvas.draw()
+    width, _ = fig.get_size_inches()
+    assert width <= REPORT_WIDTH_INCHES * 1.1  # drawn at about the width shown, so 8.5-point labels stay 8.5 points
+    for ax in fig.axes:
+        labels = ax.get_yticklabels()
+        assert all(t.get_fontsize() >= 8 for t in labels if t.get_text())
+        assert _overlapping(labels) == []
+    plt.close(fig)
+
+
+def test_likert_categories_stand_apart_from_the_page_and_in_greyscale():
+    from matplotlib.colors import to_rgb
+
+    from camhs_rom.study2.figures import likert_colours
+
+    for k in (4, 5, 7):
+        colours, hatches = likert_colours(k)
+        grey = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in map(to_rgb, colours)]
+        assert len(colours) == k and max(grey) < 0.8  # none near-white on the white page
+        for j in range(k - 1):  # neighbours differ in grey, or one of them is hatched
+            assert abs(grey[j] - grey[j + 1]) > 0.05 or hatches[j] or hatches[j + 1]
+
+
+def test_the_joint_display_labels_do_not_overlap():
+    import matplotlib.pyplot as plt
+
+    from camhs_rom.core.plotting import apply_style
+    from camhs_rom.replication.joint import joint_figure
+
+    apply_style()
+    table = pd.DataFrame({
+        "theme": ["a", "a", "b", "c"], "theme_label": ["Objectivity", "Objectivity", "Adverse influence on the session", "Service use of the data"],
+        "valence": ["benefit", "benefit", "concern", "concern"], "pct_participants": [58.3, 58.3, 66.7, 83.3], "endorse_pct": [60.0, 40.0, 55.0, None],
+        "loads_on_subscale": [True, False, True, ""], "convergence": ["convergent (majority in both)"] * 2 + ["divergent (focus groups higher)", "no items"],
+    })
+    fig = joint_figure(table, 0.5)
+    fig.canvas.draw()
+    assert fig.get_size_inches()[0] <= REPORT_WIDTH_INCHES * 1.1
+    assert _overlapping(fig.axes[0].get_yticklabels()) == []
+    assert len(fig.axes[0].get_legend().get_texts()) == 4  # two valences, items on and off their subscale
+    plt.close(fig)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pandas as pd
@@ -66,7 +67,8 @@ def assert_no_live_markup(work: Path) -> None:
     for notebook in (work / "results" / "report" / "notebooks").glob("*.ipynb"):
         for output in (o for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] for o in c.get("outputs", [])):
             shown = "".join(output.get("data", {}).get("text/html", [])) + "".join(output.get("data", {}).get("text/markdown", []))
-            assert live_markup(shown, allowed={"style"}) == [], notebook.name
+            assert live_markup(shown, allowed={"style", "img"}) == [], notebook.name
+            assert shown.count("<img") == len(re.findall(r'<img src="data:image/png;base64,', shown)), notebook.name
     for svg in (work / "results").rglob("*.svg"):
         assert live_markup(svg.read_text(encoding="utf-8"), allowed={"svg", "style"}) == [], svg.name
 
@@ -165,6 +167,28 @@ def test_default_run_writes_the_report_and_the_scorecard(default_run):
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", page)  # nothing fetched from elsewhere
 
 
+def test_the_report_numbers_and_captions_every_table_and_figure(default_run):
+    """APA: every table and figure numbered in page order, titled, figures with a real alt text;
+    every checklist link lands on a table, figure or section of the page."""
+    page = (default_run / "results" / "report.html").read_text(encoding="utf-8")
+    for kind, word in (("table", "Table"), ("figure", "Figure")):
+        numbers = [int(n) for n in re.findall(rf'<b data-number="{kind}">{word} (\d+)</b>', page)]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= (30 if kind == "table" else 13), (kind, numbers)
+    images = re.findall(r"<img [^>]*>", page)
+    assert images and all(re.search(r'alt="[^"]{40,}"', img) for img in images)
+    assert "No description has been provided" not in page
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    for name in ("coreq", "jars_quant"):
+        checklist = pd.read_csv(default_run / "results" / "report" / "checklists" / f"{name}.csv", keep_default_na=False)
+        assert set(checklist["status"]) == {"from the run", "for the authors to fill"}
+        for where in checklist.loc[checklist["where"] != "", "where"]:
+            assert where.lstrip("#") in ids, (name, where)
+    assert len(pd.read_csv(default_run / "results" / "report" / "checklists" / "coreq.csv")) == 32
+    joint = pd.read_csv(default_run / "results" / "joint_display.csv")
+    assert joint["theme"].nunique() == 5 and joint["item"].notna().sum() == 18
+    assert "Joint Display of the Two Studies by Theme" in page
+
+
 def test_notebooks_run_standalone_on_results(default_run):
     """After a run, a notebook executes from notebooks/ with its default parameters."""
     import papermill
@@ -174,7 +198,7 @@ def test_notebooks_run_standalone_on_results(default_run):
     papermill.execute_notebook(str(default_run / "notebooks" / "00_scorecard.ipynb"), str(out), cwd=str(default_run / "notebooks"), kernel_name="python3", progress_bar=False)
     assert "reproduced" in out.read_text(encoding="utf-8")
     papermill.execute_notebook(str(default_run / "notebooks" / "03_robustness.ipynb"), str(out), cwd=str(default_run / "notebooks"), kernel_name="python3", progress_bar=False)
-    assert "Specifications supporting each claim" in out.read_text(encoding="utf-8")
+    assert "Specifications Supporting Each Claim" in out.read_text(encoding="utf-8")
 
 
 def test_snakemake_report_bundle(default_run):
@@ -198,7 +222,7 @@ def test_default_run_writes_the_robustness_stage(default_run):
     summary = (out / "robustness_summary.md").read_text(encoding="utf-8")
     assert "supported by" in summary and "SYNTHETIC" in summary
     html = (default_run / "results" / "report.html").read_text(encoding="utf-8")
-    assert 'id="robustness"' in html and "Specifications supporting each claim" in html
+    assert 'id="robustness"' in html and "Specifications Supporting Each Claim" in html
 
 
 def test_nothing_to_do_after_a_run(default_run):
@@ -217,7 +241,7 @@ def planned_jobs(work: Path, change: str) -> set[str]:
     return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
 
 
-REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "all"}
+REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "report_checklists", "ro_crate", "all"}
 
 
 @pytest.mark.parametrize(
@@ -244,14 +268,23 @@ def test_a_changed_setting_reruns_only_what_uses_it(default_run, change, runs, n
     done = snakemake(default_run, "-n", "--configfile", "robustness_small.yaml", "change.yaml")
     reasons = [line for line in (done.stdout + done.stderr).splitlines() if "reason: Params have changed" in line]
     assert reasons and max(len(line) for line in reasons) < 250  # a digest, never whole config sections
+    assert all(re.search(r"<[\w.+]+ settings [0-9a-f]{16}>", line) for line in reasons)  # named by the config section
+    assert "Shell command" not in done.stdout + done.stderr  # script rules print no empty shell command
 
 
-def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
-    work = workflow_copy(tmp_path / "again")
-    # everything, report and figures included, at --cores 1, against the run at --cores 4;
-    # the multiverse gathered from one job instead of three
-    targets = ["results/report.html"]
-    args = ["--cores", "1", *targets, "--set-scatter", "multiverse=1", "--configfile", "robustness_small.yaml"]
+def test_the_archived_run_unpacks_and_reruns_to_identical_bytes(default_run, tmp_path):
+    """`camhs-rom-archive` bundles the run; unpacked elsewhere and re-run from scratch at --cores 1
+    (the multiverse gathered from one job instead of three), it gives the same bytes, report and
+    figures included."""
+    from camhs_rom.report.archive import write_archive
+
+    archive = write_archive(default_run, tmp_path / "run.tar.gz", ["robustness_small.yaml"])
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp_path, filter="data")
+    work = tmp_path / "camhs-rom-run"
+    assert (work / "RERUN.md").is_file() and not (work / "results").exists()
+    targets = ["results/report.html", "results/ro-crate-metadata.json"]
+    args = ["--cores", "1", *targets, "--set-scatter", "multiverse=1", "--configfile", "run-config.yaml"]
     done = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=work, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     for name in CLEAN_FILES:
@@ -272,6 +305,12 @@ def test_rerun_from_scratch_gives_identical_bytes(default_run, tmp_path):
     for figure in figures:
         assert (work / figure.relative_to(default_run)).read_bytes() == figure.read_bytes(), figure.name
     assert (work / "results" / "report.html").read_bytes() == (default_run / "results" / "report.html").read_bytes()
+    for name in ("joint_display.csv", "joint_display.png", "report/checklists/coreq.csv", "report/checklists/jars_quant.csv"):
+        assert (work / "results" / name).read_bytes() == (default_run / "results" / name).read_bytes(), name
+    archived = json.loads((work / "archived" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    again = json.loads((work / "results" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    checksums = {e["@id"]: e.get("sha256") for e in again["@graph"] if e.get("@type") == "File"}
+    assert checksums == {e["@id"]: e.get("sha256") for e in archived["@graph"] if e.get("@type") == "File"}
 
 
 def test_configfile_overrides_a_subset(tmp_path):

@@ -14,6 +14,7 @@ from camhs_rom.core.contract import (
     JOINT_DISPLAY,
     PROVENANCE,
     RESULTS,
+    RO_CRATE,
     REPORT,
     REPORT_NOTEBOOKS,
     ROBUSTNESS,
@@ -233,7 +234,17 @@ def all_outputs():
         *joint_outputs(),
         *checklist_outputs().values(),
         REPORT,
+        RO_CRATE,
     ]
+
+
+def crate_outputs():
+    """What the RO-Crate lists as the run's results: every declared output but the crate itself."""
+    study = {"study1": study1_results, "study2": lambda: study2_results() + robustness_results()}
+    extra = [f"{REPORT_NOTEBOOKS}/{name}.ipynb" for name in NOTEBOOKS]
+    for name in STUDIES:
+        extra += study[name]()
+    return list(dict.fromkeys(o for o in all_outputs() + extra if o != RO_CRATE))
 
 
 # --- robustness stage
@@ -271,7 +282,7 @@ def robustness_settings(*sections):
             settings["robustness"] = config["robustness"]
         else:
             settings.setdefault("robustness", {})[section] = config["robustness"][section]
-    return Settings(settings, "+".join(("seed", "study2", "replication") + sections))
+    return Settings(settings, "robustness." + "+".join(sections))  # with seed, study2 and replication
 
 
 def simulation_model():

@@ -87,3 +87,17 @@ rule report_html:
         simulation=simulation_model(),
     script:
         "../scripts/report_html.py"
+
+
+rule ro_crate:
+    input:
+        outputs=crate_outputs(),
+        provenance=PROVENANCE,
+    output:
+        RO_CRATE,
+    log:
+        "logs/ro_crate.log",
+    params:
+        results=RESULTS,
+    script:
+        "../scripts/ro_crate.py"

@@ -16,6 +16,7 @@ from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.checklists import coreq, jars_quant
+from camhs_rom.report.crate import write_crate
 from camhs_rom.report.html import STYLE, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
 from camhs_rom.report.presentation import renumber
 
@@ -73,7 +74,7 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
             f"<table class=plain><caption>Package versions</caption><tr><th>Package</th><th>Version</th></tr>{versions}</table>"
-            f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"
+            f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>"
         ))
     )
     nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
@@ -105,15 +106,22 @@ def report_notebook(notebook, out, results_dir) -> None:
     here = str(Path(sys.prefix) / "share" / "jupyter")
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (here, os.environ.get("JUPYTER_PATH", "")) if p)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
+    cwd = Path(notebook).resolve().parent
+    # relative to the notebook's folder, so the executed notebook does not name the machine's folders
+    relative = os.path.relpath(Path(results_dir).resolve(), cwd)
     papermill.execute_notebook(
-        str(notebook), str(out), parameters={"results_dir": str(Path(results_dir).resolve())}, kernel_name="python3",
-        cwd=str(Path(notebook).parent), progress_bar=False, log_output=False,
+        str(notebook), str(out), parameters={"results_dir": Path(relative).as_posix()}, kernel_name="python3",
+        cwd=str(cwd), progress_bar=False, log_output=False,
     )
-    # papermill gives the cell it injects a random id; a fixed one keeps report.html byte-identical
+    # papermill gives the cell it injects a random id and records times and paths; a fixed id and
+    # no times keep the executed notebooks (and report.html) byte-identical from run to run
     executed = nbformat.read(str(out), as_version=4)
+    executed.metadata["papermill"] = {k: v for k, v in executed.metadata.get("papermill", {}).items() if k in ("parameters", "version")}
     for cell in executed.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
     nbformat.write(executed, str(out))
 
 
@@ -124,3 +132,8 @@ def report_checklists(results_dir, provenance_path, codebook, questionnaire, con
         write_table(coreq(results_dir, provenance, load_codebook(codebook), config["study1"]), outputs["coreq"])
     if "jars_quant" in outputs:
         write_table(jars_quant(results_dir, provenance, load_questionnaire(questionnaire), config), outputs["jars_quant"])
+
+
+def ro_crate(outputs: list[str], provenance_path, results_dir, out) -> None:
+    """Write ``ro-crate-metadata.json``: the run as a Workflow Run RO-Crate (:mod:`camhs_rom.report.crate`)."""
+    write_crate(results_dir, outputs, read_provenance(provenance_path), package_versions(), out)

@@ -17,9 +17,9 @@ NEUTRAL = "#a3a3a3"  # mid grey: apart from the white page and from both sides i
 def likert_colours(k: int) -> tuple[list, list]:
     """Colours and hatches of ``k`` answer categories: brown (disagree) to teal (agree), the midpoint
     of an odd scale mid grey and dotted, so that no category is near-white on a white page."""
-    colours = list(sns.color_palette("BrBG", k + 1 if k % 2 else k))
-    if k % 2:
-        colours = colours[: k // 2] + [NEUTRAL] + colours[-(k // 2):]
+    scale = matplotlib.colormaps["BrBG"]  # its pale centre (near-white) is left out on both sides
+    half = k // 2
+    colours = [scale(x)[:3] for x in np.linspace(0.05, 0.3, half)] + ([NEUTRAL] if k % 2 else []) + [scale(x)[:3] for x in np.linspace(0.7, 0.95, half)]
     hatches = ["...." if k % 2 and j == k // 2 else None for j in range(k)]
     return colours, hatches
 
