@@ -501,7 +501,8 @@ def test_study1_alone_with_study2_null(default_run, tmp_path):
     assert "Study 2 was not part of this run: its config section is null" in page
     assert "SYNTHETIC DATA" not in (work / "results" / "study1" / "figures" / "theme_prevalence.svg").read_text(encoding="utf-8")
     assert_no_live_markup(work)
-    assert "&lt;script&gt;alert(&#x27;excerpt&#x27;)&lt;/script&gt;" in page or "&lt;script&gt;alert('excerpt')&lt;/script&gt;" in page
+    shown = re.sub(r"<wbr/?>", "", page)  # long cells get line-break opportunities between their parts
+    assert "&lt;script&gt;alert(&#x27;excerpt&#x27;)&lt;/script&gt;" in shown or "&lt;script&gt;alert('excerpt')&lt;/script&gt;" in shown
     quotes = pd.read_csv(work / "results" / "study1" / "quotes.csv", dtype=str, keep_default_na=False)
     assert quotes["excerpt"].str.startswith("<script>").any()  # kept as written in the table, escaped where shown
     agreement_cells = [c for row in csv.reader(io.StringIO((work / "results" / "study1" / "disagreements.csv").read_text(encoding="utf-8"))) for c in row]

@@ -8,7 +8,7 @@ rule replication_scorecard:
     output:
         report(
             SCORECARD,
-            caption="../report/scorecard.rst",
+            caption="../report/scorecard-synthetic.rst" if SYNTHETIC_RUN else "../report/scorecard.rst",
             category="Replication",
         ),
     log:
@@ -47,7 +47,7 @@ rule report_checklists:
         checklist_inputs,
         provenance=INPUT_RECORD,
     output:
-        **checklist_outputs(),
+        **{key: report(path, caption="../report/checklists.rst", category="Reporting checklists") for key, path in checklist_outputs().items()},
     log:
         "logs/report_checklists.log",
     params:
