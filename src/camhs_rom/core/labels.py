@@ -29,7 +29,7 @@ SIMULATION_MODEL = {
 SYNTHETIC_SOURCE = "synthetic"
 INSTRUMENT = "project instrument"  # the project's own questionnaire and codebook, unmodified
 USER = "user-supplied"
-INPUT_SOURCE = {SYNTHETIC_SOURCE: "synthetic default", INSTRUMENT: INSTRUMENT, USER: USER}
+INPUT_SOURCE = {SYNTHETIC_SOURCE: "synthetic (made by the camhs_rom generator)", INSTRUMENT: INSTRUMENT, USER: USER}
 
 
 def dataset_label(synthetic: list[bool]) -> str:

@@ -81,8 +81,8 @@ def coreq(results: str | Path, provenance: dict, codebook, settings: dict) -> pd
         (22, "Study design", "Data saturation", f"themes and codes found as transcripts were added, in {len(saturation)} transcripts{new_last}",
          "#figure-study1-saturation"),
         (23, "Study design", "Transcripts returned to participants for comment", None, ""),
-        (24, "Data analysis", "Number of data coders", f"{coders} coders; agreement per theme by Cohen's kappa (range {kappa['value'].min():.2f} to "
-         f"{kappa['value'].max():.2f}), Krippendorff's alpha and percentage agreement, with bootstrap intervals; tallies by the "
+        (24, "Data analysis", "Number of data coders", f"{coders} coders; agreement per theme by Cohen's kappa (range {number(kappa['value'].min(), 2, False)} to "
+         f"{number(kappa['value'].max(), 2, False)}), Krippendorff's alpha and percentage agreement, with bootstrap intervals; tallies by the "
          f"'{tally_rule}' rule" if len(kappa) else f"{coders} coder; no agreement can be computed", "#table-study1-agreement"),
         (25, "Data analysis", "Description of the coding tree", f"the codebook: {len(tallies)} themes, {n_codes} codes rolled up to them", "#table-study1-theme-tallies"),
         (26, "Data analysis", "Derivation of themes (in advance or from the data)", None, ""),

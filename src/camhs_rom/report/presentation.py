@@ -23,9 +23,11 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from camhs_rom.core.contract import SYNTHETIC
 from camhs_rom.core.labels import USER_DATA
 from camhs_rom.core.markup import html_text, markdown_html
 from camhs_rom.core.provenance import input_path, read_provenance
+from camhs_rom.core.studies import is_generated
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.vocabulary import CHOICE_NAMES, apa_frame
@@ -202,9 +204,17 @@ def data_banner(results_dir, study: str | None = None) -> None:
 
 
 def is_synthetic(results_dir, study: str | None = None) -> bool:
-    """Whether the run (or one study) read the synthetic default, from the provenance record."""
+    """Whether the run (or one study) read synthetic data, from the provenance record."""
     record = read_provenance(results_path(results_dir, "clean/provenance.json"))
     return bool(record["synthetic"] if study is None else record["studies"][study]["synthetic"])
+
+
+def is_calibrated_default(results_dir) -> bool:
+    """Whether every data input is the synthetic default this workflow generated (under ``data/synthetic/``),
+    calibrated to the published results; synthetic files of other origin (the worked example's) are not."""
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
+    data = [d for d in record["inputs"] if d["role"] in ("study1_segments", "study2_responses")]
+    return bool(data) and all(d["synthetic"] and is_generated(d["path"], SYNTHETIC) for d in data)
 
 
 def show_main_specification(results_dir) -> None:

@@ -50,7 +50,7 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
         top.axhline(0, color="#555555", linewidth=0.8)
         top.set_title(title, loc="left")
         top.set_ylabel("Bonett's d\n(users \u2212 non-users)", fontsize=10)
-        top.legend(loc="upper left", fontsize=8.5, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8.5)
+        top.legend(loc="lower right", fontsize=8.5, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8.5)
         top.set_xlim(-1, len(ranked))
         top.tick_params(labelbottom=False)
         for row, (decision, option) in enumerate(options):
