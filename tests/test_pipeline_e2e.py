@@ -411,6 +411,13 @@ def test_worked_example_runs_on_the_teams_own_files(tmp_path):
     # as docs/outputs.md states them: other sample sizes, the themes and the structure found, no group difference at n = 40
     assert verdicts == {"S1-N": "not_reproduced", **{f"S1-T{k}": "reproduced" for k in range(1, 6)}, "S2-N": "not_reproduced",
                         "S2-F": "reproduced", "S2-K": "reproduced", "S2-G+": "not_reproduced", "S2-G-": "not_reproduced"}
+    # the journal's pieces exist for a team's run too
+    assert len(pd.read_csv(work / "results" / "joint_display.csv")) == 18
+    assert len(pd.read_csv(work / "results" / "report" / "checklists" / "coreq.csv")) == 32
+    crate = json.loads((work / "results" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    assert any(e.get("@id") == "#input-study2_responses" and e["name"] == "examples/replication-study/responses.tsv" for e in crate["@graph"])
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "holds largely by construction" not in page and "Some or all of these data are synthetic" in page
 
 
 def test_example_data_script_reproduces_the_committed_files(tmp_path):

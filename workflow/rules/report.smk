@@ -51,7 +51,6 @@ rule report_checklists:
     log:
         "logs/report_checklists.log",
     params:
-        results=RESULTS,
         codebook=config["study1"]["codebook"] if "study1" in STUDIES else None,
         questionnaire=questionnaire_path() if "study2" in STUDIES else None,
         config=Settings(config, "config"),
@@ -97,7 +96,5 @@ rule ro_crate:
         RO_CRATE,
     log:
         "logs/ro_crate.log",
-    params:
-        results=RESULTS,
     script:
         "../scripts/ro_crate.py"

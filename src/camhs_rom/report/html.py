@@ -151,7 +151,18 @@ def inputs_html(provenance: dict) -> str:
         f"<td><code class=hash>{d['sha256']}</code></td></tr>"
         for d in provenance["inputs"]
     )
-    return (f"<table class=plain><caption>Inputs read</caption><tr><th>Role</th><th>File</th><th>Source</th><th>SHA-256</th></tr>{rows}</table>")
+    return apa_wrap(
+        "Inputs Read by This Run", "inputs",
+        f"<table><thead><tr><th>Role</th><th>File</th><th>Source</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>",
+        "Paths as the run read them, relative to the run folder; a file counts as synthetic only when its bytes match the generator's manifest.",
+    )
+
+
+def apa_wrap(title: str, key: str, table: str, note: str = "") -> str:
+    """A table the page builds itself, with the number, title and note of the notebooks' APA tables."""
+    note_html = f'<p class="apa-note"><i>Note.</i> {html.escape(note)}</p>' if note else ""
+    return (f'<div class="apa-table" id="table-{key}"><p class="apa-number"><b data-number="table">Table 1</b></p>'
+            f'<p class="apa-title"><i>{html.escape(title)}</i></p><div class="table-wrap">{table}</div>{note_html}</div>')
 
 
 def notebook_body(path: str | Path) -> str:
