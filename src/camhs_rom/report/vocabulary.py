@@ -73,7 +73,7 @@ VALUES: dict[str, str] = {
     "welch_t": "Welch's t", "student_t": "Student's t", "mann_whitney": "Mann-Whitney U", "permutation": "Permutation test",
     "bonett_d": "Bonett's d", "hedges_g": "Hedges' g", "rank_biserial": "Rank-biserial r", "mean_difference": "Mean difference",
     "minres": "MINRES", "ml": "Maximum likelihood", "principal": "Principal axes", "oblimin": "Oblimin", "promax": "Promax", "varimax": "Varimax",
-    "person_mean": "Person mean", "listwise": "Listwise", "sample_size": "Sample size", "effect": "Effect", "simulation": "Simulation", "reproduced": "reproduced", "not_reproduced": "not reproduced",
+    "person_mean": "Person mean", "listwise": "Listwise", "sample_size": "Sample size", "effect": "Effect", "simulation": "Simulation", "analytic": "Analytic", "reproduced": "reproduced", "not_reproduced": "not reproduced",
     "not_testable": "not testable", "supported": "supported", "not_supported": "not supported", "benefit": "Benefit", "concern": "Concern",
     "group": "Group", "covariate": "Covariate", "cluster": "Cluster",
 }
