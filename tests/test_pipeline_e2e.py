@@ -184,6 +184,8 @@ def test_the_report_numbers_and_captions_every_table_and_figure(default_run):
         for where in checklist.loc[checklist["where"] != "", "where"]:
             assert where.lstrip("#") in ids, (name, where)
     assert len(pd.read_csv(default_run / "results" / "report" / "checklists" / "coreq.csv")) == 32
+    answered = sum((pd.read_csv(p)["status"] == "from the run").sum() for p in (default_run / "results" / "report" / "checklists").glob("*.csv"))
+    assert page.count("(shown here)</a>") == answered  # every answer links to where the page shows it
     joint = pd.read_csv(default_run / "results" / "joint_display.csv")
     assert joint["theme"].nunique() == 5 and joint["item"].notna().sum() == 18
     assert "Joint Display of the Two Studies by Theme" in page

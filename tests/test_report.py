@@ -57,6 +57,13 @@ def test_tables_escape_every_cell_heading_title_and_note():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_a_cell_can_link_to_where_the_page_shows_it():
+    frame = pd.DataFrame({"Item": ["a", "b"], "Answer": ["see results/clean/audit_log.csv", "for the authors to fill"]})
+    page = table_html(frame, "Checklist", links={"Answer": ["#table-x\"><script>", ""]}, number=1)
+    assert page.count("(shown here)") == 1 and live_markup(page, allowed={"wbr", "a"}) == []
+    assert 'href="#table-x&quot;&gt;&lt;script&gt;"' in page
+
+
 def test_long_ids_break_between_parts_and_never_inside_an_entity():
     assert breakable("focus_group_1#007") == "focus_<wbr>group_<wbr>1#<wbr>007"
     assert breakable("it's a long_name.csv") == "it&#x27;s a long_<wbr>name.<wbr>csv"

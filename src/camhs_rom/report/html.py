@@ -191,12 +191,8 @@ def checklists_html(paths) -> str:
         answered = int((frame["status"] == "from the run").sum())
         shown = frame[["number", "domain", "item", "answer", "where"]].copy()
         shown["answer"] = [a if a else "for the authors to fill" for a in shown["answer"]]
-        body = table_html(shown.drop(columns="where").set_axis(["No.", "Domain", "Item", "Answer"], axis=1),
-                          f"{name} Checklist", f"{answered} of {len(frame)} items answered from the run.", key=f"checklist-{name}")
-        # the links: "where" is an anchor the pipeline wrote, never user text, but it is escaped all the same
-        for answer, where in zip(shown["answer"], shown["where"], strict=True):
-            if where.startswith("#"):
-                escaped = html.escape(answer)
-                body = body.replace(f"<td>{escaped}</td>", f'<td>{escaped} <a href="{html.escape(where)}">(shown here)</a></td>', 1)
-        parts.append(body)
+        where = [w if w.startswith("#") else "" for w in shown["where"]]  # anchors the pipeline wrote (escaped all the same)
+        parts.append(table_html(shown.drop(columns="where").set_axis(["No.", "Domain", "Item", "Answer"], axis=1),
+                                f"{name} Checklist", f"{answered} of {len(frame)} items answered from the run.", key=f"checklist-{name}",
+                                links={"Answer": where}))
     return "".join(parts)

@@ -100,14 +100,26 @@ def breakable(value) -> str:
     return "<wbr>".join(html_text(part) for part in parts)
 
 
-def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None = None, number: int | None = None) -> str:
-    """An APA table as HTML: number, title, the body (headers and cells escaped), note."""
+def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None = None, number: int | None = None,
+               links: dict[str, list[str]] | None = None) -> str:
+    """An APA table as HTML: number, title, the body (headers and cells escaped), note.
+
+    ``links`` maps a column to one in-page anchor per row (``#table-...``, or ``""`` for
+    none): that row's cell ends with a "(shown here)" link to it.
+    """
     number = _next("table") if number is None else number
     head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) or frame[c].astype(str).str.match(r"^[\u2212<>]?\s?[\d.\[]").all() for c in frame.columns]
+    links = links or {}
+
+    def cell(value, column: str, row: int, num: bool) -> str:
+        target = links.get(column, [""] * (row + 1))[row]
+        link = f' <a href="#{html_text(target.lstrip("#"))}">(shown here)</a>' if target else ""
+        return f'<td{" class=num" if num else ""}>{breakable(value)}{link}</td>'
+
     rows = "".join(
-        "<tr>" + "".join(f'<td{" class=num" if num else ""}>{breakable(v)}</td>' for v, num in zip(row, numeric, strict=True)) + "</tr>"
-        for row in frame.itertuples(index=False)
+        "<tr>" + "".join(cell(v, c, r, num) for v, c, num in zip(row, frame.columns, numeric, strict=True)) + "</tr>"
+        for r, row in enumerate(frame.itertuples(index=False))
     )
     note_html = f'<p class="apa-note"><i>Note.</i> {html_text(note)}</p>' if note else ""
     return (
