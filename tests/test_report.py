@@ -139,6 +139,7 @@ def make_run(tmp_path: Path) -> Path:
     (work / "mine.yaml").write_text("seed: 2\n", encoding="utf-8")
     (work / "Snakefile").write_text("# workflow\n", encoding="utf-8")
     (work / "data" / "responses.csv").write_text("id,x\n1,2\n", encoding="utf-8")
+    (work / "data" / "MANIFEST.json").write_text('{"synthetic": true, "files": {}}', encoding="utf-8")
     (work / "results" / "study2" / "table.csv").write_text("a\n1\n", encoding="utf-8")
     (work / "results" / "report.html").write_text("<html></html>\n", encoding="utf-8")
     record = {"data_label": "User-supplied data", "config": json.loads(json.dumps(with_defaults({**config, "seed": 2}, "config"))),
@@ -181,13 +182,14 @@ def test_the_archive_holds_code_inputs_and_a_config_pointing_at_them(tmp_path):
     members = archive_members(work, ["mine.yaml"])
     assert {"Snakefile", "config.yaml", "data/responses.csv", "inputs/study1_codebook/codebook.yaml", "run-config.yaml", "RERUN.md",
             "archived/provenance.json"} <= set(members)
+    assert "data/MANIFEST.json" in members  # the label of a synthetic input travels with it
     config = yaml.safe_load(members["run-config.yaml"])
     assert config["study1"]["codebook"] == "inputs/study1_codebook/codebook.yaml" and config["study2"]["responses"] == "data/responses.csv"
     assert config["seed"] == 2
     first, second = write_archive(work, tmp_path / "a.tar.gz", ["mine.yaml"]), write_archive(work, tmp_path / "b.tar.gz", ["mine.yaml"])
     assert first.read_bytes() == second.read_bytes()  # deterministic
     with tarfile.open(first) as tar:
-        assert all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())
+        assert all(m.mtime == 0 and m.uid == 0 for m in tar.getmembers())  # no git checkout here: no commit time
 
 
 def test_citation_file_names_the_package_version():

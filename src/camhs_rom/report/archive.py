@@ -16,15 +16,18 @@ The archive holds, under one top folder:
   and stops, naming the difference, when it is not (a config file left out, or changed since);
 - the inputs the run read (the team's responses, coded segments, questionnaire spec and
   codebook), at their paths under the run folder, or under ``inputs/`` when they were
-  outside it; the synthetic default is not copied: the workflow writes it again from the seed;
+  outside it, each with the ``MANIFEST.json`` beside it (which labels a file synthetic, so the
+  re-run labels its data as the run did); the synthetic default is not copied: the workflow
+  writes it again from the seed;
 - ``results/ro-crate-metadata.json`` and ``results/clean/provenance.json`` of the run, so
   the re-run can be compared with what was archived;
 - ``RERUN.md``: the commands that re-run it.
 
 Unpack it and re-run with ``pip install -r requirements.lock && pip install --no-deps -e .``
 then ``snakemake --cores 4 --configfile run-config.yaml``: the tables come out byte for
-byte as archived (``tests/test_pipeline_e2e.py`` does exactly this). The archive is itself
-deterministic: names sorted, times, owners and permissions fixed.
+byte as archived (``tests/test_pipeline_e2e.py`` does exactly this; only the report's git
+commit reads "not a git checkout"). The archive is itself deterministic: names sorted,
+owners and permissions fixed, every file dated by the run's commit.
 
 Snakemake's own ``--archive`` needs a conda environment per rule; this workflow installs
 with pip into one environment, so it bundles by this command instead.
@@ -47,6 +50,7 @@ from camhs_rom.core.contract import PROVENANCE, RO_CRATE, SYNTHETIC
 from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.schemas import read_yaml, with_defaults
 from camhs_rom.core.studies import is_generated
+from camhs_rom.report.crate import commit_time
 
 
 def update_config(config: dict, overwrite: dict) -> None:
@@ -84,9 +88,9 @@ def _files(workdir: Path, relative: str) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and not SKIP & set(p.relative_to(workdir).parts))
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+def _add(tar: tarfile.TarFile, name: str, data: bytes, mtime: int) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(data), 0, 0o644, 0, 0, "", ""
+    info.size, info.mtime, info.mode, info.uid, info.gid, info.uname, info.gname = len(data), mtime, 0o644, 0, 0, "", ""
     tar.addfile(info, io.BytesIO(data))
 
 
@@ -120,6 +124,9 @@ def archive_members(workdir: Path, configfiles: list[str | Path] = ()) -> dict[s
         inside = not Path(entry["path"]).is_absolute() and ".." not in Path(entry["path"]).parts
         name = Path(entry["path"]).as_posix() if inside else f"inputs/{entry['role']}/{source.name}"
         members[name] = source.read_bytes()
+        manifest = source.parent / "MANIFEST.json"
+        if manifest.is_file():  # what labels the file synthetic (or a project instrument): without it, it would read as the user's
+            members[str(Path(name).parent / "MANIFEST.json")] = manifest.read_bytes()
         section, key = CONFIG_KEY[entry["role"]]
         config.setdefault(section, {})[key] = name
     members["run-config.yaml"] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode("utf-8")
@@ -134,10 +141,11 @@ def write_archive(workdir: str | Path, out: str | Path, configfiles: list[str | 
     """Write the run in ``workdir`` (made with ``configfiles``) to ``out`` (``.tar.gz``), every member under ``top/``."""
     workdir, out = Path(workdir), Path(out)
     members = archive_members(workdir, configfiles)
+    stamp = commit_time(workdir) or 0  # every member dated by the commit, so the re-run's RO-Crate has the run's date
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(members):
-            _add(tar, f"{top}/{name}", members[name])
+            _add(tar, f"{top}/{name}", members[name], stamp)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         gz.write(buffer.getvalue())

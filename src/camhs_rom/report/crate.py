@@ -54,13 +54,22 @@ def file_entity(path: Path, crate_id: str, **extra) -> dict:
             "sha256": sha256(path), **extra}
 
 
-def publication_date(workdir: Path, inputs: list[Path]) -> str:
-    """The commit date of the checkout (YYYY-MM-DD), or the newest input's date without one."""
+def commit_time(workdir: Path) -> int | None:
+    """The checkout's commit time (seconds since 1970), or None outside a git checkout."""
     try:
-        return subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=workdir, capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        newest = max((p.stat().st_mtime for p in inputs if p.exists()), default=0)
-        return datetime.fromtimestamp(newest, tz=timezone.utc).date().isoformat()
+        out = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=workdir, capture_output=True, text=True, check=True).stdout.strip()
+        return int(out) if out else None
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return None
+
+
+def publication_date(workdir: Path, inputs: list[Path]) -> str:
+    """The commit date of the checkout (YYYY-MM-DD, UTC), or without one the newest input's date
+    (an unpacked ``camhs-rom-archive`` stamps its files with the archived commit's time)."""
+    stamp = commit_time(workdir)
+    if stamp is None:
+        stamp = max((p.stat().st_mtime for p in inputs if p.exists()), default=0)
+    return datetime.fromtimestamp(stamp, tz=timezone.utc).date().isoformat()
 
 
 def crate_metadata(results: Path, outputs: list[str], provenance: dict, software: dict[str, str], date: str) -> dict:
