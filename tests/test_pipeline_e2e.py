@@ -420,6 +420,17 @@ def test_worked_example_runs_on_the_teams_own_files(tmp_path):
     assert any(e.get("@id") == "#input-study2_responses" and e["name"] == "examples/replication-study/responses.tsv" for e in crate["@graph"])
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "holds largely by construction" not in page and "Some or all of these data are synthetic" in page
+    # archived and unpacked elsewhere, the team's files keep their labels (their MANIFEST.json travels with them)
+    from camhs_rom.report.archive import write_archive
+
+    with tarfile.open(write_archive(work, tmp_path / "example.tar.gz", ["examples/replication-study.yaml", "robustness_small.yaml"])) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    again = tmp_path / "unpacked" / "camhs-rom-run"
+    done = snakemake(again, "results/clean/inputs.json", "--configfile", "run-config.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    relabelled = json.loads((again / "results" / "clean" / "inputs.json").read_text(encoding="utf-8"))
+    assert relabelled["studies"] == {k: v for k, v in record["studies"].items()} and relabelled["data_label"] == record["data_label"]
+    assert [(d["path"], d["source"], d["sha256"]) for d in relabelled["inputs"]] == [(d["path"], d["source"], d["sha256"]) for d in record["inputs"]]
 
 
 def test_example_data_script_reproduces_the_committed_files(tmp_path):
