@@ -45,22 +45,13 @@ import tarfile
 from pathlib import Path
 
 import yaml
+from snakemake.utils import update_config  # the merge Snakemake applies to --configfile files
 
 from camhs_rom.core.contract import PROVENANCE, RO_CRATE, SYNTHETIC
 from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.schemas import read_yaml, with_defaults
 from camhs_rom.core.studies import is_generated
 from camhs_rom.report.crate import commit_time
-
-
-def update_config(config: dict, overwrite: dict) -> None:
-    """Merge ``overwrite`` into ``config`` recursively, as Snakemake merges ``--configfile`` files."""
-    for key, value in overwrite.items():
-        if isinstance(value, dict) and isinstance(config.get(key), dict):
-            update_config(config[key], value)
-        else:
-            config[key] = value
-
 
 CODE = ["Snakefile", "workflow", "notebooks", "profiles", "data/instruments", "src", "pyproject.toml", "requirements.lock", "README.md",
         "LICENSE", "CITATION.cff", "docs", "config.yaml"]

@@ -23,7 +23,6 @@ same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
 import subprocess
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from camhs_rom import __version__
 from camhs_rom.core.labels import INPUT_SOURCE
-from camhs_rom.core.tables import write_text
+from camhs_rom.core.tables import sha256_of, write_text
 
 PROFILES = ["https://w3id.org/ro/wfrun/process/0.5", "https://w3id.org/ro/wfrun/workflow/0.5"]
 FORMATS = {".csv": "text/csv", ".md": "text/markdown", ".json": "application/json", ".ipynb": "application/x-ipynb+json",
@@ -40,18 +39,10 @@ FORMATS = {".csv": "text/csv", ".md": "text/markdown", ".json": "application/jso
            ".qdpx": "application/zip", ".tsv": "text/tab-separated-values", ".txt": "text/plain"}
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_entity(path: Path, crate_id: str, **extra) -> dict:
     return {"@id": crate_id, "@type": "File", "name": path.name, "contentSize": str(path.stat().st_size),
             "encodingFormat": FORMATS.get(path.suffix, mimetypes.guess_type(path.name)[0] or "application/octet-stream"),
-            "sha256": sha256(path), **extra}
+            "sha256": sha256_of(path), **extra}
 
 
 def commit_time(workdir: Path) -> int | None:

@@ -20,7 +20,7 @@ import pandas as pd
 from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.report.presentation import breakable, table_html
+from camhs_rom.report.presentation import apa_table_block, breakable, table_html
 from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
@@ -151,18 +151,12 @@ def inputs_html(provenance: dict) -> str:
         f"<td><code class=hash>{d['sha256']}</code></td></tr>"
         for d in provenance["inputs"]
     )
-    return apa_wrap(
-        "Inputs Read by This Run", "inputs",
+    return apa_table_block(
         f"<table><thead><tr><th>Role</th><th>File</th><th>Source</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>",
+        "Inputs Read by This Run",
         "Paths as the run read them, relative to the run folder; a file counts as synthetic only when its bytes match the generator's manifest.",
+        key="inputs",
     )
-
-
-def apa_wrap(title: str, key: str, table: str, note: str = "") -> str:
-    """A table the page builds itself, with the number, title and note of the notebooks' APA tables."""
-    note_html = f'<p class="apa-note"><i>Note.</i> {html.escape(note)}</p>' if note else ""
-    return (f'<div class="apa-table" id="table-{key}"><p class="apa-number"><b data-number="table">Table 1</b></p>'
-            f'<p class="apa-title"><i>{html.escape(title)}</i></p><div class="table-wrap">{table}</div>{note_html}</div>')
 
 
 def notebook_body(path: str | Path) -> str:

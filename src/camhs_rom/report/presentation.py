@@ -121,11 +121,15 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
         "<tr>" + "".join(cell(v, c, r, num) for v, c, num in zip(row, frame.columns, numeric, strict=True)) + "</tr>"
         for r, row in enumerate(frame.itertuples(index=False))
     )
+    return apa_table_block(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>", title, note, key, number)
+
+
+def apa_table_block(table: str, title: str, note: str = "", key: str | None = None, number: int = 1) -> str:
+    """An HTML ``table`` (already escaped) inside an APA table's number, title and note."""
     note_html = f'<p class="apa-note"><i>Note.</i> {html_text(note)}</p>' if note else ""
     return (
         f'<div class="apa-table" id="{anchor("table", key or title)}"><p class="apa-number"><b data-number="table">Table {number}</b></p>'
-        f'<p class="apa-title"><i>{html_text(title)}</i></p><div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div>{note_html}</div>"
+        f'<p class="apa-title"><i>{html_text(title)}</i></p><div class="table-wrap">{table}</div>{note_html}</div>'
     )
 
 

@@ -17,8 +17,8 @@ from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.checklists import coreq, jars_quant
 from camhs_rom.report.crate import write_crate
-from camhs_rom.report.html import STYLE, apa_wrap, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
-from camhs_rom.report.presentation import renumber
+from camhs_rom.report.html import STYLE, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
+from camhs_rom.report.presentation import apa_table_block, renumber
 
 NOTEBOOK_SECTIONS = [  # (section id, title, notebook, the study it presents)
     ("scorecard", "Replication scorecard", "00_scorecard", None),
@@ -73,9 +73,9 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     sections.append(
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
-            + apa_wrap("Package Versions", "package-versions",
-                       f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
-                       "The versions this run imported; requirements.lock pins the set the test suite last passed with.")
+            + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
+                              "Package Versions", "The versions this run imported; requirements.lock pins the set the test suite last passed with.",
+                              key="package-versions")
             + f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>"
         ))
     )
