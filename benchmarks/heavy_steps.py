@@ -27,8 +27,9 @@ from camhs_rom.core.tables import write_table
 from camhs_rom.ingest.segments import clean_segments
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.stats.factors import fit_efa, parallel_analysis, random_eigenvalues, run_efa
+from camhs_rom.stats.factors import fit_efa, run_efa
 from camhs_rom.stats.reliability import alpha_batch, omega_batch
+from camhs_rom.stats.retention import parallel_analysis, random_eigenvalues
 from camhs_rom.stats.two_groups import permutation_p
 from camhs_rom.study1.agreement import agreement_table
 from camhs_rom.study1.passages import coded_passages

@@ -25,7 +25,7 @@ from camhs_rom.robustness.multiverse import (
 from camhs_rom.robustness.plan import check_robustness
 from camhs_rom.stats.factors import run_efa
 from camhs_rom.study2.comparisons import group_comparisons
-from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.efa import ItemMatrix, efa_data, item_matrix, retention
 from camhs_rom.study2.reliability import subscale_scores
 
 
@@ -35,8 +35,9 @@ def clean(synthetic_dir, questionnaire):
 
 
 def small_config(config, **grid) -> dict:
+    """The config with a smaller grid: Pearson correlations only unless ``grid`` says otherwise."""
     out = copy.deepcopy(config)
-    out["robustness"]["multiverse"].update(grid)
+    out["robustness"]["multiverse"].update({"correlation": ["pearson"], **grid})
     return out
 
 
@@ -58,12 +59,12 @@ def test_parts_cover_the_grid_once_in_order(config, parts):
 
 
 def test_main_specification_reproduces_the_main_analysis(clean, questionnaire, config):
-    cfg = small_config(config, user_definition=["group_item"], extraction=["minres"], rotation=["oblimin"], retention=["parallel_analysis"], test=["welch_t"], missing=["person_mean"])
+    cfg = small_config(config, user_definition=["group_item"], correlation=["pearson"], extraction=["minres"], rotation=["oblimin"], retention=["parallel_analysis"], test=["welch_t"], missing=["person_mean"])
     row = run_part(clean.coded, questionnaire, cfg, "responses.csv", 1, 1).iloc[0]
     assert bool(row["is_main"])
     # the factor structure of the main analysis
     data = efa_data(clean.scored, questionnaire.item_ids)
-    *_, n_factors = retention(data, config["study2"]["efa"], config["seed"])
+    *_, n_factors = retention(ItemMatrix.pearson(data), config["study2"]["efa"], config["seed"])
     result = run_efa(data, questionnaire.intended_subscales, n_factors, "minres", "oblimin")
     matched = result.congruence[result.congruence["matched"]].set_index("subscale")["congruence"]
     assert row["n_factors"] == n_factors
@@ -77,7 +78,7 @@ def test_main_specification_reproduces_the_main_analysis(clean, questionnaire, c
 
 
 def test_results_do_not_depend_on_how_the_grid_is_split(clean, questionnaire, config):
-    cfg = small_config(config, extraction=["minres", "principal"], rotation=["oblimin"], retention=["parallel_analysis", "kaiser"], test=["welch_t", "permutation"])
+    cfg = small_config(config, correlation=["pearson"], extraction=["minres", "principal"], rotation=["oblimin"], retention=["parallel_analysis", "kaiser"], test=["welch_t", "permutation"])
     whole = run_part(clean.coded, questionnaire, cfg, "responses.csv", 1, 1)
     pieces = pd.concat([run_part(clean.coded, questionnaire, cfg, "responses.csv", k, 5) for k in range(1, 6)], ignore_index=True)
     pd.testing.assert_frame_equal(whole, pieces)
@@ -85,6 +86,20 @@ def test_results_do_not_depend_on_how_the_grid_is_split(clean, questionnaire, co
     # Kaiser retains three factors on the default data: the structure claim fails there
     assert not whole.loc[whole["retention"] == "kaiser", "S2-K"].any()
     assert whole.loc[whole["retention"] == "parallel_analysis", "S2-K"].all()
+
+
+def test_polychoric_specifications_analyse_the_polychoric_matrix(clean, questionnaire, config):
+    """The correlation decision reaches the EFA: polychoric rows match the main analysis run with correlation: polychoric."""
+    cfg = small_config(config, user_definition=["group_item"], correlation=["pearson", "polychoric"], extraction=["minres"], rotation=["oblimin"], retention=["kaiser"], test=["welch_t"], missing=["person_mean"])
+    cfg["study2"]["efa"]["parallel_analysis"]["iterations"] = 20
+    rows = run_part(clean.coded, questionnaire, cfg, "responses.csv", 1, 1).set_index("correlation")
+    matrix = item_matrix(clean.scored, clean.coded, questionnaire, "polychoric")
+    *_, n_factors = retention(matrix, dict(cfg["study2"]["efa"], retention="kaiser"), cfg["seed"])
+    result = run_efa(matrix.data, questionnaire.intended_subscales, n_factors, "minres", "oblimin", corr=matrix.corr)
+    matched = result.congruence[result.congruence["matched"]].set_index("subscale")["congruence"]
+    assert rows.loc["polychoric", "n_factors"] == n_factors
+    assert rows.loc["polychoric", "congruence_positive"] == pytest.approx(matched["positive_impact"], abs=1e-12)
+    assert rows.loc["polychoric", "congruence_positive"] != rows.loc["pearson", "congruence_positive"]
 
 
 def test_frequency_user_definition(questionnaire):
@@ -143,13 +158,13 @@ def test_a_specification_whose_model_cannot_be_fitted_is_not_testable_and_the_gr
 
     real = mv.run_efa
 
-    def fails_for_ml(data, intended, n_factors, extraction, rotation):
+    def fails_for_ml(data, intended, n_factors, extraction, rotation, corr=None):
         if extraction == "ml":
             raise ValueError("The function value at x=1e-10 is NaN")
-        return real(data, intended, n_factors, extraction, rotation)
+        return real(data, intended, n_factors, extraction, rotation, corr=corr)
 
     monkeypatch.setattr(mv, "run_efa", fails_for_ml)
-    cfg = small_config(config, missing=["person_mean"], user_definition=["group_item"], extraction=["minres", "ml"],
+    cfg = small_config(config, missing=["person_mean"], user_definition=["group_item"], correlation=["pearson"], extraction=["minres", "ml"],
                        rotation=["oblimin"], retention=["parallel_analysis"], test=["welch_t"])
     table = run_part(clean.coded, questionnaire, cfg, "responses.csv", 1, 1).set_index("extraction")
     assert table.loc["ml", "note"] == "no EFA: The function value at x=1e-10 is NaN"

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal, norm
 
-from camhs_rom.stats.polychoric import bivariate_normal_cdf, polychoric, smooth_correlation, thresholds
+from camhs_rom.stats.factors import bartlett_sphericity, kmo, run_efa
+from camhs_rom.stats.polychoric import bivariate_normal_cdf, polychoric, polychoric_batch, smooth_correlation, thresholds
+from camhs_rom.stats.retention import parallel_analysis_polychoric
 
 from .conftest import ROOT
 
@@ -73,3 +75,59 @@ def test_smoothing_matches_psych_and_leaves_a_positive_definite_matrix_alone():
     assert np.linalg.eigvalsh(smoothed).min() > 0
     good = np.array([[1, 0.3], [0.3, 1]])
     assert np.array_equal(smooth_correlation(good), good)
+
+
+def test_batch_fisher_scoring_agrees_with_the_golden_section():
+    """polychoric_batch (Fisher scoring) and polychoric (golden section) solve the same equations: 1e-6 on bfi
+    (2,800 respondents, missing answers) and on small samples with empty cells and an unused category."""
+    data = pd.read_csv(ROOT / "examples" / "public-data" / "bfi" / "bfi.csv")[BFI_ITEMS[:10]]
+    rho, _ = polychoric(data, categories=6)
+    np.testing.assert_allclose(polychoric_batch(data.to_numpy(float)[None], 6)[0], rho.to_numpy(), atol=1e-6)
+    rng = np.random.default_rng(2)
+    small = rng.integers(1, 5, size=(3, 30, 4)).astype(float)  # category 5 never used
+    small[0, :3, 1] = np.nan
+    batch = polychoric_batch(small, 5)
+    for k in range(3):
+        np.testing.assert_allclose(batch[k], polychoric(pd.DataFrame(small[k]), 5)[0].to_numpy(), atol=1e-6)
+
+
+def test_polychoric_efa_matches_psych():
+    """psych::fa(polychoric(x)$rho, 2, fm = "minres", rotate = "oblimin") on ten bfi items (complete answers,
+    tests/fixtures/lavaan/cfa.R): pattern loadings to 1e-3."""
+    data = pd.read_csv(ROOT / "examples" / "public-data" / "bfi" / "bfi.csv").dropna(subset=[*BFI_ITEMS[:10], "gender"])[BFI_ITEMS[:10]]
+    rho, _ = polychoric(data, categories=6)
+    intended = {item: ("agree" if item.startswith("A") else "consc") for item in data.columns}
+    result = run_efa(data.astype(float), intended, 2, "minres", "oblimin", corr=rho)
+    expected = pd.read_csv(ROOT / "tests" / "fixtures" / "lavaan" / "polychoric_efa_loadings.csv", index_col=0)
+    ours = result.loadings[["consc", "agree"]].to_numpy()
+    theirs = expected[["MR2", "MR1"]].to_numpy()
+    theirs = theirs * np.sign(theirs.sum(axis=0) * ours.sum(axis=0))  # psych's signs are arbitrary
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
+
+
+def test_kmo_and_bartlett_from_a_matrix_equal_factor_analyzer_on_data():
+    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+
+    data = pd.read_csv(ROOT / "examples" / "public-data" / "bfi" / "bfi.csv")[BFI_ITEMS].dropna()
+    per_item, total = kmo(np.corrcoef(data.to_numpy(), rowvar=False))
+    fa_items, fa_total = calculate_kmo(data)
+    np.testing.assert_allclose(per_item, fa_items, atol=1e-12)
+    assert total == pytest.approx(fa_total, abs=1e-12)
+    chi2, df, p = bartlett_sphericity(np.corrcoef(data.to_numpy(), rowvar=False), len(data))
+    fa_chi2, fa_p = calculate_bartlett_sphericity(data)
+    assert chi2 == pytest.approx(fa_chi2, rel=1e-10) and df == 300 and p == pytest.approx(fa_p, abs=1e-12)
+
+
+def test_parallel_analysis_on_resampled_answers():
+    """Seeded; keeps two factors of two-cluster ordinal data and none of independent answers."""
+    rng = np.random.default_rng(4)
+    factors_ = rng.normal(size=(300, 2))
+    latent = np.repeat(factors_, 4, axis=1) * 0.8 + rng.normal(size=(300, 8)) * 0.6
+    codes = pd.DataFrame(np.digitize(latent, [-1.0, -0.3, 0.3, 1.0]) + 1.0)
+    rho, _ = polychoric(codes, 5)
+    keep, table = parallel_analysis_polychoric(codes, rho, 5, 50, 95, seed=9)
+    again = parallel_analysis_polychoric(codes, rho, 5, 50, 95, seed=9)[1]
+    assert keep == 2 and table.equals(again)
+    assert not table.equals(parallel_analysis_polychoric(codes, rho, 5, 50, 95, seed=10)[1])
+    noise = pd.DataFrame(rng.integers(1, 6, size=(300, 8)).astype(float))
+    assert parallel_analysis_polychoric(noise, polychoric(noise, 5)[0], 5, 50, 95, seed=9)[0] == 0

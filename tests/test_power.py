@@ -81,12 +81,12 @@ def test_parts_across_designs_give_the_same_rows_however_split(questionnaire, co
 
 def test_replicates_of_a_design_share_one_parallel_analysis_null(questionnaire, config, monkeypatch):
     """Parallel analysis's random eigenvalues are drawn once per design and number analysed, not per replicate."""
-    from camhs_rom.stats import factors
+    from camhs_rom.stats import retention
 
-    factors.random_eigenvalues.cache_clear()
+    retention.random_eigenvalues.cache_clear()
     cfg = small(config, replicates=5, sample_sizes=[40], shifts=[], parallel_analysis_iterations=20)
     rows = run_power_part(questionnaire, cfg, 1, 1)
-    info = factors.random_eigenvalues.cache_info()
+    info = retention.random_eigenvalues.cache_info()
     shapes = rows["n_analysed"].nunique()  # missing answers shorten some replicates: one null per shape
     assert info.misses == shapes < 5 and info.hits == 5 - shapes
 

@@ -14,10 +14,11 @@ from camhs_rom.core.errors import InputError
 from camhs_rom.core.schemas import with_defaults
 from camhs_rom.ingest.survey import clean_responses
 from camhs_rom.instruments.questionnaire import questionnaire_from_dict
-from camhs_rom.stats.factors import check_factorable, congruence, loading_flags, name_factors, parallel_analysis, run_efa
+from camhs_rom.stats.factors import check_factorable, congruence, loading_flags, name_factors, run_efa
 from camhs_rom.stats.reliability import _paf_eigh, alpha_batch, feldt_interval, omega_batch, omega_total, one_factor_uniquenesses
+from camhs_rom.stats.retention import parallel_analysis
 from camhs_rom.study2.descriptives import frequency_of_use, item_descriptives, sample_description
-from camhs_rom.study2.efa import retention
+from camhs_rom.study2.efa import ItemMatrix, retention
 from camhs_rom.study2.reliability import reliability
 from camhs_rom.study2.steps import study2_psychometrics
 from camhs_rom.synthetic.study2 import simulate_study2, write_study2_export
@@ -157,9 +158,9 @@ def test_parallel_analysis_is_seeded_and_finds_two_factors(config):
 def test_retention_fixed_and_rules(config):
     q = questionnaire_from_dict(yaml.safe_load(SPEC.read_text(encoding="utf-8")), SPEC)
     data = simulate_study2(q, dict(config["synthetic"]["study2"], n_respondents=300, missing_share=0), 4)[q.item_ids].astype(float)
-    table, _, _, used = retention(data, dict(EFA, n_factors=3), 1)
+    table, _, _, used = retention(ItemMatrix.pearson(data), dict(EFA, n_factors=3), 1)
     assert used == 3 and table.set_index("rule").loc["used", "detail"].startswith("fixed")
-    table, _, _, used = retention(data, dict(EFA, retention="map"), 1)
+    table, _, _, used = retention(ItemMatrix.pearson(data), dict(EFA, retention="map"), 1)
     assert used == table.set_index("rule").loc["map", "n_factors"]
 
 
@@ -297,7 +298,7 @@ def test_parallel_analysis_null_equals_the_direct_computation(n, p):
     centred and scaled p x p cross-products) equal the textbook computation on the same draws (to 1e-12):
     standardise each column, form the p x p correlation matrix, take its eigenvalues."""
     from camhs_rom.core.seeding import rng_for
-    from camhs_rom.stats.factors import random_eigenvalues
+    from camhs_rom.stats.retention import random_eigenvalues
 
     iterations = 40
     fast = random_eigenvalues(n, p, iterations, 7)

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from camhs_rom.stats.factors import communality, factorability, fit_efa, fit_statistics, velicer_map
+from camhs_rom.stats.factors import communality, factorability, fit_efa, fit_statistics
 from camhs_rom.stats.reliability import alpha_if_dropped, cronbach_alpha, item_rest_correlations, omega_total
+from camhs_rom.stats.retention import velicer_map
 
 FIXTURES = Path(__file__).parent / "fixtures" / "psych"
 REF = json.loads((FIXTURES / "reference.json").read_text(encoding="utf-8"))

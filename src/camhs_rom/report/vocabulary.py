@@ -73,7 +73,7 @@ VALUES: dict[str, str] = {
     "welch_t": "Welch's t", "student_t": "Student's t", "mann_whitney": "Mann-Whitney U", "permutation": "Permutation test",
     "bonett_d": "Bonett's d", "hedges_g": "Hedges' g", "rank_biserial": "Rank-biserial r", "mean_difference": "Mean difference",
     "minres": "MINRES", "ml": "Maximum likelihood", "principal": "Principal axes", "oblimin": "Oblimin", "promax": "Promax", "varimax": "Varimax",
-    "person_mean": "Person mean", "listwise": "Listwise", "sample_size": "Sample size", "effect": "Effect", "simulation": "Simulation", "analytic": "Analytic", "reproduced": "reproduced", "not_reproduced": "not reproduced",
+    "person_mean": "Person mean", "listwise": "Listwise", "pearson": "Pearson", "polychoric": "Polychoric", "sample_size": "Sample size", "effect": "Effect", "simulation": "Simulation", "analytic": "Analytic", "reproduced": "reproduced", "not_reproduced": "not reproduced",
     "not_testable": "not testable", "supported": "supported", "not_supported": "not supported", "benefit": "Benefit", "concern": "Concern",
     "group": "Group", "covariate": "Covariate", "cluster": "Cluster",
 }
@@ -81,7 +81,7 @@ VALUES: dict[str, str] = {
 # the multiverse's decisions and the options whose ids mean something else elsewhere (``frequency`` is also an outcome)
 CHOICE_NAMES: dict[str, str] = {
     "frequency": "By frequency of use", "group_item": "By the group item", "user_definition": "User definition", "missing": "Missing data",
-    "extraction": "Extraction", "rotation": "Rotation", "retention": "Retention", "test": "Test",
+    "correlation": "Correlations", "extraction": "Extraction", "rotation": "Rotation", "retention": "Retention", "test": "Test",
 }
 
 INTERVALS = (("ci_low", "ci_high", ""), ("alpha_ci_low", "alpha_ci_high", "\u03b1 "), ("omega_ci_low", "omega_ci_high", "\u03c9 "))

@@ -11,6 +11,7 @@ from camhs_rom.core.plotting import PALETTE
 DECISION_NAMES = {
     "missing": "Missing data",
     "user_definition": "User defined by",
+    "correlation": "Correlations",
     "extraction": "Extraction",
     "rotation": "Rotation",
     "retention": "Retention",

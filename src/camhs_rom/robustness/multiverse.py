@@ -1,6 +1,6 @@
 """The multiverse: the three headline claims of Study 2 under every defensible analysis.
 
-A *specification* is one choice on each of six decisions, read from
+A *specification* is one choice on each of seven decisions, read from
 ``robustness.multiverse`` in the config:
 
 ``missing``
@@ -10,6 +10,10 @@ A *specification* is one choice on each of six decisions, read from
     who counts as a user: ``group_item`` (the spec's yes/no group column) or
     ``frequency`` (frequency of use at or above ``frequency_threshold``, e.g. "often";
     respondents without a frequency answer are left out).
+``correlation``
+    the matrix factor-analysed, as ``study2.efa.correlation``: ``pearson`` (the 2015
+    analysis) or ``polychoric`` (the answers as ordinal categories;
+    :func:`camhs_rom.study2.efa.item_matrix`).
 ``extraction``, ``rotation``
     as ``study2.efa`` (minres | ml | principal; oblimin | promax | varimax | none).
 ``retention``
@@ -63,7 +67,7 @@ from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_t
 from camhs_rom.robustness.plan import DECISIONS, applicable, check_settings, frequency_threshold, part, specifications
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups
-from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.efa import item_matrix, retention
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,7 @@ def main_specification(config: dict, q: Questionnaire) -> dict:
     return {
         "missing": q.missing_method,
         "user_definition": "group_item",
+        "correlation": efa["correlation"],
         "extraction": efa["extraction"],
         "rotation": efa["rotation"],
         "retention": efa["retention"],
@@ -136,28 +141,30 @@ class Multiverse:
             self._scored[missing] = score_items(self.coded, q, self.source, DiscardedAudit())
         return self._scored[missing]
 
-    def retained(self, missing: str) -> dict:
-        if missing not in self._retained:
-            data = efa_data(self.scored(missing), self.q.item_ids)
-            check_factorable(data, self.source)
-            table, *_ = retention(data, dict(self.efa, n_factors="auto"), self.seed)
-            self._retained[missing] = (data, dict(zip(table["rule"], table["n_factors"].astype(int), strict=True)))
-        return self._retained[missing]
+    def retained(self, missing: str, correlation: str) -> tuple:
+        key = (missing, correlation)
+        if key not in self._retained:
+            matrix = item_matrix(self.scored(missing), self.coded, self.q, correlation)
+            check_factorable(matrix.data, self.source)
+            table, *_ = retention(matrix, dict(self.efa, n_factors="auto"), self.seed)
+            self._retained[key] = (matrix, dict(zip(table["rule"], table["n_factors"].astype(int), strict=True)))
+        return self._retained[key]
 
-    def fit(self, missing: str, extraction: str, rotation: str, rule: str) -> dict:
-        data, found = self.retained(missing)
+    def fit(self, missing: str, correlation: str, extraction: str, rotation: str, rule: str) -> dict:
+        matrix, found = self.retained(missing, correlation)
+        data = matrix.data
         n_factors = max(int(found[rule]), 1)
-        key = (missing, extraction, rotation, n_factors)
+        key = (missing, correlation, extraction, rotation, n_factors)
         if key not in self._fits:
             out = {"n_efa": len(data), "note": ""}
             try:
                 check_n_factors(data.shape[1], n_factors)
-                result = run_efa(data, self.q.intended_subscales, n_factors, extraction, rotation)
+                result = run_efa(data, self.q.intended_subscales, n_factors, extraction, rotation, corr=matrix.corr)
                 flags = loading_flags(result.loadings, self.q.intended_subscales, self.efa["min_loading"], self.efa["cross_loading"])
             except (InputError, *MODEL_ERRORS) as error:
                 # the specification's model cannot be fitted: its claims are not testable, and the grid goes on
                 reason = error.found if isinstance(error, InputError) else short_reason(error)
-                log.info("%s, %s, %s, %d factors: no EFA (%s)", missing, extraction, rotation, n_factors, reason)
+                log.info("%s, %s, %s, %s, %d factors: no EFA (%s)", missing, correlation, extraction, rotation, n_factors, reason)
                 out.update({"n_factors": n_factors, "misplaced_items": np.nan, "S2-K": pd.NA, "membership": {}, "note": f"no EFA: {reason}"})
                 out.update({f"congruence_{k}": np.nan for k in self.replication["subscales"]})
             else:
@@ -168,7 +175,7 @@ class Multiverse:
 
     def run(self, spec: dict) -> dict:
         """The row of one specification (see :data:`MULTIVERSE_COLUMNS`)."""
-        fit = self.fit(spec["missing"], spec["extraction"], spec["rotation"], spec["retention"])
+        fit = self.fit(spec["missing"], spec["correlation"], spec["extraction"], spec["rotation"], spec["retention"])
         scored = self.scored(spec["missing"])
         groups = user_groups(self.coded, self.q, spec["user_definition"], frequency_threshold(self.settings, self.q))
         row = {**spec, **{k: v for k, v in fit.items() if k != "membership"}}

@@ -17,7 +17,7 @@ from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.synthetic.study2 import check_study2_settings
 
-DECISIONS = ("missing", "user_definition", "extraction", "rotation", "retention", "test")
+DECISIONS = ("missing", "user_definition", "correlation", "extraction", "rotation", "retention", "test")
 USER_DEFINITIONS = ("group_item", "frequency")  # the spec's group item, or frequency of use at or above a threshold
 
 

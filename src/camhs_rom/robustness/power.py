@@ -55,7 +55,7 @@ from camhs_rom.robustness.plan import chunk, designs, simulated_studies
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.stats.proportions import wilson_interval
 from camhs_rom.study2.comparisons import compared_groups
-from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.efa import ItemMatrix, efa_data, retention
 from camhs_rom.study2.reliability import subscale_scores
 from camhs_rom.synthetic.study2 import allocate, simulate_study2
 
@@ -105,7 +105,7 @@ def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed:
     out["n_analysed"] = len(data)
     try:
         check_factorable(data, "<simulation>")
-        _, _, _, n_factors = retention(data, efa, seed if null_seed is None else null_seed)
+        _, _, _, n_factors = retention(ItemMatrix.pearson(data), efa, seed if null_seed is None else null_seed)
         out["n_factors"] = n_factors
         check_n_factors(data.shape[1], n_factors)
         result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])

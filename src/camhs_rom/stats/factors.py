@@ -1,20 +1,18 @@
 """Study 2 factor structure: factorability, how many factors, exploratory factor analysis.
 
-Factor analysis runs on the scored items (reverse-keyed, the spec's missing-data rule
-applied) of the respondents who have every item after that rule.
+Every function reads the item data and, optionally, the correlation matrix to analyse:
+Pearson correlations of the data by default, or a polychoric matrix
+(:mod:`camhs_rom.stats.polychoric`) when the items are treated as ordinal.
 
 Factorability
     Kaiser-Meyer-Olkin measure of sampling adequacy (overall and per item) and
-    Bartlett's test of sphericity, from ``factor_analyzer``.
+    Bartlett's test of sphericity, from the matrix (``factor_analyzer``'s formulas, which
+    take data only; tested equal).
 How many factors
-    *Parallel analysis* (Horn, 1965): eigenvalues of the item correlation matrix against
-    the ``percentile`` of eigenvalues from ``iterations`` data sets of normal noise of the
-    same size, seeded from the config; factors are kept while the observed eigenvalue
-    exceeds the random one. *Velicer's MAP* (1976): the number of components after whose
-    removal the average squared partial correlation is smallest (the 2000 revision with
-    fourth powers is reported beside it). *Kaiser*: eigenvalues above 1.
+    :mod:`camhs_rom.stats.retention`.
 EFA
-    ``factor_analyzer`` with the configured extraction and rotation; pattern loadings,
+    ``factor_analyzer`` with the configured extraction and rotation, fitted to the
+    matrix; pattern loadings,
     structure matrix and factor correlations for oblique rotations, communalities,
     variance explained. Fit statistics as R's ``psych::fa`` defines them: the likelihood
     ratio chi-square with Bartlett's correction ``(n - 1 - (2p + 5)/6 - 2m/3) F``, its
@@ -32,16 +30,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 from factor_analyzer.rotator import Rotator
 from scipy import optimize, stats
 
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.seeding import rng_for
 from camhs_rom.stats.extraction import AnalyticFactorAnalyzer
 
 log = logging.getLogger(__name__)
@@ -87,99 +82,46 @@ def check_n_factors(p: int, n_factors: int) -> None:
         raise InputError("config", "key study2.efa.n_factors", f"{n_factors} factors for {p} items", f"at most {limit} factors (a model with non-negative degrees of freedom)")
 
 
-def factorability(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """KMO (overall) and Bartlett's test as a tidy table, and KMO per item."""
-    kmo_items, kmo = calculate_kmo(data)
-    chi2, p_value = calculate_bartlett_sphericity(data)
-    p = data.shape[1]
-    table = pd.DataFrame(
-        {"measure": ["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p"], "value": [kmo, chi2, p * (p - 1) / 2, p_value]}
-    )
+def factorability(data: pd.DataFrame, corr: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """KMO (overall) and Bartlett's test as a tidy table, and KMO per item.
+
+    ``corr`` is the correlation matrix analysed (Pearson of ``data`` when None); Bartlett's
+    test takes its n from ``data``.
+    """
+    matrix = np.corrcoef(data.to_numpy(), rowvar=False) if corr is None else np.asarray(corr, dtype=float)
+    kmo_items, kmo_total = kmo(matrix)
+    chi2, df, p_value = bartlett_sphericity(matrix, len(data))
+    table = pd.DataFrame({"measure": ["kmo", "bartlett_chi2", "bartlett_df", "bartlett_p"], "value": [kmo_total, chi2, df, p_value]})
     return table, pd.DataFrame({"item": data.columns, "kmo": kmo_items})
 
 
-def eigenvalues(corr: np.ndarray) -> np.ndarray:
-    """Eigenvalues of a correlation matrix, largest first."""
-    return np.sort(np.linalg.eigvalsh(corr))[::-1]
+def kmo(corr: np.ndarray) -> tuple[np.ndarray, float]:
+    """Kaiser-Meyer-Olkin sampling adequacy of a correlation matrix: per item and overall.
 
-
-def parallel_analysis(data: pd.DataFrame, iterations: int, percentile: float, seed: int) -> tuple[int, pd.DataFrame]:
-    """Horn's parallel analysis on principal-component eigenvalues, seeded.
-
-    Returns the number of factors to keep (leading observed eigenvalues above the
-    ``percentile`` of the random ones) and a table: component, observed, random_mean,
-    random_percentile. The random eigenvalues depend only on the data's shape, the
-    iterations and the seed (:func:`random_eigenvalues`).
+    ``sum r_ij^2 / (sum r_ij^2 + sum a_ij^2)`` over the off-diagonal, ``a`` the partial
+    correlations from the inverse matrix. ``factor_analyzer.calculate_kmo`` computes the
+    same from data only; this takes the matrix so that a polychoric one can be judged
+    (tested equal to factor_analyzer on data).
     """
-    n, p = data.shape
-    observed = eigenvalues(np.corrcoef(data.to_numpy(), rowvar=False))
-    random = random_eigenvalues(n, p, iterations, seed)
-    threshold = np.percentile(random, percentile, axis=0)
-    above = observed > threshold
-    keep = int(np.argmin(above)) if not above.all() else p
-    table = pd.DataFrame({"component": np.arange(1, p + 1), "observed": observed, "random_mean": random.mean(axis=0), "random_percentile": threshold})
-    return keep, table
+    inverse = np.linalg.inv(corr)
+    scale = 1 / np.sqrt(np.diag(inverse))
+    partial = -inverse * np.outer(scale, scale)
+    off = ~np.eye(len(corr), dtype=bool)
+    r2 = np.where(off, corr**2, 0.0)
+    a2 = np.where(off, partial**2, 0.0)
+    return r2.sum(axis=0) / (r2.sum(axis=0) + a2.sum(axis=0)), float(r2.sum() / (r2.sum() + a2.sum()))
 
 
-@lru_cache(maxsize=32)
-def random_eigenvalues(n: int, p: int, iterations: int, seed: int) -> np.ndarray:
-    """Eigenvalues (largest first) of ``iterations`` correlation matrices of ``n`` x ``p`` normal data, seeded.
+def bartlett_sphericity(corr: np.ndarray, n: int) -> tuple[float, float, float]:
+    """Bartlett's test that a correlation matrix is the identity: chi2, df, p.
 
-    Cached: a simulation that analyses many data sets of one shape with one seed (the
-    power stage, per design) draws the null distribution once. Drawn in batches to bound
-    memory; the array is read-only. With fewer respondents than items the eigenvalues are
-    those of the ``n`` x ``n`` matrix ``ZZ'`` (the same non-zero eigenvalues as the
-    ``p`` x ``p`` correlation matrix ``Z'Z``; the other ``p - n`` are zero), so the cost
-    grows with the smaller of the two.
+    ``-(n - 1 - (2p + 5) / 6) ln|R|`` on ``p(p - 1)/2`` df (as ``factor_analyzer``'s
+    ``calculate_bartlett_sphericity``, which takes data only; tested equal).
     """
-    rng = rng_for(seed, "study2-parallel-analysis")
-    batch = max(1, int(2e7 // (n * p)))
-    random = np.empty((iterations, p))
-    for start in range(0, iterations, batch):
-        k = min(batch, iterations - start)
-        noise = rng.standard_normal((k, n, p))
-        # batched matrix products go to BLAS (an einsum here is about 20 times slower)
-        if n < p:
-            noise -= noise.mean(axis=1, keepdims=True)
-            noise /= np.sqrt((noise**2).sum(axis=1, keepdims=True))
-            random[start : start + k, :n] = np.linalg.eigvalsh(noise @ noise.transpose(0, 2, 1))[:, ::-1]
-            random[start : start + k, n:] = 0.0
-        else:
-            # centre and scale the p x p cross-products rather than the n x p draws
-            mean = noise.mean(axis=1)
-            cov = noise.transpose(0, 2, 1) @ noise - n * mean[:, :, None] * mean[:, None, :]
-            sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-            random[start : start + k] = np.linalg.eigvalsh(cov / (sd[:, :, None] * sd[:, None, :]))[:, ::-1]
-    random.setflags(write=False)
-    return random
-
-
-def velicer_map(corr: np.ndarray) -> tuple[int, pd.DataFrame]:
-    """Velicer's minimum average partial test on principal components.
-
-    For ``m = 0, 1, ..., p - 1`` components partialled out, the average squared (and
-    fourth-power) off-diagonal partial correlation; the number of factors is the ``m``
-    with the smallest average squared partial correlation.
-    """
-    p = corr.shape[0]
-    values, vectors = np.linalg.eigh(corr)
-    order = np.argsort(values)[::-1]
-    values, vectors = values[order], vectors[:, order]
-    rows = []
-    off = ~np.eye(p, dtype=bool)
-    for m in range(p - 1):
-        loadings = vectors[:, :m] * np.sqrt(np.clip(values[:m], 0, None))
-        partial = corr - loadings @ loadings.T
-        d = np.sqrt(np.diag(partial))
-        pr = partial / np.outer(d, d)
-        rows.append([m, (pr[off] ** 2).mean(), (pr[off] ** 4).mean()])
-    table = pd.DataFrame(rows, columns=["n_components", "map_squared", "map_fourth"])
-    return int(table.loc[table["map_squared"].idxmin(), "n_components"]), table
-
-
-def kaiser(corr: np.ndarray) -> int:
-    """The number of eigenvalues above 1 (Kaiser-Guttman)."""
-    return int((eigenvalues(corr) > 1).sum())
+    p = len(corr)
+    chi2 = -np.linalg.slogdet(corr)[1] * (n - 1 - (2 * p + 5) / 6)
+    df = p * (p - 1) / 2
+    return float(chi2), df, float(stats.chi2.sf(chi2, df))
 
 
 @dataclass
@@ -204,8 +146,7 @@ class PrincipalSolution:
     attributes of ``FactorAnalyzer`` that :func:`run_efa` reads.
     """
 
-    def __init__(self, data: np.ndarray, n_factors: int, rotation: str | None):
-        corr = np.corrcoef(data, rowvar=False)
+    def __init__(self, corr: np.ndarray, n_factors: int, rotation: str | None):
         values, vectors = np.linalg.eigh(corr)
         order = np.argsort(values)[::-1][:n_factors]
         loadings = vectors[:, order] * np.sqrt(values[order])
@@ -225,15 +166,19 @@ class PrincipalSolution:
         return ss, proportion, np.cumsum(proportion)
 
 
-def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str):
-    """Fit the EFA deterministically: :class:`AnalyticFactorAnalyzer` or :class:`PrincipalSolution`."""
+def fit_efa(data: pd.DataFrame, n_factors: int, extraction: str, rotation: str, corr: pd.DataFrame | None = None):
+    """Fit the EFA deterministically: :class:`AnalyticFactorAnalyzer` or :class:`PrincipalSolution`.
+
+    ``corr`` is the correlation matrix to analyse (Pearson of ``data`` when None).
+    """
     rot = ROTATIONS[rotation] if n_factors > 1 else None
     if extraction not in EXTRACTIONS:
         raise ValueError(f"unknown extraction {extraction!r}; expected one of {', '.join(EXTRACTIONS)}")
+    matrix = np.corrcoef(data.to_numpy(), rowvar=False) if corr is None else np.asarray(corr, dtype=float)
     if extraction == "principal":
-        return PrincipalSolution(data.to_numpy(), n_factors, rot)
-    fa = AnalyticFactorAnalyzer(n_factors=n_factors, rotation=rot, method=extraction, svd_method="lapack")
-    return fa.fit(data.to_numpy())
+        return PrincipalSolution(matrix, n_factors, rot)
+    fa = AnalyticFactorAnalyzer(n_factors=n_factors, rotation=rot, method=extraction, svd_method="lapack", is_corr_matrix=True)
+    return fa.fit(matrix)
 
 
 def communality(loadings: np.ndarray, phi: np.ndarray | None = None) -> np.ndarray:
@@ -328,10 +273,15 @@ def matched_congruences(congruence_table: pd.DataFrame, subscales) -> list[float
     return [float(by_subscale.get(s, np.nan)) for s in subscales]
 
 
-def run_efa(data: pd.DataFrame, intended: dict[str, str], n_factors: int, extraction: str, rotation: str) -> EfaResult:
-    """Fit the EFA and return every table, factors named after the intended subscales (``intended``: item -> subscale)."""
+def run_efa(data: pd.DataFrame, intended: dict[str, str], n_factors: int, extraction: str, rotation: str, corr: pd.DataFrame | None = None) -> EfaResult:
+    """Fit the EFA and return every table, factors named after the intended subscales (``intended``: item -> subscale).
+
+    ``corr`` is the correlation matrix analysed (Pearson of ``data`` when None, or a
+    polychoric one); the fit statistics take their n from ``data``.
+    """
     items = list(data.columns)
-    fa = fit_efa(data, n_factors, extraction, rotation)
+    matrix = np.corrcoef(data.to_numpy(), rowvar=False) if corr is None else np.asarray(corr, dtype=float)
+    fa = fit_efa(data, n_factors, extraction, rotation, matrix)
     raw = fa.loadings_
     names, signs, congruence_table = name_factors(raw, items, intended)
     loadings = pd.DataFrame(raw * signs, index=items, columns=names)
@@ -341,8 +291,7 @@ def run_efa(data: pd.DataFrame, intended: dict[str, str], n_factors: int, extrac
     factor_correlations = pd.DataFrame(phi, index=names, columns=names) if phi is not None else None
     ss, prop, cum = fa.get_factor_variance()
     variance = pd.DataFrame({"factor": names, "ss_loadings": ss, "proportion": prop, "cumulative": cum})
-    corr = np.corrcoef(data.to_numpy(), rowvar=False)
-    fit = fit_statistics(corr, raw, fa.phi_ if oblique else None, len(data))
+    fit = fit_statistics(matrix, raw, fa.phi_ if oblique else None, len(data))
     fit_table = pd.DataFrame({"statistic": list(fit), "value": list(fit.values())})
     communalities = pd.Series(communality(raw, fa.phi_ if oblique else None), index=items, name="communality")
     return EfaResult(loadings, structure, factor_correlations, communalities, variance, fit_table, congruence_table)

@@ -16,6 +16,11 @@ pair's correlation is found by a golden-section search on (-1, 1) run for all pa
 computation; tested against ``scipy.stats.multivariate_normal`` and, to 1e-3, against psych
 on the bfi items: ``tests/test_polychoric.py``). psych stops its own search at a tolerance
 of about 1e-4, so the two agree to that order.
+
+Many matrices at once (parallel analysis on resampled answers, bootstrap resamples):
+:func:`polychoric_batch` solves the same likelihood equations by Fisher scoring, which
+needs about six evaluations of the cell probabilities where the golden section needs
+about sixty; tested against :func:`polychoric` to 1e-6.
 """
 
 from __future__ import annotations
@@ -123,3 +128,77 @@ def smooth_correlation(matrix: np.ndarray, eigen_tolerance: float = 1e-12) -> np
     smoothed = (vectors * values) @ vectors.T
     scale = 1 / np.sqrt(np.diag(smoothed))
     return smoothed * np.outer(scale, scale)
+
+
+def _density_grid(rho: np.ndarray, cuts_x: np.ndarray, cuts_y: np.ndarray) -> np.ndarray:
+    """Bivariate normal density at the finite corners ``cuts_x`` x ``cuts_y`` (M x a, M x b) for correlations ``rho`` (M,)."""
+    h = cuts_x[:, :, None]
+    k = cuts_y[:, None, :]
+    r = rho[:, None, None]
+    s2 = 1.0 - r * r
+    return np.exp(-(h * h - 2 * r * h * k + k * k) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
+
+
+def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9, max_iter: int = 100) -> np.ndarray:
+    """Polychoric correlation matrices of a stack of data sets ``codes`` (B x n x p, ``1..categories``, NaN = missing).
+
+    Each data set has its own thresholds (:func:`thresholds`) and pairwise-complete tables;
+    each pair's correlation is found by Fisher scoring from zero, a step halved while the
+    likelihood falls, a pair leaving the iteration once its step is below ``tolerance``.
+    Returns B x p x p (NaN for a pair nobody answered together).
+    """
+    b, _, p = codes.shape
+    first, second = np.triu_indices(p, k=1)
+    tau = np.stack([thresholds(c, categories) for c in codes])  # B x p x (K-1)
+    onehot = np.stack([(codes == c) for c in range(1, categories + 1)], axis=3).astype(float)  # B x n x p x K
+    tables = np.einsum("bnik,bnjl->bijkl", onehot, onehot)[:, first, second].reshape(-1, categories, categories)
+    totals = tables.sum(axis=(1, 2))
+    props = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
+    cuts = np.clip(tau, -CLIP, CLIP)
+    cuts_x = cuts[:, first].reshape(-1, categories - 1)  # (B * pairs) x (K-1) finite thresholds
+    cuts_y = cuts[:, second].reshape(-1, categories - 1)
+    # the corners' CDF: 0 on the lower edges, the univariate CDF on the upper ones, so only
+    # the inner (K-1) x (K-1) corners need the bivariate normal
+    edge = np.zeros((len(totals), categories + 1, categories + 1))
+    edge[:, -1, 1:-1] = ndtr(cuts_y)
+    edge[:, 1:-1, -1] = ndtr(cuts_x)
+    edge[:, -1, -1] = 1.0
+
+    def cells(grid):
+        return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+
+    def loglik(rho, idx):
+        grid = edge[idx].copy()
+        grid[:, 1:-1, 1:-1] = bivariate_normal_cdf(cuts_x[idx, :, None], cuts_y[idx, None, :], rho[:, None, None])
+        prob = cells(grid)
+        return (props[idx] * np.log(np.where(prob > 0, prob, 1.0))).sum(axis=(1, 2)), prob
+
+    def slopes(rho, idx):
+        grid = np.zeros((len(idx), categories + 1, categories + 1))
+        grid[:, 1:-1, 1:-1] = _density_grid(rho, cuts_x[idx], cuts_y[idx])
+        return cells(grid)
+
+    rho = np.zeros(len(totals))
+    active = np.flatnonzero(totals > 0)
+    current, prob = loglik(rho[active], active)
+    for _ in range(max_iter):
+        if not len(active):
+            break
+        slope = slopes(rho[active], active)
+        safe = np.where(prob > 0, prob, np.inf)
+        step = (props[active] * slope / safe).sum(axis=(1, 2)) / np.maximum((slope * slope / safe).sum(axis=(1, 2)), 1e-300)
+        for _halving in range(40):
+            trial = np.clip(rho[active] + step, -1 + 1e-9, 1 - 1e-9)
+            value, trial_prob = loglik(trial, active)
+            worse = value < current - 1e-14
+            if not worse.any():
+                break
+            step = np.where(worse, step / 2, step)
+        moving = np.abs(trial - rho[active]) >= tolerance
+        rho[active] = trial
+        active, current, prob = active[moving], value[moving], trial_prob[moving]
+    rho = np.where(totals > 0, rho, np.nan).reshape(b, len(first))
+    out = np.broadcast_to(np.eye(p), (b, p, p)).copy()
+    out[:, first, second] = rho
+    out[:, second, first] = rho
+    return out

@@ -1,24 +1,33 @@
 """Study 2 factor structure as the analysis runs it: the data factor-analysed and the number of factors.
 
-Factor analysis runs on the scored items (reverse-keyed, the spec's missing-data rule
-applied) of the respondents who have every item after that rule (:func:`efa_data`).
-:func:`retention` applies the three retention rules of :mod:`camhs_rom.stats.factors`
-and the config's choice between them.
+Factor analysis runs on the respondents who have every item after the spec's
+missing-data rule (:func:`efa_data`). ``study2.efa.correlation`` chooses the matrix
+analysed (:func:`item_matrix`): ``pearson`` correlations of their scored items
+(reverse-keyed, person-mean pro-rated where the rule allows; the 2015 analysis), or
+``polychoric`` correlations of their keyed answer codes, each pair from the
+respondents who answered both (a pro-rated value is not an answer category), smoothed
+as ``psych::cor.smooth`` when not positive definite. :func:`retention` applies the
+three retention rules of :mod:`camhs_rom.stats.retention` to that matrix and the
+config's choice between them.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from camhs_rom.stats.factors import kaiser, parallel_analysis, velicer_map
+from camhs_rom.instruments.questionnaire import Questionnaire
+from camhs_rom.stats.polychoric import polychoric, smooth_correlation
+from camhs_rom.stats.retention import kaiser, parallel_analysis, parallel_analysis_polychoric, velicer_map
 
 log = logging.getLogger(__name__)
 
 
 RETENTION_RULES = ("parallel_analysis", "map", "kaiser")
+CORRELATIONS = ("pearson", "polychoric")
 
 
 def efa_data(scored: pd.DataFrame, items: list[str]) -> pd.DataFrame:
@@ -27,11 +36,66 @@ def efa_data(scored: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     return data.dropna().reset_index(drop=True)
 
 
-def retention(data: pd.DataFrame, efa: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
-    """The three retention rules, the number used, and the scree/parallel-analysis and MAP tables."""
+@dataclass(frozen=True)
+class ItemMatrix:
+    """The correlation matrix a factor analysis reads, with the data it came from.
+
+    ``data``: the analysed respondents' scored items (n for the fit statistics);
+    ``kind``: pearson | polychoric; ``corr``: the matrix (items x items); for polychoric
+    also ``codes`` (keyed answers ``1..categories``, NaN unanswered), ``thresholds`` and
+    whether the matrix was ``smoothed``.
+    """
+
+    kind: str
+    data: pd.DataFrame
+    corr: pd.DataFrame
+    codes: pd.DataFrame | None = None
+    categories: int | None = None
+    thresholds: pd.DataFrame | None = None
+    smoothed: bool = False
+
+    @classmethod
+    def pearson(cls, data: pd.DataFrame) -> ItemMatrix:
+        items = list(data.columns)
+        return cls("pearson", data, pd.DataFrame(np.corrcoef(data.to_numpy(), rowvar=False), index=items, columns=items))
+
+
+def keyed_codes(coded: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """Each item's answers keyed (reverse items flipped) as codes ``1..K``, NaN where unanswered."""
+    return q.keyed_items(coded)[q.item_ids] - q.scale_min + 1
+
+
+def item_matrix(scored: pd.DataFrame, coded: pd.DataFrame, q: Questionnaire, kind: str) -> ItemMatrix:
+    """The matrix ``study2.efa.correlation`` asks for, over the respondents :func:`efa_data` keeps."""
+    if kind not in CORRELATIONS:
+        raise ValueError(f"unknown correlation {kind!r}; expected one of {', '.join(CORRELATIONS)}")
+    items = q.item_ids
+    keep = scored[items].astype(float).notna().all(axis=1).to_numpy()
+    data = scored.loc[keep, items].astype(float).reset_index(drop=True)
+    if kind == "pearson":
+        return ItemMatrix.pearson(data)
+    codes = keyed_codes(coded, q).loc[keep].reset_index(drop=True)
+    categories = q.scale_max - q.scale_min + 1
+    rho, tau = polychoric(codes, categories)
+    matrix = rho.to_numpy()
+    smoothed = bool(np.linalg.eigvalsh(np.nan_to_num(matrix)).min() < np.finfo(float).eps)
+    if smoothed:
+        log.info("the polychoric matrix is not positive definite; smoothed as psych::cor.smooth does")
+        matrix = smooth_correlation(np.nan_to_num(matrix))
+    corr = pd.DataFrame(matrix, index=items, columns=items)
+    return ItemMatrix("polychoric", data, corr, codes, categories, tau, smoothed)
+
+
+def retention(matrix: ItemMatrix, efa: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """The three retention rules on ``matrix``, the number used, and the scree/parallel-analysis and MAP tables."""
     iterations, percentile = efa["parallel_analysis"]["iterations"], efa["parallel_analysis"]["percentile"]
-    corr = np.corrcoef(data.to_numpy(), rowvar=False)
-    n_pa, scree = parallel_analysis(data, iterations, percentile, seed)
+    corr = matrix.corr.to_numpy()
+    if matrix.kind == "polychoric":
+        n_pa, scree = parallel_analysis_polychoric(matrix.codes, matrix.corr, matrix.categories, iterations, percentile, seed)
+        null = f"of the polychoric matrix against the {percentile:g}th percentile of polychoric matrices of {iterations} resamples of the answers, each item permuted independently (seed {seed})"
+    else:
+        n_pa, scree = parallel_analysis(matrix.data, iterations, percentile, seed)
+        null = f"against the {percentile:g}th percentile of {iterations} random data sets (seed {seed})"
     n_map, map_table = velicer_map(corr)
     n_kaiser = kaiser(corr)
     found = {"parallel_analysis": n_pa, "map": n_map, "kaiser": n_kaiser}
@@ -45,7 +109,7 @@ def retention(data: pd.DataFrame, efa: dict, seed: int) -> tuple[pd.DataFrame, p
     else:
         used, why = int(requested), "fixed in config (study2.efa.n_factors)"
     details = {
-        "parallel_analysis": f"principal-component eigenvalues against the {percentile:g}th percentile of {iterations} random data sets (seed {seed})",
+        "parallel_analysis": f"principal-component eigenvalues {null}",
         "map": "Velicer (1976), average squared partial correlation",
         "kaiser": "eigenvalues above 1",
         "used": why,

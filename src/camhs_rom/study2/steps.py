@@ -26,7 +26,7 @@ from camhs_rom.study2 import apa
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups, group_comparisons
 from camhs_rom.study2.descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
-from camhs_rom.study2.efa import efa_data, retention
+from camhs_rom.study2.efa import efa_data, item_matrix, retention
 from camhs_rom.study2.figures import diverging_responses, group_coefficients, loadings_heatmap, scores_by_group, scree_parallel
 from camhs_rom.study2.models import adjusted_models
 from camhs_rom.study2.reliability import reliability, subscale_scores
@@ -56,16 +56,18 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     data = efa_data(scored_t, q.item_ids)
     log.info("factor analysis on %d of %d respondents (every item present after the missing-data rule)", len(data), len(scored_t))
     check_factorable(data, source)
-    table, kmo_items = factorability(data)
+    matrix = item_matrix(scored_t, coded_t, q, efa["correlation"])
+    log.info("factor analysis of %s correlations%s", matrix.kind, " (smoothed to be positive definite)" if matrix.smoothed else "")
+    table, kmo_items = factorability(data, matrix.corr)
     write_table(table, outputs["factorability"])
     write_table(kmo_items, outputs["kmo_items"])
-    n_table, scree, map_table, n_factors = retention(data, efa, seed)
+    n_table, scree, map_table, n_factors = retention(matrix, efa, seed)
     check_n_factors(data.shape[1], n_factors)  # a fixed number from config, or what the rule found
     write_table(n_table, outputs["n_factors"])
     write_table(scree, outputs["scree"])
     write_table(map_table, outputs["map"])
 
-    result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])
+    result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"], corr=matrix.corr)
     long = result.loadings.rename_axis("item").reset_index().melt(id_vars="item", var_name="factor", value_name="loading")
     write_table(long, outputs["loadings"])
     write_table(loading_flags(result.loadings, q.intended_subscales, efa["min_loading"], efa["cross_loading"]), outputs["loading_flags"])
