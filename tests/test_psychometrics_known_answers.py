@@ -16,7 +16,14 @@ import pandas as pd
 import pytest
 
 from camhs_rom.stats.factors import communality, factorability, fit_efa, fit_statistics
-from camhs_rom.stats.reliability import alpha_if_dropped, cronbach_alpha, item_rest_correlations, omega_total
+from camhs_rom.stats.reliability import (
+    alpha_if_dropped,
+    cronbach_alpha,
+    item_rest_correlations,
+    omega_hierarchical,
+    omega_total,
+    standardized_alpha,
+)
 from camhs_rom.stats.retention import velicer_map
 
 FIXTURES = Path(__file__).parent / "fixtures" / "psych"
@@ -162,3 +169,36 @@ def test_the_analytic_fit_reaches_the_optimum_psych_and_factor_analyzer_approach
     if key != "fa_ml_oblimin":  # psych reports this one rotated; its unrotated loadings are compared through the uniquenesses
         np.testing.assert_allclose(aligned(ours.loadings_, np.array(REF[key]["loadings"])), REF[key]["loadings"], atol=1e-5)
     np.testing.assert_allclose(ours.get_uniquenesses(), psych_psi, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_factors", [3, 5])
+def test_omega_hierarchical_matches_psych(n_factors):
+    """psych::omega on the 25 bfi items (complete answers, reverse items keyed; fixtures/psych/omega.R):
+    omega_h to 1e-3 (measured 1e-6)."""
+    items = [f"{t}{k}" for t in "ACENO" for k in range(1, 6)]
+    data = pd.read_csv(Path(__file__).parents[1] / "examples" / "public-data" / "bfi" / "bfi.csv")[items].dropna()
+    for item in ("A1", "C4", "C5", "E1", "E2", "O2", "O5"):
+        data[item] = 7 - data[item]
+    expected = pd.read_csv(FIXTURES / "omega_bfi.csv").set_index("nfactors").loc[n_factors]
+    omega_h, general = omega_hierarchical(np.corrcoef(data.to_numpy(), rowvar=False), n_factors)
+    assert omega_h == pytest.approx(expected["omega_h"], abs=1e-3)
+    assert (general >= 0).all()  # items flipped to load positively, as psych does
+
+
+def test_omega_hierarchical_needs_three_group_factors():
+    with pytest.raises(ValueError, match="three group factors"):
+        omega_hierarchical(np.eye(6), 2)
+
+
+def test_ordinal_alpha_matches_psych():
+    """psych::alpha of the polychoric matrix of ten bfi items, keyed (tests/fixtures/lavaan/cfa.R): 1e-3."""
+    from camhs_rom.stats.polychoric import polychoric
+
+    items = [f"A{k}" for k in range(1, 6)] + [f"C{k}" for k in range(1, 6)]
+    data = pd.read_csv(Path(__file__).parents[1] / "examples" / "public-data" / "bfi" / "bfi.csv").dropna(subset=[*items, "gender"])[items]
+    for item in ("A1", "C4", "C5"):
+        data[item] = 7 - data[item]
+    rho, _ = polychoric(data, 6)
+    expected = pd.read_csv(Path(__file__).parent / "fixtures" / "lavaan" / "ordinal_alpha.csv").set_index("subscale")["ordinal_alpha"]
+    assert standardized_alpha(rho.iloc[:5, :5].to_numpy()) == pytest.approx(expected["agree"], abs=1e-3)
+    assert standardized_alpha(rho.iloc[5:, 5:].to_numpy()) == pytest.approx(expected["consc"], abs=1e-3)

@@ -1,4 +1,4 @@
-"""Internal consistency: Cronbach's alpha, McDonald's omega total, their bootstraps, item-rest correlations.
+"""Internal consistency: Cronbach's alpha, ordinal alpha, McDonald's omega total and hierarchical, bootstraps, item-rest correlations.
 
 Cronbach's alpha
     ``k/(k-1) (1 - sum var_i / var_total)``; the point estimate from pingouin. Feldt's
@@ -8,6 +8,18 @@ McDonald's omega total
     From a one-factor minres model of the correlation matrix, as R's ``psych::omega``
     defines it: ``1 - sum(u^2) / sum(R)`` (uniquenesses over the total variance of the
     standardised items).
+Ordinal alpha
+    Alpha of the polychoric correlation matrix, ``k/(k-1) (1 - k / sum(R))`` (Zumbo,
+    Gadermann & Zeisser, 2007): the reliability of the latent responses the answers cut,
+    not of the answer codes; ``psych::alpha`` of a polychoric matrix.
+Omega hierarchical
+    The share of the total-score variance due to a general factor, from the Schmid-Leiman
+    transformation as ``psych::omega`` computes it: an ``m``-factor minres solution
+    rotated to varimax and then to oblimin, one second-order minres factor of its factor correlations, general
+    loadings ``g = L gamma``; items loading negatively on the general factor are flipped;
+    ``omega_h = (sum g)^2 / sum(R)``. A general factor is identified from three group
+    factors on; with two, psych fixes both second-order loadings at sqrt(phi), an
+    assumption rather than an estimate, so :func:`omega_hierarchical` needs ``m >= 3``.
 Bootstrap
     Vectorised estimators over resample weights: alpha from weighted covariance matrices;
     omega from a batched one-factor least-squares fit by iterated principal axes with
@@ -19,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from factor_analyzer.rotator import Rotator
 from scipy import stats
 
 from camhs_rom.stats.extraction import AnalyticFactorAnalyzer
@@ -217,3 +230,27 @@ def omega_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = Non
         u2 = one_factor_uniquenesses(corr[ok], start=start)
         out[ok] = 1 - u2.sum(axis=1) / corr[ok].sum(axis=(1, 2))
     return out
+
+
+def standardized_alpha(corr: np.ndarray) -> np.ndarray:
+    """Alpha of correlation matrices (``... x k x k``): ``k/(k-1) (1 - k / sum(R))``; ordinal alpha for polychoric ones."""
+    corr = np.asarray(corr, dtype=float)
+    k = corr.shape[-1]
+    return k / (k - 1) * (1 - k / corr.sum(axis=(-2, -1)))
+
+
+def omega_hierarchical(corr: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
+    """Omega hierarchical and the general-factor loadings of a correlation matrix (``psych::omega``; see the module docstring)."""
+    if n_factors < 3:
+        raise ValueError(f"a general factor needs at least three group factors, not {n_factors}")
+    corr = np.asarray(corr, dtype=float)
+    unrotated = AnalyticFactorAnalyzer(n_factors=n_factors, rotation=None, method="minres", svd_method="lapack", is_corr_matrix=True).fit(corr)
+    # psych::schmid rotates to varimax, then to oblimin from there (the start decides which local optimum oblimin finds)
+    rotator = Rotator(method="oblimin")
+    loadings = rotator.fit_transform(Rotator(method="varimax").fit_transform(unrotated.loadings_))
+    second = AnalyticFactorAnalyzer(n_factors=1, rotation=None, method="minres", svd_method="lapack", is_corr_matrix=True).fit(rotator.phi_)
+    gamma = second.loadings_[:, 0]
+    gamma = gamma * np.sign(gamma.sum())
+    general = loadings @ gamma
+    signs = np.where(general < 0, -1.0, 1.0)  # psych's flip
+    return float((np.abs(general).sum()) ** 2 / (corr * np.outer(signs, signs)).sum()), general * signs
