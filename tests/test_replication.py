@@ -90,6 +90,20 @@ def test_three_factors_or_a_misplaced_item_is_not_reproduced():
     assert verdicts(tables)["S2-K"] == NOT_REPRODUCED
 
 
+def test_s2k_cites_the_confirmatory_fit_without_changing_the_verdict():
+    tables = published_tables()
+    tables["cfa_fit"] = pd.DataFrame(
+        {"estimator": ["ml", "wlsmv"], "cfi": [0.81, 0.9], "rmsea": [0.12, 0.2], "cfi_scaled": [None, 0.93], "rmsea_scaled": [None, 0.07]}
+    )
+    card = scorecard(tables, SETTINGS, "parallel_analysis", both_studies("test data")).set_index("claim_id")
+    assert card.loc["S2-K", "verdict"] == REPRODUCED  # a poor CFA fit is evidence, not the criterion
+    assert card.loc["S2-K", "replicated"].endswith("intended-model CFA: ML CFI .81, RMSEA .12; WLSMV (scaled) CFI .93, RMSEA .07")
+    assert card.loc["S2-K", "evidence"] == "results/study2/n_factors.csv; results/study2/cfa_fit.csv"
+    tables["cfa_fit"].loc[:, ["cfi", "cfi_scaled"]] = None
+    card = scorecard(tables, SETTINGS, "parallel_analysis", both_studies("test data")).set_index("claim_id")
+    assert card.loc["S2-K", "replicated"].endswith("intended-model CFA not fitted")
+
+
 def test_sample_and_frequency_claims_flip():
     tables = published_tables()
     tables["sample"].loc[1, "n"] = 50

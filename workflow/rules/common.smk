@@ -120,6 +120,7 @@ def study2_results():
     return [
         f"{STUDY2}/reliability.csv",
         f"{STUDY2}/apa_sentences.md",
+        f"{STUDY2}/measurement.md",
         f"{STUDY2}/model_notes.csv",
         *expand(
             f"{STUDY2}/figures/{{name}}.png",
@@ -223,6 +224,8 @@ def all_outputs():
         f"{STUDY2}/group_comparisons.csv",
         f"{STUDY2}/adjusted_models.csv",
         f"{STUDY2}/apa_sentences.md",
+        f"{STUDY2}/cfa_fit.csv",
+        f"{STUDY2}/invariance.csv",
         *robustness_results(),
     ]
     return [

@@ -61,6 +61,43 @@ rule study2_psychometrics:
         "../scripts/study2_psychometrics.py"
 
 
+# Beyond the paper: the answers as ordinal (polychoric), the intended model tested
+# confirmatorily (ML and WLSMV) and its invariance between the compared groups.
+rule study2_measurement:
+    priority: 10
+    input:
+        coded=f"{CLEAN}/study2/responses_coded.csv",
+        scored=f"{CLEAN}/study2/responses_scored.csv",
+        reliability_table=f"{STUDY2}/reliability.csv",
+        questionnaire=questionnaire_path(),
+        provenance=INPUT_RECORD,
+    output:
+        polychoric=f"{STUDY2}/polychoric_correlations.csv",
+        thresholds=f"{STUDY2}/polychoric_thresholds.csv",
+        cfa_fit=report(
+            f"{STUDY2}/cfa_fit.csv",
+            caption="../report/cfa_fit.rst",
+            category="Study 2",
+        ),
+        cfa_loadings=f"{STUDY2}/cfa_loadings.csv",
+        cfa_factor_correlations=f"{STUDY2}/cfa_factor_correlations.csv",
+        invariance=report(
+            f"{STUDY2}/invariance.csv",
+            caption="../report/invariance.rst",
+            category="Study 2",
+        ),
+        coefficients=f"{STUDY2}/reliability_coefficients.csv",
+        paragraph=f"{STUDY2}/measurement.md",
+    log:
+        "logs/study2_measurement.log",
+    params:
+        settings=Settings(config["study2"]["measurement"], "study2.measurement"),
+        bootstrap=Settings(config["study2"]["bootstrap"], "study2.bootstrap"),
+        seed=config["seed"],
+    script:
+        "../scripts/study2_measurement.py"
+
+
 rule study2_figures:
     priority: 10
     input:

@@ -45,4 +45,5 @@ EVIDENCE = {
     "congruence": f"{STUDY2}/efa_congruence.csv",
     "flags": f"{STUDY2}/efa_item_flags.csv",
     "comparisons": f"{STUDY2}/group_comparisons.csv",
+    "cfa_fit": f"{STUDY2}/cfa_fit.csv",  # cited beside the EFA for S2-K; not part of its criterion
 }

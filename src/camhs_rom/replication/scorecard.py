@@ -6,7 +6,7 @@ instruments cannot speak to the claim, e.g. a questionnaire without the frequenc
 A claim is never dropped silently.
 
 Columns of ``scorecard.csv``: claim_id, claim (in the paper's words), original, replicated,
-criterion, verdict, evidence (the result file holding the numbers), data_label (of the
+criterion, verdict, evidence (the result file(s) holding the numbers), data_label (of the
 claim's own study), in_this_study (what the claim is about in this study's own terms: the
 questionnaire's group and subscale labels, the codebook's theme labels).
 """
@@ -131,8 +131,12 @@ def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, s
     return rows
 
 
-def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd.DataFrame, rule: str, settings: dict) -> list:
-    """S2-K: the retention rule gives two factors, matching the intended subscales."""
+def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd.DataFrame, rule: str, settings: dict, cfa_fit: pd.DataFrame | None = None) -> list:
+    """S2-K: the retention rule gives two factors, matching the intended subscales.
+
+    The confirmatory fit of the intended model (``cfa_fit``) is cited in the evidence beside
+    the EFA; the verdict is the criterion's alone, as fixed in the config.
+    """
     want = settings["n_factors"]
     subscales = [s or "(none)" for s in settings["subscales"].values()]
     claim = CLAIM_TEXT["S2-K"]
@@ -149,7 +153,23 @@ def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd
     found = f"{rule}: {k} factors; congruence " + ", ".join(f"{s} {number(p, 2, False)}" for s, p in zip(subscales, phis, strict=True))
     found += f"; {misplaced} item(s) misplaced"
     ok = two_factors_recovered(k, phis, misplaced, settings)
-    return ["S2-K", claim, f"{want} factors", found, criterion, _verdict(ok), "n_factors"]
+    evidence = "n_factors"
+    if cfa_fit is not None:
+        found += cfa_evidence(cfa_fit)
+        evidence = "n_factors+cfa_fit"
+    return ["S2-K", claim, f"{want} factors", found, criterion, _verdict(ok), evidence]
+
+
+def cfa_evidence(cfa_fit: pd.DataFrame) -> str:
+    """``; intended model CFA: ML CFI .95, RMSEA .07; WLSMV (scaled) CFI .97, RMSEA .05`` (fits that could be computed)."""
+    parts = []
+    for row in cfa_fit.to_dict("records"):
+        scaled = pd.notna(row.get("cfi_scaled"))
+        cfi, rmsea = (row["cfi_scaled"], row["rmsea_scaled"]) if scaled else (row["cfi"], row["rmsea"])
+        if pd.notna(cfi):
+            name = "WLSMV (scaled)" if row["estimator"] == "wlsmv" else row["estimator"].upper()
+            parts.append(f"{name} CFI {number(cfi, 2, False)}, RMSEA {number(rmsea, 2, False)}")
+    return "; intended-model CFA: " + "; ".join(parts) if parts else "; intended-model CFA not fitted"
 
 
 def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
@@ -187,12 +207,12 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, 
         rows = left_out_rows(study1_claim_list(settings), "Study 1", studies["study1"]["reason"])
     if studies["study2"]["included"]:
         rows += study2_sample_claims(tables["sample"], tables.get("frequency"), settings)
-        rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings))
+        rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings, tables.get("cfa_fit")))
         rows += group_claims(tables["comparisons"], settings)
     else:
         rows += left_out_rows(study2_claim_list(settings), "Study 2", studies["study2"]["reason"])
     frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-2])
-    frame["evidence"] = frame["evidence"].map(EVIDENCE).fillna("")
+    frame["evidence"] = ["; ".join(EVIDENCE[k] for k in key.split("+")) if key else "" for key in frame["evidence"].fillna("")]
     frame["data_label"] = [studies[STUDY_OF[claim_id[:2]]]["data_label"] for claim_id in frame["claim_id"]]
     frame["in_this_study"] = [(terms or {}).get(claim_id, "") for claim_id in frame["claim_id"]]
     return frame

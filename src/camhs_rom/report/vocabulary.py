@@ -46,6 +46,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "matched": ("Matched", "text"), "n_items": ("Items", "int"), "alpha": ("\u03b1", "bounded"), "omega_total": ("\u03c9 total", "bounded"),
     "model": ("Model", "text"), "outcome": ("Outcome", "text"), "term": ("Term", "text"), "estimate": ("Estimate", "stat"),
     "se": ("SE", "stat"), "statistic": ("Statistic", "stat"), "p": ("p", "p"), "note": ("Note", "text"),
+    # measurement (CFA, invariance, reliability coefficients)
+    "estimator": ("Estimator", "text"), "correlations": ("Analysed", "text"), "chisq": ("\u03c7\u00b2", "stat"), "df": ("df", "int"),
+    "pvalue": ("p", "p"), "chisq_scaled": ("\u03c7\u00b2 scaled", "stat"), "pvalue_scaled": ("p (scaled)", "p"), "cfi": ("CFI", "bounded3"),
+    "tli": ("TLI", "bounded3"), "rmsea": ("RMSEA", "bounded3"), "srmr": ("SRMR", "bounded3"), "cfi_scaled": ("CFI (scaled)", "bounded3"),
+    "tli_scaled": ("TLI (scaled)", "bounded3"), "rmsea_scaled": ("RMSEA (scaled)", "bounded3"), "std_estimate": ("Standardised loading", "bounded"),
+    "constraints": ("Equal across groups", "text"), "delta_chisq": ("\u0394\u03c7\u00b2", "stat"), "delta_df": ("\u0394df", "int"),
+    "delta_p": ("p (\u0394\u03c7\u00b2)", "p"), "delta_cfi": ("\u0394CFI", "bounded3"), "delta_rmsea": ("\u0394RMSEA", "bounded3"),
+    "holds": ("Holds", "text"), "n_1": ("n (group 1)", "int"), "n_2": ("n (group 2)", "int"), "coefficient": ("Coefficient", "text"), "ci_method": ("Interval", "text"), "converged": ("Converged", "text"),
+    "rho": ("\u03c1", "bounded"),
     # robustness
     "claim": ("Claim", "text"), "description": ("Description", "text"), "specifications": ("Specifications", "int"),
     "testable": ("Testable", "int"), "supported": ("Supported", "int"), "share_supported": ("Share supported", "bounded"),
@@ -76,6 +85,8 @@ VALUES: dict[str, str] = {
     "person_mean": "Person mean", "listwise": "Listwise", "pearson": "Pearson", "polychoric": "Polychoric", "sample_size": "Sample size", "effect": "Effect", "simulation": "Simulation", "analytic": "Analytic", "reproduced": "reproduced", "not_reproduced": "not reproduced",
     "not_testable": "not testable", "supported": "supported", "not_supported": "not supported", "benefit": "Benefit", "concern": "Concern",
     "group": "Group", "covariate": "Covariate", "cluster": "Cluster",
+    "wlsmv": "WLSMV (DWLS on polychoric correlations)", "configural": "Configural", "metric": "Metric", "scalar": "Scalar",
+    "alpha": "Cronbach's \u03b1", "ordinal_alpha": "Ordinal \u03b1", "omega_total": "\u03c9 total", "omega_hierarchical": "\u03c9 hierarchical", "(all items)": "All items",
 }
 
 # the multiverse's decisions and the options whose ids mean something else elsewhere (``frequency`` is also an outcome)
@@ -84,7 +95,10 @@ CHOICE_NAMES: dict[str, str] = {
     "correlation": "Correlations", "extraction": "Extraction", "rotation": "Rotation", "retention": "Retention", "test": "Test",
 }
 
-INTERVALS = (("ci_low", "ci_high", ""), ("alpha_ci_low", "alpha_ci_high", "\u03b1 "), ("omega_ci_low", "omega_ci_high", "\u03c9 "))
+INTERVALS = (
+    ("ci_low", "ci_high", ""), ("alpha_ci_low", "alpha_ci_high", "\u03b1 "), ("omega_ci_low", "omega_ci_high", "\u03c9 "),
+    ("rmsea_ci_low", "rmsea_ci_high", "RMSEA "),
+)
 
 
 def format_value(value, kind: str, digits: int = 2, names: dict | None = None) -> str:

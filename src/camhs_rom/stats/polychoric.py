@@ -65,6 +65,18 @@ def thresholds(codes: np.ndarray, categories: int) -> np.ndarray:
     return ndtri(cumulative).T
 
 
+def contingency_tables(codes: np.ndarray, categories: int) -> np.ndarray:
+    """Every pair's contingency table of a stack of data sets (B x n x p, codes ``1..categories``, NaN = missing).
+
+    Returns B x p x p x K x K counts over the respondents who answered both items: the
+    cross-products of the one-hot answer matrices, a batched matrix product (BLAS).
+    """
+    b, n, p = codes.shape
+    onehot = (codes[..., None] == np.arange(1, categories + 1)).astype(float).reshape(b, n, p * categories)
+    products = onehot.transpose(0, 2, 1) @ onehot  # B x pK x pK
+    return products.reshape(b, p, categories, p, categories).transpose(0, 1, 3, 2, 4)
+
+
 def _cell_probabilities(rho: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> np.ndarray:
     """Cell probabilities of each pair's table: pairs x K x K, for latent correlations ``rho`` (pairs,)."""
     lower_inf = np.full((tau_x.shape[0], 1), -np.inf)
@@ -92,8 +104,7 @@ def polychoric(data: pd.DataFrame, categories: int, tolerance: float = 1e-10) ->
     n_items = codes.shape[1]
     tau = thresholds(codes, categories)
     first, second = np.triu_indices(n_items, k=1)
-    onehot = np.stack([(codes == c) for c in range(1, categories + 1)], axis=2).astype(float)  # n x items x K
-    tables = np.einsum("nik,njl->ijkl", onehot, onehot)[first, second]  # pairs x K x K, pairwise complete
+    tables = contingency_tables(codes[None], categories)[0][first, second]  # pairs x K x K, pairwise complete
     totals = tables.sum(axis=(1, 2))
     proportions = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
     tau_x, tau_y = tau[first], tau[second]
@@ -150,8 +161,7 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
     b, _, p = codes.shape
     first, second = np.triu_indices(p, k=1)
     tau = np.stack([thresholds(c, categories) for c in codes])  # B x p x (K-1)
-    onehot = np.stack([(codes == c) for c in range(1, categories + 1)], axis=3).astype(float)  # B x n x p x K
-    tables = np.einsum("bnik,bnjl->bijkl", onehot, onehot)[:, first, second].reshape(-1, categories, categories)
+    tables = contingency_tables(codes, categories)[:, first, second].reshape(-1, categories, categories)
     totals = tables.sum(axis=(1, 2))
     props = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
     cuts = np.clip(tau, -CLIP, CLIP)

@@ -42,8 +42,8 @@ class ItemMatrix:
 
     ``data``: the analysed respondents' scored items (n for the fit statistics);
     ``kind``: pearson | polychoric; ``corr``: the matrix (items x items); for polychoric
-    also ``codes`` (keyed answers ``1..categories``, NaN unanswered), ``thresholds`` and
-    whether the matrix was ``smoothed``.
+    also ``codes`` (keyed answers ``1..categories``, NaN unanswered), ``thresholds``, the
+    pairwise ML ``estimates`` and whether ``corr`` is them ``smoothed``.
     """
 
     kind: str
@@ -52,6 +52,7 @@ class ItemMatrix:
     codes: pd.DataFrame | None = None
     categories: int | None = None
     thresholds: pd.DataFrame | None = None
+    estimates: pd.DataFrame | None = None
     smoothed: bool = False
 
     @classmethod
@@ -83,7 +84,7 @@ def item_matrix(scored: pd.DataFrame, coded: pd.DataFrame, q: Questionnaire, kin
         log.info("the polychoric matrix is not positive definite; smoothed as psych::cor.smooth does")
         matrix = smooth_correlation(np.nan_to_num(matrix))
     corr = pd.DataFrame(matrix, index=items, columns=items)
-    return ItemMatrix("polychoric", data, corr, codes, categories, tau, smoothed)
+    return ItemMatrix("polychoric", data, corr, codes, categories, tau, rho, smoothed)
 
 
 def retention(matrix: ItemMatrix, efa: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:

@@ -22,7 +22,7 @@ from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.stats.factors import check_factorable, check_n_factors, factorability, loading_flags, run_efa
-from camhs_rom.study2 import apa
+from camhs_rom.study2 import apa, measurement
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups, group_comparisons
 from camhs_rom.study2.descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
@@ -89,6 +89,32 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     write_table(rel, outputs["reliability"])
     write_table(item_rel, outputs["item_reliability"])
     write_table(subscale_scores(scored_t, q), outputs["scores"])
+
+
+def study2_measurement(coded, scored, reliability_table, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:
+    """Write the measurement tables (polychoric matrix, CFA, invariance, named reliability coefficients) and paragraph.
+
+    Keys of ``outputs``: polychoric, thresholds, cfa_fit, cfa_loadings, cfa_factor_correlations,
+    invariance, coefficients, paragraph (see :mod:`camhs_rom.study2.measurement`).
+    """
+    q = load_questionnaire(questionnaire)
+    coded_t, scored_t = read_clean(coded), read_clean(scored)
+    matrix = item_matrix(scored_t, coded_t, q, "polychoric")
+    corr, tau = measurement.polychoric_tables(matrix)
+    write_table(corr, outputs["polychoric"])
+    write_table(tau, outputs["thresholds"])
+    fit, loadings, factor_r = measurement.confirmatory(q, matrix.data, matrix.codes)
+    for name, table in (("cfa_fit", fit), ("cfa_loadings", loadings), ("cfa_factor_correlations", factor_r)):
+        write_table(table, outputs[name])
+    keep = scored_t[q.item_ids].astype(float).notna().all(axis=1).to_numpy()
+    groups = compared_groups(q)
+    invariance, verdict = measurement.invariance(q, matrix.data, scored_t.loc[keep, "group"].reset_index(drop=True), groups, settings)
+    write_table(invariance, outputs["invariance"])
+    log.info("invariance: %s", verdict)
+    reliability_t = pd.read_csv(reliability_table, keep_default_na=False, na_values=[""])
+    coefficients = measurement.reliability_coefficients(reliability_t, matrix.data, matrix.codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    write_table(coefficients, outputs["coefficients"])
+    write_text(measurement.measurement_paragraph(fit, factor_r, verdict, q.subscales, figure_label(provenance, "study2")), outputs["paragraph"])
 
 
 def study2_comparisons(scores, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:

@@ -1,0 +1,125 @@
+"""The Study 2 measurement stage: polychoric tables, the CFA of the intended model, invariance, named reliability coefficients."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
+from camhs_rom.stats.polychoric import polychoric
+from camhs_rom.stats.reliability import standardized_alpha
+from camhs_rom.study2 import measurement
+from camhs_rom.study2.efa import item_matrix
+from camhs_rom.study2.reliability import reliability
+
+SETTINGS = {"acceptable_cfi": 0.90, "acceptable_rmsea": 0.08, "delta_cfi": 0.01, "delta_rmsea": 0.015, "advised_group_n": 100}
+
+
+@pytest.fixture(scope="module")
+def clean(synthetic_dir, questionnaire):
+    return clean_responses(synthetic_dir / "responses.csv", questionnaire)
+
+
+@pytest.fixture(scope="module")
+def matrix(clean, questionnaire):
+    return item_matrix(clean.scored, clean.coded, questionnaire, "polychoric")
+
+
+def test_polychoric_tables_report_every_pair_with_its_n_and_every_threshold(matrix, questionnaire):
+    corr, tau = measurement.polychoric_tables(matrix)
+    p = len(questionnaire.item_ids)
+    assert len(corr) == p * (p - 1) // 2 and (corr["n"] <= len(matrix.data)).all() and corr["n"].min() > 0
+    assert corr["rho"].between(-1, 1).all() and corr["rho_analysed"].between(-1, 1).all()
+    assert matrix.smoothed == (not np.allclose(corr["rho"], corr["rho_analysed"]))
+    assert set(tau["item"]) == set(questionnaire.item_ids) and tau.groupby("item").size().eq(questionnaire.scale_max - questionnaire.scale_min).all()
+
+
+def test_the_intended_model_is_fitted_by_ml_and_wlsmv(matrix, questionnaire):
+    fit, loadings, factor_r = measurement.confirmatory(questionnaire, matrix.data, matrix.codes)
+    assert list(fit["estimator"]) == ["ml", "wlsmv"] and fit["converged"].all()
+    p, m = len(questionnaire.item_ids), len(questionnaire.subscales)
+    assert (fit["df"] == p * (p + 1) // 2 - (2 * p - m + m * (m + 1) // 2)).all()  # ML: covariances; WLSMV: correlations + thresholds, same df
+    assert fit.loc[fit["estimator"] == "ml", "n"].item() == len(matrix.data)
+    assert fit.loc[fit["estimator"] == "wlsmv", "n"].item() == len(matrix.codes.dropna())
+    assert fit.loc[fit["estimator"] == "wlsmv", "chisq_scaled"].notna().all()
+    assert len(loadings) == 2 * p and (loadings.groupby(["estimator", "factor"])["estimate"].first() == 1).all()  # markers
+    assert loadings["std_estimate"].abs().max() < 1 and len(factor_r) == 2
+
+
+def test_a_single_item_subscale_is_not_fitted_and_says_why(matrix, questionnaire):
+    items = [dataclasses.replace(i, subscale="lonely") if i.id == questionnaire.item_ids[0] else i for i in questionnaire.items]
+    q = dataclasses.replace(questionnaire, items=tuple(items) if isinstance(questionnaire.items, tuple) else items,
+                            subscales={**questionnaire.subscales, "lonely": "Lonely"})
+    fit, loadings, _ = measurement.confirmatory(q, matrix.data, matrix.codes)
+    assert fit["chisq"].isna().all() and loadings.empty
+    assert fit["note"].str.contains("'lonely' has one item").all()
+
+
+def test_invariance_on_groups_big_enough_to_fit(questionnaire):
+    """Two groups drawn from one two-factor model: every level holds, with the verdict that means can be compared."""
+    rng = np.random.default_rng(8)
+    items = questionnaire.item_ids
+    which = np.array([list(questionnaire.subscales).index(questionnaire.intended_subscales[i]) for i in items])
+    factors = rng.multivariate_normal([0, 0], [[1, 0.3], [0.3, 1]], size=1200)
+    data = pd.DataFrame(factors[:, which] * 0.7 + rng.normal(size=(1200, len(items))) * 0.7 + 3, columns=items)
+    group = pd.Series(np.where(np.arange(1200) % 2, "user", "non_user"))
+    table, verdict = measurement.invariance(questionnaire, data, group, ("user", "non_user"), SETTINGS)
+    assert list(table["model"]) == ["configural", "metric", "scalar"] and table["holds"].tolist() == [True, True, True]
+    assert list(table["df"]) == sorted(table["df"]) and table["delta_df"].iloc[1:].tolist() == [len(items) - 2, len(items) - 2]
+    assert verdict.startswith("Scalar invariance held") and "descriptive" not in verdict
+
+
+def test_invariance_with_a_group_too_small_says_so_in_the_table(matrix, questionnaire):
+    group = pd.Series(["user"] * 10 + ["non_user"] * (len(matrix.data) - 10))
+    table, verdict = measurement.invariance(questionnaire, matrix.data, group, ("user", "non_user"), SETTINGS)
+    assert table["chisq"].isna().all() and table["note"].str.contains("group 'user' has 10 respondents for 18 items").all()
+    assert verdict.startswith("Measurement invariance was not tested")
+
+
+@pytest.mark.parametrize(
+    ("holds", "start"),
+    [((True, True, False), "Metric but not scalar"), ((True, False, False), "Only configural"), ((False, False, False), "The configural model fitted poorly")],
+)
+def test_the_verdict_names_the_highest_level_that_holds(holds, start):
+    table = pd.DataFrame({"model": ["configural", "metric", "scalar"], "holds": holds, "cfi": 0.8, "rmsea": 0.1, "n_1": 150, "n_2": 150})
+    assert measurement.invariance_verdict(table, SETTINGS).startswith(start)
+
+
+def test_the_configural_model_is_the_groups_fitted_separately():
+    """Configural invariance is the two groups' separate ML fits: chi-square and df add up."""
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(300, 6)) + rng.normal(size=(300, 1)), rng.normal(size=(250, 6)) + rng.normal(size=(250, 1))
+    clusters = Clusters(tuple("abcdef"), tuple("fffggg"))
+    joint = fit_ml(clusters, [GroupMoments.of(a), GroupMoments.of(b)], "configural")
+    alone = [fit_ml(clusters, [GroupMoments.of(x)]) for x in (a, b)]
+    assert joint.chisq == pytest.approx(sum(r.chisq for r in alone), rel=1e-6) and joint.df == sum(r.df for r in alone)
+
+
+def test_reliability_coefficients_name_their_model_and_add_ordinal_alpha(clean, matrix, questionnaire):
+    rel, _ = reliability(clean.scored, questionnaire, 50, 0.95, 1)
+    table = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, questionnaire, 50, 0.95, 1)
+    assert table["model"].ne("").all()
+    ordinal = table[table["coefficient"] == "ordinal_alpha"].set_index("subscale")
+    for subscale in questionnaire.subscales:
+        items = [i.id for i in questionnaire.items_of(subscale)]
+        rho, _ = polychoric(matrix.codes[items], questionnaire.scale_max - questionnaire.scale_min + 1)
+        assert ordinal.loc[subscale, "estimate"] == pytest.approx(standardized_alpha(rho.to_numpy()), abs=1e-6)
+        assert ordinal.loc[subscale, "ci_low"] < ordinal.loc[subscale, "estimate"] < ordinal.loc[subscale, "ci_high"]
+    again = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, questionnaire, 50, 0.95, 1)
+    pd.testing.assert_frame_equal(table, again)  # seeded
+    omega_h = table[table["coefficient"] == "omega_hierarchical"].iloc[0]
+    assert np.isnan(omega_h["estimate"]) and "three or more" in omega_h["note"]
+
+
+def test_the_paragraph_reports_both_fits_and_escapes_the_spec_labels(matrix, questionnaire):
+    fit, _, factor_r = measurement.confirmatory(questionnaire, matrix.data, matrix.codes)
+    labels = {s: f"*{label}*<script>" for s, label in questionnaire.subscales.items()}
+    text = measurement.measurement_paragraph(fit, factor_r, "Scalar invariance held.", labels, "SYNTHETIC DATA")
+    assert "maximum likelihood" in text and "scaled-and-shifted" in text and "CFI = " in text
+    assert "<script>" not in text and "\\*" in text
+    assert f"{int(fit['df'].iloc[0])})" in text
+
