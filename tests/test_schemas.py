@@ -82,17 +82,19 @@ def test_every_option_list_in_the_schemas_equals_the_codes():
     from camhs_rom.stats.factors import EXTRACTIONS, ROTATIONS
     from camhs_rom.stats.two_groups import TESTS
     from camhs_rom.study1.themes import TALLY_RULES, VALENCES
-    from camhs_rom.study2.efa import RETENTION_RULES
+    from camhs_rom.study2.efa import CORRELATIONS, RETENTION_RULES
 
     config, spec, book = load_schema("config"), load_schema("questionnaire"), load_schema("codebook")
     expected = {
         ("study2", "efa", "retention"): RETENTION_RULES,
         ("study2", "efa", "extraction"): EXTRACTIONS,
         ("study2", "efa", "rotation"): tuple(ROTATIONS),
+        ("study2", "efa", "correlation"): CORRELATIONS,
         ("study1", "tally", "rule"): TALLY_RULES,
         ("replication", "test"): TESTS,
         ("robustness", "multiverse", "missing", "[]"): MISSING_METHODS,
         ("robustness", "multiverse", "user_definition", "[]"): USER_DEFINITIONS,
+        ("robustness", "multiverse", "correlation", "[]"): CORRELATIONS,
         ("robustness", "multiverse", "extraction", "[]"): EXTRACTIONS,
         ("robustness", "multiverse", "rotation", "[]"): tuple(ROTATIONS),
         ("robustness", "multiverse", "retention", "[]"): RETENTION_RULES,

@@ -219,6 +219,14 @@ def data_banner(results_dir, study: str | None = None) -> None:
     display(HTML(f'<p style="border:2px solid {colour};color:{colour};padding:6px 10px;font-weight:bold">{html_text(label)}</p>'))
 
 
+def run_setting(results_dir, key: str):
+    """One setting of the run's effective config (dotted ``key``, e.g. ``study2.efa.correlation``), from the provenance record."""
+    value = read_provenance(results_path(results_dir, "clean/provenance.json"))["config"]
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
 def is_synthetic(results_dir, study: str | None = None) -> bool:
     """Whether the run (or one study) read synthetic data, from the provenance record."""
     record = read_provenance(results_path(results_dir, "clean/provenance.json"))

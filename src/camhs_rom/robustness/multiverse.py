@@ -179,7 +179,9 @@ class Multiverse:
         scored = self.scored(spec["missing"])
         groups = user_groups(self.coded, self.q, spec["user_definition"], frequency_threshold(self.settings, self.q))
         row = {**spec, **{k: v for k, v in fit.items() if k != "membership"}}
-        choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test")
+        # the permutation stream is named by the choices that shape the scores (not the test);
+        # a Pearson specification keeps the name it had before ``correlation`` was a decision
+        choices = "-".join(str(spec[d]) for d in DECISIONS if d != "test" and not (d == "correlation" and spec[d] == "pearson"))
         pairs, rngs = {}, {}
         for key, subscale in self.replication["subscales"].items():
             items = fit["membership"].get(subscale, [])

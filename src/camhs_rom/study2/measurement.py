@@ -288,7 +288,7 @@ def _fit_text(row) -> str:
 
 def measurement_paragraph(fit: pd.DataFrame, factor_correlations: pd.DataFrame, verdict: str, subscale_labels: dict, data_label: str | None) -> str:
     """The APA paragraph of the measurement section, as Markdown."""
-    lines = ["# Measurement: confirmatory factor analysis and invariance", ""]
+    lines = ["# Measurement, APA style", ""]
     if data_label:
         lines += [f"*{data_label}*", ""]
     rows = fit.set_index("estimator")
