@@ -153,6 +153,14 @@ def test_default_run_writes_study2_results(default_run):
     sentences = (study2 / "apa_sentences.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in sentences and "Users scored higher on positive impact" in sentences
     assert (study2 / "adjusted_models.csv").stat().st_size > 0
+    # beyond the paper: the intended model tested, invariance, coefficients by model
+    cfa = pd.read_csv(study2 / "cfa_fit.csv").set_index("estimator")
+    assert list(cfa.index) == ["ml", "wlsmv"] and cfa["cfi"].notna().all() and cfa.loc["wlsmv", "chisq_scaled"] > 0
+    invariance = pd.read_csv(study2 / "invariance.csv")
+    assert invariance["model"].tolist() == ["configural", "metric", "scalar"]
+    coefficients = pd.read_csv(study2 / "reliability_coefficients.csv")
+    assert set(coefficients["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "omega_hierarchical"}
+    assert "SYNTHETIC" in (study2 / "measurement.md").read_text(encoding="utf-8")
 
 
 def test_default_run_writes_the_report_and_the_scorecard(default_run):
@@ -214,7 +222,7 @@ def test_default_run_writes_the_robustness_stage(default_run):
     for name in ROBUSTNESS_TABLES:
         assert (out / name).stat().st_size > 0, name
     multiverse = pd.read_csv(out / "multiverse.csv")
-    assert len(multiverse) == 2 * 2 * 2 * 1 * 2 * 2 and multiverse["is_main"].sum() == 1
+    assert len(multiverse) == 2 * 2 * 2 * 2 * 1 * 2 * 2 and multiverse["is_main"].sum() == 1  # correlation [pearson, polychoric] from config.yaml
     assert len(list((out / "multiverse" / "parts").glob("*-of-3.csv"))) == 3  # scattered over three jobs
     assert len(list((out / "power" / "parts").glob("*-of-3.csv"))) == 3  # 4 designs x 6 replicates over three jobs
     replicates = pd.read_csv(out / "power_replicates.csv")
@@ -467,7 +475,10 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     for key in spec["subscales"]:
         spec["subscales"][key]["label"] = f"<u onclick=alert(6)>{key}"
     (work / "mine" / "spec.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n  questionnaire: mine/spec.yaml\n", encoding="utf-8")
+    # and the answers treated as ordinal: the whole run, report included, on polychoric correlations
+    (work / "mine.yaml").write_text(
+        "study2:\n  responses: mine/responses.csv\n  questionnaire: mine/spec.yaml\n  efa: {correlation: polychoric}\n", encoding="utf-8"
+    )
     done = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "study1 is not part of this run: its data are the synthetic default while Study 2 reads your files" in done.stderr
@@ -486,6 +497,8 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     assert "Study 1 was not part of this run" in page and "SYNTHETIC" not in page.split('<section id="study2">')[1]
     assert "SYNTHETIC DATA" not in (work / "results" / "study2" / "figures" / "loadings.svg").read_text(encoding="utf-8")
     assert_no_live_markup(work)
+    assert "of the polychoric matrix" in pd.read_csv(work / "results" / "study2" / "n_factors.csv")["detail"].iloc[0]
+    assert "From the polychoric correlation matrix" in page and "Measurement Invariance Between the Compared Groups" in page
     coded = pd.read_csv(work / "results" / "clean" / "study2" / "responses_coded.csv", dtype=str, keep_default_na=False)
     assert "'" + FORMULA in set(coded["respondent_id"]) and FORMULA not in set(coded["respondent_id"])
     assert "'" + FORMULA in set(pd.read_csv(work / "results" / "study2" / "subscale_scores.csv", dtype=str, keep_default_na=False)["respondent_id"])
