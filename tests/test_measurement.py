@@ -66,11 +66,13 @@ def test_invariance_on_groups_big_enough_to_fit(questionnaire):
     which = np.array([list(questionnaire.subscales).index(questionnaire.intended_subscales[i]) for i in items])
     factors = rng.multivariate_normal([0, 0], [[1, 0.3], [0.3, 1]], size=1200)
     data = pd.DataFrame(factors[:, which] * 0.7 + rng.normal(size=(1200, len(items))) * 0.7 + 3, columns=items)
-    group = pd.Series(np.where(np.arange(1200) % 2, "user", "non_user"))
+    group = pd.Series(np.where(np.arange(1200) % 2, "user", "non_user"), dtype="string")
+    group[::7] = pd.NA  # in neither group (a blank group answer): left out
     table, verdict = measurement.invariance(questionnaire, data, group, ("user", "non_user"), SETTINGS)
     assert list(table["model"]) == ["configural", "metric", "scalar"] and table["holds"].tolist() == [True, True, True]
     assert list(table["df"]) == sorted(table["df"]) and table["delta_df"].iloc[1:].tolist() == [len(items) - 2, len(items) - 2]
     assert verdict.startswith("Scalar invariance held") and "descriptive" not in verdict
+    assert table["n_1"].iloc[0] + table["n_2"].iloc[0] == (group.notna()).sum()
 
 
 def test_invariance_with_a_group_too_small_says_so_in_the_table(matrix, questionnaire):

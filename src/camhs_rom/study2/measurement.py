@@ -147,7 +147,8 @@ def confirmatory(q: Questionnaire, data: pd.DataFrame, codes: pd.DataFrame) -> t
 def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: tuple[str, str], settings: dict) -> tuple[pd.DataFrame, str]:
     """Configural, metric and scalar ML models across ``groups`` and the verdict (see the module docstring)."""
     clusters, why = model_clusters(q)
-    sizes = [int((group == g).sum()) for g in groups]
+    members = [group.eq(g).fillna(False).to_numpy(dtype=bool) for g in groups]  # respondents in neither group are left out
+    sizes = [int(m.sum()) for m in members]
     base = {"group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
     p = len(q.item_ids)
     if clusters is None:
@@ -161,7 +162,7 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
         rows = [{"model": m, "constraints": CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in CONSTRAINTS]
         return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS), f"Measurement invariance was not tested: {reason}."
     items = list(clusters.items)
-    moments = [GroupMoments.of(data.loc[(group == g).to_numpy(), items].to_numpy()) for g in groups]
+    moments = [GroupMoments.of(data.loc[m, items].to_numpy()) for m in members]
     rows, previous = [], None
     for level in CONSTRAINTS:
         row = {"model": level, "constraints": CONSTRAINTS[level], **base}
@@ -298,12 +299,12 @@ def measurement_paragraph(fit: pd.DataFrame, factor_correlations: pd.DataFrame, 
     if pd.isna(ml["chisq"]):
         parts.append(f"A confirmatory factor analysis of {model} could not be fitted by maximum likelihood ({markdown_text(ml['note'])}).")
     else:
-        parts.append(f"A confirmatory factor analysis of {model}, fitted by maximum likelihood to the Pearson covariances of {int(ml['n'])} respondents, gave {_fit_text(ml)}.")
+        parts.append(f"A confirmatory factor analysis of {model}, fitted by maximum likelihood to the Pearson covariances of {int(ml['n']):,} respondents, gave {_fit_text(ml)}.")
     if pd.isna(wlsmv["chisq"]):
         parts.append(f"Treating the answers as ordinal (DWLS on polychoric correlations) was not possible ({markdown_text(wlsmv['note'])}).")
     else:
         parts.append(
-            f"Treating the answers as ordinal (DWLS on polychoric correlations, scaled-and-shifted test; the {int(wlsmv['n'])} respondents "
+            f"Treating the answers as ordinal (DWLS on polychoric correlations, scaled-and-shifted test; the {int(wlsmv['n']):,} respondents "
             f"who answered every item) gave {_fit_text(wlsmv)}."
         )
     ml_r = factor_correlations[factor_correlations["estimator"] == "ml"]
