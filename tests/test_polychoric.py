@@ -89,6 +89,8 @@ def test_batch_fisher_scoring_agrees_with_the_golden_section():
     batch = polychoric_batch(small, 5)
     for k in range(3):
         np.testing.assert_allclose(batch[k], polychoric(pd.DataFrame(small[k]), 5)[0].to_numpy(), atol=1e-6)
+    # started elsewhere (as bootstrap resamples start from the full sample's estimate), the same solution
+    np.testing.assert_allclose(polychoric_batch(small, 5, start=np.full((4, 4), 0.5)), batch, atol=1e-6)
 
 
 def test_polychoric_efa_matches_psych():

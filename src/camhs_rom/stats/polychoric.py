@@ -150,13 +150,14 @@ def _density_grid(rho: np.ndarray, cuts_x: np.ndarray, cuts_y: np.ndarray) -> np
     return np.exp(-(h * h - 2 * r * h * k + k * k) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
 
 
-def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9, max_iter: int = 100) -> np.ndarray:
+def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9, max_iter: int = 100, start: np.ndarray | None = None) -> np.ndarray:
     """Polychoric correlation matrices of a stack of data sets ``codes`` (B x n x p, ``1..categories``, NaN = missing).
 
     Each data set has its own thresholds (:func:`thresholds`) and pairwise-complete tables;
-    each pair's correlation is found by Fisher scoring from zero, a step halved while the
-    likelihood falls, a pair leaving the iteration once its step is below ``tolerance``.
-    Returns B x p x p (NaN for a pair nobody answered together).
+    each pair's correlation is found by Fisher scoring from ``start`` (a p x p matrix, e.g.
+    the full sample's estimate for bootstrap resamples; zero when None), a step halved
+    while the likelihood falls, a pair leaving the iteration once its step is below
+    ``tolerance``. Returns B x p x p (NaN for a pair nobody answered together).
     """
     b, _, p = codes.shape
     first, second = np.triu_indices(p, k=1)
@@ -188,7 +189,11 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
         grid[:, 1:-1, 1:-1] = _density_grid(rho, cuts_x[idx], cuts_y[idx])
         return cells(grid)
 
-    rho = np.zeros(len(totals))
+    if start is None:
+        rho = np.zeros(len(totals))
+    else:
+        first_rho = np.nan_to_num(np.asarray(start, dtype=float)[first, second])
+        rho = np.tile(np.clip(first_rho, -0.99, 0.99), b)
     active = np.flatnonzero(totals > 0)
     current, prob = loglik(rho[active], active)
     for _ in range(max_iter):
