@@ -1,8 +1,10 @@
 """CFA by ML (one group and the three invariance models) and by DWLS on polychoric correlations, against lavaan.
 
 Known answers: ``tests/fixtures/lavaan/cfa.R`` (lavaan 0.6.14, R 4.2.2) on ten bfi items
-(A1-A5, C1-C5) of the 2,632 respondents who answered all ten and gave a gender. Tolerance
-1e-3 (absolute) on every estimate and fit index; agreement measured at about 1e-7.
+(A1-A5, C1-C5) of the 2,632 respondents who answered all ten and gave a gender, and
+``tests/fixtures/lavaan/default.R`` on the pipeline's default data (the ``default_data``
+tests). Tolerance 1e-3 (absolute; chi-squares relative) on every estimate
+and fit index; agreement measured at about 1e-7.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import pytest
 
 from camhs_rom.stats.categorical_cfa import fit_dwls, ordinal_moments
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml, group_moments
+from camhs_rom.stats.factors import run_efa
 from camhs_rom.stats.fit_indices import cfi_tli, rmsea
+from camhs_rom.stats.polychoric import polychoric, smooth_correlation
+from camhs_rom.stats.reliability import standardized_alpha
 
 from .conftest import ROOT
 
@@ -137,3 +142,62 @@ def test_fit_index_formulas():
     assert tli == pytest.approx((500 / 45 - 2) / (500 / 45 - 1))
     assert rmsea(20.0, 30, 100)[0] == 0.0
     assert rmsea(90.0, 30, 100, groups=2)[0] == pytest.approx(np.sqrt(2 / 100) * np.sqrt(2))
+
+
+# The same quantities on the pipeline's default (synthetic) data, as the measurement stage computes them:
+# 56 respondents, 18 five-point items, two subscales, users (19) against non-users (37); WLSMV on the 35 who
+# answered every item. Known answers from tests/fixtures/lavaan/default.R (lavaan 0.6.14, psych 2.2.9); 1e-3.
+
+
+@pytest.fixture(scope="module")
+def default_data():
+    table = pd.read_csv(FIXTURES / "default_items.csv")
+    codes = table.filter(like="code_").rename(columns=lambda c: c.removeprefix("code_"))
+    scores = table.filter(like="score_").rename(columns=lambda c: c.removeprefix("score_"))
+    clusters = Clusters.from_mapping({s: [c for c in scores.columns if c.startswith(s[:3])] for s in ("positive_impact", "negative_impact")})
+    return codes, scores, table["group"], clusters
+
+
+@pytest.fixture(scope="module")
+def default_expected():
+    table = pd.read_csv(FIXTURES / "default_cfa_fit.csv")
+    fits = {model: dict(zip(rows["measure"], rows["value"], strict=True)) for model, rows in table.groupby("model")}
+    return fits, pd.read_csv(FIXTURES / "default_cfa_loadings.csv")
+
+
+def test_default_data_polychoric_matrix_efa_and_ordinal_alpha_match_psych(default_data):
+    codes, scores, _, clusters = default_data
+    rho, tau = polychoric(codes, categories=5)
+    np.testing.assert_allclose(rho.to_numpy(), pd.read_csv(FIXTURES / "default_polychoric_rho.csv", index_col=0).to_numpy(), atol=1e-3)
+    np.testing.assert_allclose(tau.to_numpy(), pd.read_csv(FIXTURES / "default_polychoric_tau.csv", index_col=0).to_numpy(), atol=1e-8)
+    smoothed = pd.DataFrame(smooth_correlation(rho.to_numpy()), index=rho.index, columns=rho.columns)
+    intended = dict(zip(clusters.items, clusters.factor_of, strict=True))
+    result = run_efa(scores[list(rho.columns)], intended, 2, "minres", "oblimin", corr=smoothed)
+    theirs = pd.read_csv(FIXTURES / "default_polychoric_efa_loadings.csv", index_col=0).loc[list(rho.columns)].to_numpy()
+    ours = result.loadings.to_numpy()
+    order = np.argmax(np.abs(ours.T @ theirs), axis=1)  # psych's factor order and signs are its own
+    theirs = theirs[:, order] * np.sign(np.sum(ours * theirs[:, order], axis=0))
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
+    alphas = pd.read_csv(FIXTURES / "default_ordinal_alpha.csv").set_index("subscale")["ordinal_alpha"]
+    for subscale in ("positive_impact", "negative_impact"):
+        items = [i for i, f in zip(clusters.items, clusters.factor_of, strict=True) if f == subscale]
+        assert standardized_alpha(rho.loc[items, items].to_numpy()) == pytest.approx(alphas[subscale], abs=1e-3)
+
+
+def test_default_data_cfa_and_invariance_match_lavaan(default_data, default_expected):
+    codes, scores, group, clusters = default_data
+    fits, loadings = default_expected
+    items = list(clusters.items)
+    ml = fit_ml(clusters, [GroupMoments.of(scores[items].to_numpy())])
+    _compare(ml.fit.as_dict(), fits["ml"], PLAIN)
+    wlsmv = fit_dwls(clusters, ordinal_moments(codes[items]))
+    _compare(wlsmv.fit.as_dict(), fits["wlsmv"], PLAIN)
+    _compare(wlsmv.scaled, fits["wlsmv"], SCALED)
+    for name, result in (("ml", ml), ("wlsmv", wlsmv)):
+        rows = loadings[(loadings["model"] == name) & (loadings["op"] == "=~")].set_index("rhs").loc[items, "std"]
+        np.testing.assert_allclose(result.standardized_loadings().sum(axis=1), rows, atol=1e-3)
+        corr = loadings.loc[(loadings["model"] == name) & (loadings["op"] == "~~"), "std"].item()
+        assert result.factor_correlations()[0, 1] == pytest.approx(corr, abs=1e-3)
+    _, moments = group_moments(scores, items, group)
+    for level in ("configural", "metric", "scalar"):
+        _compare(fit_ml(clusters, moments, level).fit.as_dict(), fits[level], PLAIN)

@@ -197,7 +197,7 @@ def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
         text = (
             f"The configural model fitted poorly (CFI = {number(configural['cfi'], 2, False)}, RMSEA = {number(configural['rmsea'], 2, False)}; "
             f"acceptable: CFI \u2265 {number(settings['acceptable_cfi'], 2, False)}, RMSEA \u2264 {number(settings['acceptable_rmsea'], 2, False)}), "
-            "so the equality of loadings and intercepts was not assessed: the groups' subscale means are not shown to be comparable."
+            "so equal loadings and intercepts cannot be established on top of it: the groups' subscale means are not shown to be comparable."
         )
     elif holds["scalar"]:
         text = "Scalar invariance held (equal loadings and intercepts): the groups' subscale means can be compared."
