@@ -26,8 +26,9 @@ missing-data rule, :func:`camhs_rom.study2.efa.efa_data`):
     gains no more than ``delta_rmsea`` of RMSEA (Chen, 2007). A group with no more
     respondents than items cannot be fitted: every row then says so.
 ``reliability_coefficients.csv``
-    each subscale's coefficients named with their model: Cronbach's alpha and omega total
-    (from ``reliability.csv``), ordinal alpha (of the polychoric matrix, with a seeded
+    each subscale's coefficients named with their model, each with a seeded percentile
+    bootstrap interval: Cronbach's alpha and omega total (from ``reliability.csv``, whose
+    Feldt interval for alpha stays there), ordinal alpha (of the polychoric matrix, with a seeded
     percentile bootstrap), and for the whole questionnaire omega hierarchical where three
     or more subscales define a general factor.
 ``measurement.md``
@@ -247,7 +248,7 @@ def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, code
     boot = f"percentile bootstrap, {resamples} resamples"
     for rel in reliability.itertuples():
         n = int(rel.n)
-        rows.append([rel.subscale, "alpha", COEFFICIENT_MODELS["alpha"], rel.alpha, rel.alpha_ci_low, rel.alpha_ci_high, "Feldt (1965)", n, rel.note])
+        rows.append([rel.subscale, "alpha", COEFFICIENT_MODELS["alpha"], rel.alpha, rel.alpha_boot_ci_low, rel.alpha_boot_ci_high, boot, n, rel.note])
         rows.append([rel.subscale, "omega_total", COEFFICIENT_MODELS["omega_total"], rel.omega_total, rel.omega_ci_low, rel.omega_ci_high, boot, n, rel.note])
         items = [i.id for i in q.items_of(rel.subscale)]
         if len(items) < 2:
