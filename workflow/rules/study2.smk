@@ -68,9 +68,9 @@ rule study2_measurement:
     input:
         coded=f"{CLEAN}/study2/responses_coded.csv",
         scored=f"{CLEAN}/study2/responses_scored.csv",
-        reliability_table=f"{STUDY2}/reliability.csv",
         questionnaire=questionnaire_path(),
         provenance=INPUT_RECORD,
+        audit=f"{CLEAN}/audit_log.csv",  # starts only after every input has been validated
     output:
         polychoric=f"{STUDY2}/polychoric_correlations.csv",
         thresholds=f"{STUDY2}/polychoric_thresholds.csv",

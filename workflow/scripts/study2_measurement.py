@@ -6,7 +6,6 @@ run_step(
     study2_measurement,
     coded=snakemake.input.coded,
     scored=snakemake.input.scored,
-    reliability_table=snakemake.input.reliability_table,
     questionnaire=snakemake.input.questionnaire,
     provenance=snakemake.input.provenance,
     settings=dict(snakemake.params.settings),

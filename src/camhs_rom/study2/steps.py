@@ -91,7 +91,7 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     write_table(subscale_scores(scored_t, q), outputs["scores"])
 
 
-def study2_measurement(coded, scored, reliability_table, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:
+def study2_measurement(coded, scored, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:
     """Write the measurement tables (polychoric matrix, CFA, invariance, named reliability coefficients) and paragraph.
 
     Keys of ``outputs``: polychoric, thresholds, cfa_fit, cfa_loadings, cfa_factor_correlations,
@@ -111,8 +111,10 @@ def study2_measurement(coded, scored, reliability_table, questionnaire, provenan
     invariance, verdict = measurement.invariance(q, matrix.data, scored_t.loc[keep, "group"].reset_index(drop=True), groups, settings)
     write_table(invariance, outputs["invariance"])
     log.info("invariance: %s", verdict)
-    reliability_t = pd.read_csv(reliability_table, keep_default_na=False, na_values=[""])
-    coefficients = measurement.reliability_coefficients(reliability_t, matrix.data, matrix.codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    # alpha and omega as reliability.csv has them (same function, same seeds), computed here rather than read,
+    # so that an EFA setting, which rewrites reliability.csv, does not re-run this stage
+    rel, _ = reliability(scored_t, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    coefficients = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
     write_table(coefficients, outputs["coefficients"])
     write_text(measurement.measurement_paragraph(fit, factor_r, verdict, q.subscales, figure_label(provenance, "study2")), outputs["paragraph"])
 
