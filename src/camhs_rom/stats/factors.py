@@ -38,6 +38,7 @@ from scipy import optimize, stats
 
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.stats.extraction import AnalyticFactorAnalyzer
+from camhs_rom.stats.fit_indices import noncentrality_bounds
 
 log = logging.getLogger(__name__)
 
@@ -211,26 +212,12 @@ def fit_statistics(corr: np.ndarray, loadings: np.ndarray, phi: np.ndarray | Non
     if df > 0 and np.isfinite(chi2):
         out["p"] = stats.chi2.sf(chi2, df)
         out["rmsea"] = np.sqrt(max(chi2 / (df * n) - 1 / (n - 1), 0))
-        out["rmsea_ci_low"], out["rmsea_ci_high"] = _rmsea_interval(chi2, df, n, 0.90)
+        low, high = noncentrality_bounds(chi2, df, 0.90)
+        out["rmsea_ci_low"], out["rmsea_ci_high"] = np.sqrt(low / (df * (n - 1))), np.sqrt(high / (df * (n - 1)))
         null_per_df = null_objective / (p * (p - 1) / 2)
         out["tli"] = (null_per_df - objective / df) / (null_per_df - 1 / multiplier)
         out["bic"] = chi2 - df * np.log(n)
     return out
-
-
-def _rmsea_interval(chi2: float, df: float, n: int, level: float) -> tuple[float, float]:
-    """Noncentrality bounds lambda with P(X <= chi2 | df, lambda) = (1 +- level)/2, as RMSEA."""
-    def bound(target: float) -> float:
-        f = lambda ncp: stats.ncx2.cdf(chi2, df, ncp) - target  # noqa: E731
-        if f(1e-10) < 0:  # even no misfit makes chi2 this unlikely: bound at 0
-            return 0.0
-        hi = max(chi2, 1.0)
-        while f(hi) > 0:
-            hi *= 2
-        return optimize.brentq(f, 1e-10, hi)
-
-    low, high = bound((1 + level) / 2), bound((1 - level) / 2)
-    return np.sqrt(low / (df * (n - 1))), np.sqrt(high / (df * (n - 1)))
 
 
 def congruence(a: np.ndarray, b: np.ndarray) -> np.ndarray:

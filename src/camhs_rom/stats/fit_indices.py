@@ -55,16 +55,20 @@ def _noncentrality(chisq: float, df: int, probability: float) -> float:
     return optimize.brentq(lambda lam: stats.ncx2.cdf(chisq, df, lam) - probability, 1e-12, upper, xtol=1e-12)
 
 
+def noncentrality_bounds(chisq: float, df: float, level: float = CI_LEVEL) -> tuple[float, float]:
+    """The noncentrality parameters bounding a ``level`` interval for a chi-square statistic (Steiger's method)."""
+    tail = (1 - level) / 2
+    return _noncentrality(chisq, df, 1 - tail), _noncentrality(chisq, df, tail)
+
+
 def rmsea(chisq: float, df: int, n: int, groups: int = 1) -> tuple[float, float, float]:
     """RMSEA and its 90% interval."""
     if df <= 0:
         return (np.nan, np.nan, np.nan)
     scale = np.sqrt(groups)
     point = np.sqrt(max(chisq / df - 1.0, 0.0) / n) * scale
-    tail = (1 - CI_LEVEL) / 2
-    low = np.sqrt(_noncentrality(chisq, df, 1 - tail) / (n * df)) * scale
-    high = np.sqrt(_noncentrality(chisq, df, tail) / (n * df)) * scale
-    return float(point), float(low), float(high)
+    low, high = noncentrality_bounds(chisq, df)
+    return float(point), float(np.sqrt(low / (n * df)) * scale), float(np.sqrt(high / (n * df)) * scale)
 
 
 def cfi_tli(chisq: float, df: int, baseline_chisq: float, baseline_df: int) -> tuple[float, float]:
