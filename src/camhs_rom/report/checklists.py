@@ -126,7 +126,7 @@ def jars_quant(results: str | Path, provenance: dict, spec, config: dict) -> pd.
                         f"{', '.join(map(str, robust['power']['sample_sizes']))} and the minimum detectable effect at {robust['power']['target_power']:.0%} power: "
                         + "; ".join(f"{r.subscale} d = {number(r.observed_d)}" for r in mde.itertuples() if pd.notna(r.observed_d)))
     multiverse = (f"a multiverse of {len(_read(results, 'robustness/multiverse.csv'))} specifications across missing-data rule, "
-                  "user definition, extraction, rotation, retention rule and test") if robust and (results / "robustness/multiverse.csv").exists() else None
+                  "user definition, correlations, extraction, rotation, retention rule and test") if robust and (results / "robustness/multiverse.csv").exists() else None
     missing = descriptives["missing_pct"]
     items = [
         ("1", "Title and abstract", "Title, author note, abstract", None, ""),
@@ -149,8 +149,9 @@ def jars_quant(results: str | Path, provenance: dict, spec, config: dict) -> pd.
         ("8b", "Method: data diagnostics", "Distributions, outliers, assumptions",
          f"skew {descriptives['skew'].min():.2f} to {descriptives['skew'].max():.2f}; floor and ceiling shares per item", "#table-study2-item-descriptives"),
         ("9a", "Method: analytic strategy", "Factor analysis: factorability, extraction, rotation, retention",
-         f"KMO = {number(kmo.get('kmo', float('nan')), 2, False)}; {efa['extraction']} extraction, {efa['rotation']} rotation; "
-         f"{int(chosen['n_factors'].iloc[0]) if len(chosen) else 'no'} factors by {efa['retention'].replace('_', ' ')}", "#table-study2-factorability"),
+         f"{efa['correlation']} correlations; KMO = {number(kmo.get('kmo', float('nan')), 2, False)}; {efa['extraction']} extraction, {efa['rotation']} rotation; "
+         f"{int(chosen['n_factors'].iloc[0]) if len(chosen) else 'no'} factors by {efa['retention'].replace('_', ' ')}; the intended model tested "
+         "by CFA (ML and WLSMV) with invariance between the groups in the measurement section", "#table-study2-factorability"),
         ("9b", "Method: analytic strategy", "Tests and their assumptions; multiplicity",
          f"group comparisons by Welch's t (main), Student's t, Mann-Whitney U and a permutation test; Holm adjustment across subscales; "
          f"alpha = {comp['alpha']}", "#table-study2-group-comparisons"),

@@ -119,10 +119,15 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
     items = [
         f"<b>Missing data.</b> Rule <code>{spec.missing_method}</code>"
         + (f" with at most {spec.max_missing_share:.0%} of a subscale's items missing." if spec.missing_method == "person_mean" else ": a subscale is scored only when every item is answered."),
-        f"<b>Factor analysis.</b> Extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
+        f"<b>Factor analysis.</b> <code>{efa['correlation']}</code> correlations, extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
         f"number of factors <code>{efa['n_factors']}</code> by <code>{efa['retention']}</code>; parallel analysis with "
-        f"{pa['iterations']} random data sets at the {pa['percentile']}th percentile.",
-        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total; {boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
+        f"{pa['iterations']} {'resampled answer sets' if efa['correlation'] == 'polychoric' else 'random data sets'} at the {pa['percentile']}th percentile.",
+        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total, ordinal alpha, omega hierarchical (three or more subscales); "
+        f"{boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
+        f"<b>Measurement.</b> The intended model by maximum likelihood (Pearson covariances) and WLSMV (polychoric correlations, "
+        f"scaled-and-shifted test); configural, metric and scalar invariance between the compared groups (ML), a level holding when the "
+        f"configural model has CFI ≥ {s2['measurement']['acceptable_cfi']:g} and RMSEA ≤ {s2['measurement']['acceptable_rmsea']:g} and each "
+        f"constraint costs at most {s2['measurement']['delta_cfi']:g} of CFI and {s2['measurement']['delta_rmsea']:g} of RMSEA.",
         f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "
         f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. "
         + (f"Mixed model with a random intercept per <code>{html.escape(spec.cluster_column)}</code> from {comp['min_teams']} of them."
