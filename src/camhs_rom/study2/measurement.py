@@ -194,7 +194,9 @@ def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
     rows = table.set_index("model")
     holds = {m: rows.loc[m, "holds"] is True or str(rows.loc[m, "holds"]) == "True" for m in CONSTRAINTS}
     configural = rows.loc["configural"]
-    if not holds["configural"]:
+    if pd.isna(configural["chisq"]):
+        text = f"The configural model could not be fitted ({configural['note'].removeprefix('not fitted: ')}), so invariance was not tested."
+    elif not holds["configural"]:
         text = (
             f"The configural model fitted poorly (CFI = {number(configural['cfi'], 2, False)}, RMSEA = {number(configural['rmsea'], 2, False)}; "
             f"acceptable: CFI \u2265 {number(settings['acceptable_cfi'], 2, False)}, RMSEA \u2264 {number(settings['acceptable_rmsea'], 2, False)}), "
