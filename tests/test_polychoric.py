@@ -133,3 +133,15 @@ def test_parallel_analysis_on_resampled_answers():
     assert not table.equals(parallel_analysis_polychoric(codes, rho, 5, 50, 95, seed=10)[1])
     noise = pd.DataFrame(rng.integers(1, 6, size=(300, 8)).astype(float))
     assert parallel_analysis_polychoric(noise, polychoric(noise, 5)[0], 5, 50, 95, seed=9)[0] == 0
+
+
+def test_empty_cells_are_handled_as_lavaan_handles_them():
+    """lavaan::lavCor on three-to-four small items (tests/fixtures/lavaan/zero_cell.R): a 2 x 2 table with one empty
+    cell (corrected, keeping the margins), one with two (a correlation of -1), larger tables as they are; 1e-6."""
+    lavaan = ROOT / "tests" / "fixtures" / "lavaan"
+    data = pd.read_csv(lavaan / "zero_cell_items.csv").astype(float)
+    expected = pd.read_csv(lavaan / "zero_cell_rho.csv", index_col=0).to_numpy()
+    np.testing.assert_allclose(polychoric(data, 3)[0].to_numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose(polychoric_batch(data.to_numpy()[None], 3)[0], expected, atol=1e-6)
+    # without the correction the one-empty-cell pair would be near 1: the fixture really tests it
+    assert expected[0, 1] < 0.8

@@ -6,7 +6,11 @@ categories. Step one: each item's thresholds from its own answered categories
 thresholds in psych's terms). Step two: for each pair of items, the latent correlation
 that maximises the likelihood of the pair's contingency table (pairwise-complete answers)
 with the thresholds held fixed (:func:`polychoric`). Cells of probability zero add nothing
-to the likelihood, as in psych. A matrix that is not positive definite can be smoothed as
+to the likelihood, as in psych. Empty cells (:func:`zero_cell_correction`, lavaan's
+defaults): a table larger than 2 x 2 is left as it is (its ML estimate exists); in a
+2 x 2 table, whose ML estimate with an empty cell is +-1, 0.5 is added to the empty cell
+and its diagonal partner and taken from the other two, which keeps the margins; with two
+empty cells the correlation is +-1. A matrix that is not positive definite can be smoothed as
 ``psych::cor.smooth`` does (:func:`smooth_correlation`).
 
 The bivariate normal probabilities come from Owen's T function (Owen, 1956: an exact
@@ -77,6 +81,26 @@ def contingency_tables(codes: np.ndarray, categories: int) -> np.ndarray:
     return products.reshape(b, p, categories, p, categories).transpose(0, 1, 3, 2, 4)
 
 
+def zero_cell_correction(tables: np.ndarray) -> np.ndarray:
+    """Counts (... x K x K) with a 2 x 2 table's single empty cell corrected as lavaan does (see the module docstring).
+
+    A table is 2 x 2 when two categories of each item were answered; the other rows and
+    columns are empty and stay so. Returns a corrected copy.
+    """
+    out = np.array(tables, dtype=float)
+    flat = out.reshape(-1, *out.shape[-2:])
+    rows_used, cols_used = flat.sum(axis=2) > 0, flat.sum(axis=1) > 0
+    for t in np.flatnonzero((rows_used.sum(axis=1) == 2) & (cols_used.sum(axis=1) == 2)):
+        sub = np.ix_(np.flatnonzero(rows_used[t]), np.flatnonzero(cols_used[t]))
+        cells = flat[t][sub]
+        empty = cells == 0
+        if empty.sum() == 1:
+            on_diagonal = bool(empty[0, 0] or empty[1, 1])
+            sign = np.array([[1.0, -1.0], [-1.0, 1.0]]) * (1 if on_diagonal else -1)
+            flat[t][sub] = cells + 0.5 * sign
+    return out
+
+
 def _cell_probabilities(rho: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> np.ndarray:
     """Cell probabilities of each pair's table: pairs x K x K, for latent correlations ``rho`` (pairs,)."""
     lower_inf = np.full((tau_x.shape[0], 1), -np.inf)
@@ -104,7 +128,7 @@ def polychoric(data: pd.DataFrame, categories: int, tolerance: float = 1e-10) ->
     n_items = codes.shape[1]
     tau = thresholds(codes, categories)
     first, second = np.triu_indices(n_items, k=1)
-    tables = contingency_tables(codes[None], categories)[0][first, second]  # pairs x K x K, pairwise complete
+    tables = zero_cell_correction(contingency_tables(codes[None], categories)[0][first, second])  # pairs x K x K, pairwise complete
     totals = tables.sum(axis=(1, 2))
     proportions = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
     tau_x, tau_y = tau[first], tau[second]
@@ -162,7 +186,7 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
     b, _, p = codes.shape
     first, second = np.triu_indices(p, k=1)
     tau = np.stack([thresholds(c, categories) for c in codes])  # B x p x (K-1)
-    tables = contingency_tables(codes, categories)[:, first, second].reshape(-1, categories, categories)
+    tables = zero_cell_correction(contingency_tables(codes, categories)[:, first, second].reshape(-1, categories, categories))
     totals = tables.sum(axis=(1, 2))
     props = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
     cuts = np.clip(tau, -CLIP, CLIP)
