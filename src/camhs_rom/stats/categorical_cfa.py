@@ -43,9 +43,9 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import ndtr
 
-from camhs_rom.stats.cfa import Clusters
+from camhs_rom.stats.cfa import Clusters, cluster_starts
 from camhs_rom.stats.fit_indices import FitIndices, cfi_tli, fit_indices, rmsea
-from camhs_rom.stats.polychoric import CLIP, bivariate_normal_cdf, polychoric
+from camhs_rom.stats.polychoric import CLIP, bivariate_normal_cdf, bivariate_normal_pdf, polychoric, thresholds
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,6 @@ def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(p, k=1)
 
 
-def _phi(x):
-    return np.exp(-0.5 * np.clip(x, -CLIP, CLIP) ** 2) / np.sqrt(2 * np.pi)
-
-
-def _bivariate_density(h, k, rho):
-    s2 = 1 - rho * rho
-    h, k = np.clip(h, -CLIP, CLIP), np.clip(k, -CLIP, CLIP)
-    return np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
-
-
 def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
     """Thresholds, polychoric correlations and Gamma of integer-coded ordinal items (complete rows only)."""
     data = codes.dropna()
@@ -83,10 +73,8 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
         raise ValueError(f"item {data.columns[int(np.argmin(levels))]!r} has a single observed category")
     rho, _ = polychoric(pd.DataFrame(ranks + 1.0, columns=data.columns), categories=int(levels.max()))
     r = rho.to_numpy()
-    cuts = []  # per item: [-inf, thresholds..., +inf]
-    for j in range(p):
-        shares = np.cumsum(np.bincount(ranks[:, j], minlength=levels[j]))[:-1] / n
-        cuts.append(np.concatenate([[-np.inf], stats.norm.ppf(shares), [np.inf]]))
+    tau = thresholds(ranks + 1.0, int(levels.max()))  # an item's thresholds beyond its own categories are +inf
+    cuts = [np.concatenate([[-np.inf], tau[j, : levels[j] - 1], [np.inf]]) for j in range(p)]  # per item: [-inf, thresholds, +inf]
     # univariate threshold scores, n x (sum of thresholds), items in order
     starts = np.concatenate([[0], np.cumsum(levels - 1)])
     score_th = np.zeros((n, starts[-1]))
@@ -95,9 +83,9 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
         upper, lower = cuts[j][ranks[:, j] + 1], cuts[j][ranks[:, j]]
         prob = ndtr(upper) - ndtr(lower)
         top = ranks[:, j] < levels[j] - 1
-        score_th[rows[top], starts[j] + ranks[top, j]] = _phi(upper[top]) / prob[top]
+        score_th[rows[top], starts[j] + ranks[top, j]] = stats.norm.pdf(upper[top]) / prob[top]
         bottom = ranks[:, j] > 0
-        score_th[rows[bottom], starts[j] + ranks[bottom, j] - 1] = -_phi(lower[bottom]) / prob[bottom]
+        score_th[rows[bottom], starts[j] + ranks[bottom, j] - 1] = -stats.norm.pdf(lower[bottom]) / prob[bottom]
     first, second = _pairs(p)
     score_rho = np.zeros((n, len(first)))
     a21 = np.zeros((len(first), starts[-1]))
@@ -107,13 +95,13 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
         uj, lj = cuts[j][ranks[:, j] + 1], cuts[j][ranks[:, j]]
         cdf = bivariate_normal_cdf
         prob = cdf(ui, uj, rq) - cdf(li, uj, rq) - cdf(ui, lj, rq) + cdf(li, lj, rq)
-        dens = _bivariate_density
+        dens = bivariate_normal_pdf
         d_rho = dens(ui, uj, rq) - dens(li, uj, rq) - dens(ui, lj, rq) + dens(li, lj, rq)
         score_rho[:, q] = d_rho / prob
         s = np.sqrt(1 - rq * rq)
         for (a, b, upper, lower, other_u, other_l) in ((i, ranks[:, i], ui, li, uj, lj), (j, ranks[:, j], uj, lj, ui, li)):
-            d_upper = _phi(upper) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * upper) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * upper) / s)) / prob
-            d_lower = -_phi(lower) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * lower) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * lower) / s)) / prob
+            d_upper = stats.norm.pdf(upper) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * upper) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * upper) / s)) / prob
+            d_lower = -stats.norm.pdf(lower) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * lower) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * lower) / s)) / prob
             block = np.zeros((n, levels[a] - 1))
             top, bottom = b < levels[a] - 1, b > 0
             block[rows[top], b[top]] = d_upper[top]
@@ -196,7 +184,10 @@ def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResul
         return jac
 
     root = np.sqrt(w_rho)
-    start = _start(observed, first, second, factor_index, marker, m, lower)
+    corr = np.eye(p)
+    corr[first, second] = corr[second, first] = observed
+    lam_start, var_start = cluster_starts(corr, factor_index, m)
+    start = np.concatenate([lam_start[~marker], np.diag(var_start)[lower]])
     solution = optimize.least_squares(lambda x: root * (observed - model(x)), start, jac=lambda x: -root[:, None] * jacobian(x), xtol=1e-15, ftol=1e-15, gtol=1e-12)
     x = solution.x
     lam, phi = unpack(x)
@@ -227,19 +218,3 @@ def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResul
     lam_matrix = np.zeros((p, m))
     lam_matrix[np.arange(p), factor_index] = lam
     return CategoricalCfaResult(lam_matrix, phi, stat, df, fit, scaled, bool(solution.success))
-
-
-def _start(observed, first, second, factor_index, marker, m, lower):
-    """Loadings from each cluster's first principal component of its correlations, scaled to the marker."""
-    p = len(factor_index)
-    corr = np.eye(p)
-    corr[first, second] = corr[second, first] = observed
-    lam, var = np.ones(p), np.ones(m)
-    for k in range(m):
-        members = np.flatnonzero(factor_index == k)
-        values, vectors = np.linalg.eigh(corr[np.ix_(members, members)])
-        component = vectors[:, -1] * np.sqrt(values[-1])
-        lam[members] = component / component[0]
-        var[k] = component[0] ** 2
-    phi = np.diag(var)
-    return np.concatenate([lam[~marker], phi[lower]])

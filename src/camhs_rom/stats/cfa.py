@@ -111,6 +111,22 @@ class CfaResult:
         return phi * np.outer(scale, scale)
 
 
+def cluster_starts(matrix: np.ndarray, factor_index: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starting loadings and factor variances: each cluster's first principal component of ``matrix``, scaled to its marker.
+
+    The marker's loading is 1 and the factor's variance the marker's squared component
+    loading; the signs follow the data, so a reverse-keyed item starts negative.
+    """
+    lam, variance = np.ones(len(factor_index)), np.ones(m)
+    for k in range(m):
+        members = np.flatnonzero(factor_index == k)
+        values, vectors = np.linalg.eigh(matrix[np.ix_(members, members)])
+        component = vectors[:, -1] * np.sqrt(values[-1])
+        lam[members] = component / component[0]
+        variance[k] = component[0] ** 2
+    return lam, variance
+
+
 class _Layout:
     """Where each free parameter sits in each group's matrices; shared indices are equality constraints."""
 
@@ -158,13 +174,7 @@ class _Layout:
         """Starting values from each cluster's first principal component, scaled to its marker."""
         x = np.zeros(self.size)
         for g, mom in enumerate(moments):
-            lam, phi_diag = np.zeros(self.p), np.zeros(self.m)
-            for k in range(self.m):
-                members = np.flatnonzero(self.factor_index == k)
-                values, vectors = np.linalg.eigh(mom.cov[np.ix_(members, members)])
-                component = vectors[:, -1] * np.sqrt(values[-1])
-                lam[members] = component / component[0]
-                phi_diag[k] = component[0] ** 2
+            lam, phi_diag = cluster_starts(mom.cov, self.factor_index, self.m)
             var = np.diag(mom.cov)
             free_lam = self.lam[g] >= 0
             x[self.lam[g][free_lam]] = lam[free_lam]

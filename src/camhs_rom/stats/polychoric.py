@@ -165,13 +165,11 @@ def smooth_correlation(matrix: np.ndarray, eigen_tolerance: float = 1e-12) -> np
     return smoothed * np.outer(scale, scale)
 
 
-def _density_grid(rho: np.ndarray, cuts_x: np.ndarray, cuts_y: np.ndarray) -> np.ndarray:
-    """Bivariate normal density at the finite corners ``cuts_x`` x ``cuts_y`` (M x a, M x b) for correlations ``rho`` (M,)."""
-    h = cuts_x[:, :, None]
-    k = cuts_y[:, None, :]
-    r = rho[:, None, None]
-    s2 = 1.0 - r * r
-    return np.exp(-(h * h - 2 * r * h * k + k * k) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
+def bivariate_normal_pdf(h, k, rho) -> np.ndarray:
+    """Density of the standard bivariate normal with correlation ``rho`` at (``h``, ``k``); broadcasts, 0 at infinite limits."""
+    h, k, rho = np.clip(h, -CLIP, CLIP), np.clip(k, -CLIP, CLIP), np.asarray(rho, dtype=float)
+    s2 = 1.0 - rho * rho
+    return np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * s2)) / (2 * np.pi * np.sqrt(s2))
 
 
 def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9, max_iter: int = 100, start: np.ndarray | None = None) -> np.ndarray:
@@ -210,7 +208,7 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
 
     def slopes(rho, idx):
         grid = np.zeros((len(idx), categories + 1, categories + 1))
-        grid[:, 1:-1, 1:-1] = _density_grid(rho, cuts_x[idx], cuts_y[idx])
+        grid[:, 1:-1, 1:-1] = bivariate_normal_pdf(cuts_x[idx, :, None], cuts_y[idx, None, :], rho[:, None, None])
         return cells(grid)
 
     if start is None:

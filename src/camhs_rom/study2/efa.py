@@ -13,6 +13,7 @@ config's choice between them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -30,10 +31,14 @@ RETENTION_RULES = ("parallel_analysis", "map", "kaiser")
 CORRELATIONS = ("pearson", "polychoric")
 
 
+def analysed_rows(scored: pd.DataFrame, items: list[str]) -> np.ndarray:
+    """Which respondents the factor analysis keeps: those with every item after the missing-data rule."""
+    return scored[items].astype(float).notna().all(axis=1).to_numpy()
+
+
 def efa_data(scored: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Scored items of the respondents with every item after the missing-data rule."""
-    data = scored[items].astype(float)
-    return data.dropna().reset_index(drop=True)
+    return scored.loc[analysed_rows(scored, items), items].astype(float).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,8 @@ class ItemMatrix:
     ``data``: the analysed respondents' scored items (n for the fit statistics);
     ``kind``: pearson | polychoric; ``corr``: the matrix (items x items); for polychoric
     also ``codes`` (keyed answers ``1..categories``, NaN unanswered), ``thresholds``, the
-    pairwise ML ``estimates`` and whether ``corr`` is them ``smoothed``.
+    pairwise ML ``estimates`` and whether ``corr`` is them ``smoothed``; ``rows`` marks the
+    analysed respondents among those given to :func:`item_matrix`.
     """
 
     kind: str
@@ -54,6 +60,7 @@ class ItemMatrix:
     thresholds: pd.DataFrame | None = None
     estimates: pd.DataFrame | None = None
     smoothed: bool = False
+    rows: np.ndarray | None = None
 
     @classmethod
     def pearson(cls, data: pd.DataFrame) -> ItemMatrix:
@@ -71,10 +78,10 @@ def item_matrix(scored: pd.DataFrame, coded: pd.DataFrame, q: Questionnaire, kin
     if kind not in CORRELATIONS:
         raise ValueError(f"unknown correlation {kind!r}; expected one of {', '.join(CORRELATIONS)}")
     items = q.item_ids
-    keep = scored[items].astype(float).notna().all(axis=1).to_numpy()
-    data = scored.loc[keep, items].astype(float).reset_index(drop=True)
+    keep = analysed_rows(scored, items)
+    data = efa_data(scored, items)
     if kind == "pearson":
-        return ItemMatrix.pearson(data)
+        return dataclasses.replace(ItemMatrix.pearson(data), rows=keep)
     codes = keyed_codes(coded, q).loc[keep].reset_index(drop=True)
     categories = q.scale_max - q.scale_min + 1
     rho, tau = polychoric(codes, categories)
@@ -84,7 +91,7 @@ def item_matrix(scored: pd.DataFrame, coded: pd.DataFrame, q: Questionnaire, kin
         log.info("the polychoric matrix is not positive definite; smoothed as psych::cor.smooth does")
         matrix = smooth_correlation(np.nan_to_num(matrix))
     corr = pd.DataFrame(matrix, index=items, columns=items)
-    return ItemMatrix("polychoric", data, corr, codes, categories, tau, rho, smoothed)
+    return ItemMatrix("polychoric", data, corr, codes, categories, tau, rho, smoothed, keep)
 
 
 def retention(matrix: ItemMatrix, efa: dict, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:

@@ -106,9 +106,8 @@ def study2_measurement(coded, scored, questionnaire, provenance, settings: dict,
     fit, loadings, factor_r = measurement.confirmatory(q, matrix.data, matrix.codes)
     for name, table in (("cfa_fit", fit), ("cfa_loadings", loadings), ("cfa_factor_correlations", factor_r)):
         write_table(table, outputs[name])
-    keep = scored_t[q.item_ids].astype(float).notna().all(axis=1).to_numpy()
-    groups = compared_groups(q)
-    invariance, verdict = measurement.invariance(q, matrix.data, scored_t.loc[keep, "group"].reset_index(drop=True), groups, settings)
+    group = scored_t.loc[matrix.rows, "group"].reset_index(drop=True)
+    invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
     write_table(invariance, outputs["invariance"])
     log.info("invariance: %s", verdict)
     # alpha and omega as reliability.csv has them (same function, same seeds), computed here rather than read,
