@@ -2,7 +2,10 @@
 
 Prints one row per size: respondents, items, generate (s), clean (s), psychometrics (s:
 descriptives, factorability, parallel analysis with the config's 1,000 random data sets,
-MAP, the EFA, reliability with its bootstraps), peak memory (MB) of the process doing the
+MAP, the EFA, reliability with its bootstraps), comparisons (s: the group tests with their
+permutations and bootstraps, the adjusted models), measurement (s: the polychoric matrix,
+the ML and WLSMV CFA, the invariance models, the reliability coefficients with their
+bootstraps), the whole Study 2 path (s: the sum), peak memory (MB) of the process doing the
 work, and audit-log rows. Each size runs in its own process so the peak memory is that
 size's own. A size is ``N`` (respondents, the questionnaire's own 18 items) or ``NxP``
 (``P`` items, the spec's items cycled by the generator's ``n_items``).
@@ -29,7 +32,7 @@ from camhs_rom.core.schemas import with_defaults
 from camhs_rom.core.tables import write_table
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.ingest.survey import clean_responses
-from camhs_rom.study2.steps import study2_psychometrics
+from camhs_rom.study2.steps import study2_comparisons, study2_measurement, study2_psychometrics
 from camhs_rom.synthetic.steps import synthesize_study2
 
 OUTPUTS = ["sample", "sample_numeric", "frequency", "item_descriptives", "responses", "factorability", "kmo_items", "n_factors", "scree",
@@ -52,13 +55,20 @@ s2 = config["study2"]
 study2_psychometrics(out / "coded.csv", out / "scored.csv", expanded if items != "spec" else spec, "r.csv", s2["efa"], s2["bootstrap"], config["seed"],
                      {key: out / f"{key}.csv" for key in OUTPUTS})
 t3 = time.perf_counter()
+study2_comparisons(out / "scores.csv", expanded if items != "spec" else spec, None, s2["comparisons"], s2["bootstrap"], config["seed"],
+                   {key: out / f"{key}.csv" for key in ["comparisons", "descriptives", "models", "model_notes", "sentences", "apa_table", "apa_table_md"]})
+t4 = time.perf_counter()
+study2_measurement(out / "coded.csv", out / "scored.csv", expanded if items != "spec" else spec, None, s2["measurement"], s2["bootstrap"], config["seed"],
+                   {key: out / f"m_{key}.csv" for key in ["polychoric", "thresholds", "cfa_fit", "cfa_loadings", "cfa_factor_correlations", "invariance",
+                                                           "coefficients", "paragraph"]})
+t5 = time.perf_counter()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"n": n, "p": len(q.item_ids), "generate_s": t1 - t0, "clean_s": t2 - t1, "analyse_s": t3 - t2, "peak_mb": peak, "audit_rows": len(result.audit)}))
+print(json.dumps({"n": n, "p": len(q.item_ids), "generate_s": t1 - t0, "clean_s": t2 - t1, "analyse_s": t3 - t2, "compare_s": t4 - t3, "measure_s": t5 - t4, "peak_mb": peak, "audit_rows": len(result.audit)}))
 """
 
 
 def main(sizes: list[str]) -> None:
-    print(f"{'respondents':>12} {'items':>6} {'generate s':>11} {'clean s':>9} {'psychometrics s':>16} {'peak MB':>9} {'audit rows':>11}")
+    print(f"{'respondents':>12} {'items':>6} {'generate s':>11} {'clean s':>9} {'psychometrics s':>16} {'comparisons s':>14} {'measurement s':>14} {'Study 2 s':>10} {'peak MB':>9} {'audit rows':>11}")
     for size in sizes:
         n, _, items = size.partition("x")
         with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +76,8 @@ def main(sizes: list[str]) -> None:
         if done.returncode != 0:
             raise SystemExit(f"size {size} failed:\n{done.stderr[-2000:]}")
         row = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"{row['n']:>12,} {row['p']:>6} {row['generate_s']:>11.2f} {row['clean_s']:>9.2f} {row['analyse_s']:>16.2f} {row['peak_mb']:>9.0f} {row['audit_rows']:>11,}")
+        total = sum(row[key] for key in ("generate_s", "clean_s", "analyse_s", "compare_s", "measure_s"))
+        print(f"{row['n']:>12,} {row['p']:>6} {row['generate_s']:>11.2f} {row['clean_s']:>9.2f} {row['analyse_s']:>16.2f} {row['compare_s']:>14.2f} {row['measure_s']:>14.2f} {total:>10.2f} {row['peak_mb']:>9.0f} {row['audit_rows']:>11,}")
 
 
 if __name__ == "__main__":

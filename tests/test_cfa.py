@@ -103,7 +103,7 @@ def test_invariance_models_match_lavaan(bfi, lavaan_fit, level):
 def test_wlsmv_matches_lavaan(bfi, lavaan_fit, lavaan_estimates):
     moments = ordinal_moments(bfi[ITEMS])
     gamma = pd.read_csv(FIXTURES / "wlsmv_gamma_diagonal.csv")["w"].to_numpy()
-    np.testing.assert_allclose(np.diag(moments.gamma), gamma, rtol=1e-4)  # the DWLS weights themselves
+    np.testing.assert_allclose(moments.gamma_diagonal, gamma, rtol=1e-4)  # the DWLS weights themselves
     result = fit_dwls(CLUSTERS, moments)
     assert result.converged
     _compare(result.fit.as_dict(), lavaan_fit["wlsmv"], PLAIN)

@@ -45,17 +45,24 @@ from scipy.special import ndtr
 
 from camhs_rom.stats.cfa import Clusters, cluster_starts
 from camhs_rom.stats.fit_indices import FitIndices, cfi_tli, fit_indices, rmsea
-from camhs_rom.stats.polychoric import CLIP, bivariate_normal_cdf, bivariate_normal_pdf, polychoric, thresholds
+from camhs_rom.stats.polychoric import CLIP, bivariate_normal_cdf, bivariate_normal_pdf, contingency_tables, polychoric, thresholds
 
 
 @dataclass(frozen=True)
 class OrdinalMoments:
-    """Thresholds, polychoric correlations and Gamma of complete ordinal answers."""
+    """Thresholds, polychoric correlations and Gamma of complete ordinal answers.
+
+    Gamma itself (a q x q matrix, q = thresholds + pairs: 3.4 GB for 200 items) is never
+    formed: the estimator needs its diagonal (the DWLS weights) and, for the robust test,
+    only its correlation block, kept as a root ``R`` with ``R'R`` = that block (``R`` has
+    the smaller of N and the number of pairs as rows).
+    """
 
     n: int
     thresholds: list[np.ndarray]  # per item, its observed categories' thresholds
     correlations: np.ndarray  # p x p
-    gamma: np.ndarray  # N x asymptotic covariance of (thresholds..., correlations in lavaan's order)
+    gamma_diagonal: np.ndarray  # diag of N x asymptotic covariance of (thresholds..., correlations in lavaan's order)
+    gamma_root: np.ndarray  # R with R'R = the correlations' block of that matrix
 
 
 def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -63,22 +70,50 @@ def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(p, k=1)
 
 
+def _cells(grid: np.ndarray) -> np.ndarray:
+    """Cell values (pairs x K x K) from a function's values at the cells' corners (pairs x K+1 x K+1)."""
+    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+
+
+def _threshold_slopes(cuts_a: np.ndarray, cuts_b: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """d P(cell) / d (item a's cut c), for every pair, cut c and category of item b: pairs x K+1 x K.
+
+    d Phi2(h, k) / dh = phi(h) Phi((k - rho h) / sqrt(1 - rho^2)); a cell's probability
+    gains it at its upper cut and loses it at its lower one.
+    """
+    s = np.sqrt(1 - rho * rho)[:, None, None]
+    inner = ndtr((cuts_b[:, None, :] - rho[:, None, None] * cuts_a[:, :, None]) / s)  # pairs x K+1 (a's cut) x K+1 (b's cut)
+    return stats.norm.pdf(cuts_a)[:, :, None] * np.diff(inner, axis=2)
+
+
 def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
-    """Thresholds, polychoric correlations and Gamma of integer-coded ordinal items (complete rows only)."""
+    """Thresholds, polychoric correlations and Gamma of integer-coded ordinal items (complete rows only).
+
+    Every per-respondent score depends only on the respondent's category (one item) or
+    cell (a pair), so the bivariate probabilities and their derivatives are computed once
+    per cell of each pair's table, and sums over respondents are sums over cells weighted
+    by the counts.
+    """
     data = codes.dropna()
     ranks = np.column_stack([np.unique(data[c].to_numpy(), return_inverse=True)[1] for c in data.columns])  # 0-based observed category
     n, p = ranks.shape
     levels = ranks.max(axis=0) + 1
     if (levels < 2).any():
         raise ValueError(f"item {data.columns[int(np.argmin(levels))]!r} has a single observed category")
-    rho, _ = polychoric(pd.DataFrame(ranks + 1.0, columns=data.columns), categories=int(levels.max()))
+    k = int(levels.max())
+    rho, _ = polychoric(pd.DataFrame(ranks + 1.0, columns=data.columns), categories=k)
     r = rho.to_numpy()
-    tau = thresholds(ranks + 1.0, int(levels.max()))  # an item's thresholds beyond its own categories are +inf
-    cuts = [np.concatenate([[-np.inf], tau[j, : levels[j] - 1], [np.inf]]) for j in range(p)]  # per item: [-inf, thresholds, +inf]
-    # univariate threshold scores, n x (sum of thresholds), items in order
+    tau = thresholds(ranks + 1.0, k)  # an item's thresholds beyond its own categories are +inf
+    cuts = np.full((p, k + 1), np.inf)  # per item: [-inf, its thresholds, +inf, ...]
+    cuts[:, 0] = -np.inf
+    for j in range(p):
+        cuts[j, 1 : levels[j]] = tau[j, : levels[j] - 1]
+    # univariate threshold scores, n x (sum of thresholds), items in order, and their per-item information blocks A11
     starts = np.concatenate([[0], np.cumsum(levels - 1)])
-    score_th = np.zeros((n, starts[-1]))
+    n_th = int(starts[-1])
+    score_th = np.zeros((n, n_th))
     rows = np.arange(n)
+    a11 = np.zeros((n_th, n_th))
     for j in range(p):
         upper, lower = cuts[j][ranks[:, j] + 1], cuts[j][ranks[:, j]]
         prob = ndtr(upper) - ndtr(lower)
@@ -86,38 +121,49 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
         score_th[rows[top], starts[j] + ranks[top, j]] = stats.norm.pdf(upper[top]) / prob[top]
         bottom = ranks[:, j] > 0
         score_th[rows[bottom], starts[j] + ranks[bottom, j] - 1] = -stats.norm.pdf(lower[bottom]) / prob[bottom]
-    first, second = _pairs(p)
-    score_rho = np.zeros((n, len(first)))
-    a21 = np.zeros((len(first), starts[-1]))
-    for q, (i, j) in enumerate(zip(first, second, strict=True)):
-        rq = r[i, j]
-        ui, li = cuts[i][ranks[:, i] + 1], cuts[i][ranks[:, i]]
-        uj, lj = cuts[j][ranks[:, j] + 1], cuts[j][ranks[:, j]]
-        cdf = bivariate_normal_cdf
-        prob = cdf(ui, uj, rq) - cdf(li, uj, rq) - cdf(ui, lj, rq) + cdf(li, lj, rq)
-        dens = bivariate_normal_pdf
-        d_rho = dens(ui, uj, rq) - dens(li, uj, rq) - dens(ui, lj, rq) + dens(li, lj, rq)
-        score_rho[:, q] = d_rho / prob
-        s = np.sqrt(1 - rq * rq)
-        for (a, b, upper, lower, other_u, other_l) in ((i, ranks[:, i], ui, li, uj, lj), (j, ranks[:, j], uj, lj, ui, li)):
-            d_upper = stats.norm.pdf(upper) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * upper) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * upper) / s)) / prob
-            d_lower = -stats.norm.pdf(lower) * (ndtr((np.clip(other_u, -CLIP, CLIP) - rq * lower) / s) - ndtr((np.clip(other_l, -CLIP, CLIP) - rq * lower) / s)) / prob
-            block = np.zeros((n, levels[a] - 1))
-            top, bottom = b < levels[a] - 1, b > 0
-            block[rows[top], b[top]] = d_upper[top]
-            block[rows[bottom], b[bottom] - 1] = d_lower[bottom]
-            a21[q, starts[a] : starts[a + 1]] = score_rho[:, q] @ block
-    scores = np.hstack([score_th, score_rho])
-    inner = scores.T @ scores
-    a11 = np.zeros((starts[-1], starts[-1]))
-    for j in range(p):
         block = slice(starts[j], starts[j + 1])
-        a11[block, block] = inner[block, block]
-    a11_inv = np.linalg.inv(a11)
-    a22_inv = np.diag(1 / np.diag(inner)[starts[-1] :])
-    b_inv = np.block([[a11_inv, np.zeros((starts[-1], len(first)))], [-a22_inv @ a21 @ a11_inv, a22_inv]])
-    gamma = n * b_inv @ inner @ b_inv.T
-    return OrdinalMoments(n, [c[1:-1] for c in cuts], r, gamma)
+        a11[block, block] = score_th[:, block].T @ score_th[:, block]
+    z_th = score_th @ np.linalg.inv(a11)  # each respondent's threshold influence, A11^-1 s
+    # per pair and cell: probability, its slope in rho, the score in rho, and the cross information A21
+    first, second = _pairs(p)
+    counts = contingency_tables(ranks[None] + 1.0, k)[0][first, second]  # pairs x K x K
+    ci, cj, rq = np.clip(cuts[first], -CLIP, CLIP), np.clip(cuts[second], -CLIP, CLIP), r[first, second]
+    corners = (ci[:, :, None], cj[:, None, :], rq[:, None, None])
+    prob = _cells(bivariate_normal_cdf(*corners))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score_cell = np.where(prob > 0, _cells(bivariate_normal_pdf(*corners)) / prob, 0.0)  # d log P / d rho
+        weighted = np.where(prob > 0, counts * score_cell / prob, 0.0)
+    a22 = (counts * score_cell**2).sum(axis=(1, 2))
+    # a cut t of item a is the upper edge of category t - 1 and the lower edge of category t
+    slope_i = _threshold_slopes(ci, cj, rq)[:, 1:k, :]  # pairs x K-1 x K (item j's category)
+    slope_j = _threshold_slopes(cj, ci, rq)[:, 1:k, :]
+    a21_i = (slope_i * (weighted[:, :-1, :] - weighted[:, 1:, :])).sum(axis=2)  # pairs x K-1
+    a21_j = (slope_j * (weighted[:, :, :-1] - weighted[:, :, 1:]).transpose(0, 2, 1)).sum(axis=2)
+    a21 = np.zeros((len(first), n_th))
+    for q, (i, j) in enumerate(zip(first, second, strict=True)):
+        a21[q, starts[i] : starts[i + 1]] = a21_i[q, : levels[i] - 1]
+        a21[q, starts[j] : starts[j + 1]] = a21_j[q, : levels[j] - 1]
+    # each respondent's correlation influence A22^-1 (s_rho - A21 A11^-1 s_th), in chunks of respondents;
+    # Gamma = N Z'Z, so N x colsum(Z^2) is its diagonal and sqrt(N) Z (or a root of N Z'Z) the root of its correlation block
+    pairs = np.arange(len(first))
+    keep_rows = n <= len(first)
+    diag_rho, gram, kept = np.zeros(len(first)), np.zeros((0, 0) if keep_rows else (len(first), len(first))), []
+    chunk = max(1, int(4e6 // max(len(first), 1)))
+    for begin in range(0, n, chunk):
+        part = ranks[begin : begin + chunk]
+        z = (score_cell[pairs, part[:, first], part[:, second]] - z_th[begin : begin + chunk] @ a21.T) / a22
+        diag_rho += (z * z).sum(axis=0)
+        if keep_rows:
+            kept.append(z)
+        else:
+            gram += z.T @ z
+    if keep_rows:
+        root = np.sqrt(n) * np.vstack(kept)
+    else:
+        values, vectors = np.linalg.eigh(n * gram)
+        root = (vectors * np.sqrt(np.clip(values, 0.0, None))).T
+    diagonal = n * np.concatenate([(z_th * z_th).sum(axis=0), diag_rho])
+    return OrdinalMoments(n, [c[1 : levels[j]] for j, c in enumerate(cuts)], r, diagonal, root)
 
 
 @dataclass(frozen=True)
@@ -138,14 +184,21 @@ class CategoricalCfaResult:
         return self.factor_cov * np.outer(scale, scale)
 
 
-def _scaled_shifted(stat: float, df: int, weights: np.ndarray, jacobian: np.ndarray, gamma: np.ndarray) -> tuple[float, float, float]:
-    """The scaled-and-shifted statistic and its a (scaling) and b (shift)."""
-    w = np.diag(weights)
-    wd = w @ jacobian
-    u = w - wd @ np.linalg.solve(jacobian.T @ wd, wd.T)
-    ug = u @ gamma
-    a = np.sqrt(df / np.trace(ug @ ug))
-    b = df - a * np.trace(ug)
+def _scaled_shifted(stat: float, df: int, weights: np.ndarray, jacobian: np.ndarray | None, root: np.ndarray) -> tuple[float, float, float]:
+    """The scaled-and-shifted statistic and its a (scaling) and b (shift).
+
+    Only the correlations enter: the thresholds are free and fitted exactly, so their
+    block of ``U`` is zero. With ``Gamma``'s correlation block ``R'R``, ``tr(U Gamma) =
+    tr(R U R')`` and ``tr((U Gamma)^2) = ||R U R'||^2`` (Frobenius); ``U`` is applied as
+    ``W - W J (J' W J)^-1 J' W`` without forming it (``jacobian`` None: the baseline, ``U = W``).
+    """
+    ru = root * weights[None, :]
+    if jacobian is not None:
+        wj = weights[:, None] * jacobian
+        ru = ru - (ru @ jacobian) @ np.linalg.solve(jacobian.T @ wj, wj.T)
+    inner = ru @ root.T
+    a = np.sqrt(df / float(np.sum(inner * inner)))
+    b = df - a * float(np.sum(ru * root))
     return a * stat + b, a, b
 
 
@@ -156,8 +209,7 @@ def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResul
     first, second = _pairs(p)
     n_th = sum(len(t) for t in moments.thresholds)
     observed = moments.correlations[first, second]
-    weights = 1 / np.diag(moments.gamma)
-    w_rho = weights[n_th:]
+    w_rho = 1 / moments.gamma_diagonal[n_th:]
     lower = np.tril_indices(m)
     free_lam = np.flatnonzero(~marker)
 
@@ -195,12 +247,10 @@ def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResul
     resid = observed - model(x)
     stat = (n - 1) * float(np.sum(w_rho * resid**2))  # lavaan scales the DWLS statistic by N - 1
     df = len(first) - len(x)
-    full_jac = np.block([[np.eye(n_th), np.zeros((n_th, len(x)))], [np.zeros((len(first), n_th)), jacobian(x)]])
-    scaled_stat, a, b = _scaled_shifted(stat, df, weights, full_jac, moments.gamma)
+    scaled_stat, a, b = _scaled_shifted(stat, df, w_rho, jacobian(x), moments.gamma_root)
     base_stat = (n - 1) * float(np.sum(w_rho * observed**2))
     base_df = len(first)
-    base_jac = np.vstack([np.eye(n_th), np.zeros((len(first), n_th))])
-    base_scaled, _, _ = _scaled_shifted(base_stat, base_df, weights, base_jac, moments.gamma)
+    base_scaled, _, _ = _scaled_shifted(base_stat, base_df, w_rho, None, moments.gamma_root)
     srmr = float(np.sqrt(np.sum(resid**2) / (p * (p + 1) / 2)))  # over the lower triangle with the (zero) diagonal
     fit = fit_indices(stat, df, base_stat, base_df, n - 1, 1, srmr)  # RMSEA with N - 1, as the statistic
     cfi_s, tli_s = cfi_tli(scaled_stat, df, base_scaled, base_df)
