@@ -114,6 +114,20 @@ def test_wlsmv_matches_lavaan(bfi, lavaan_fit, lavaan_estimates):
     assert result.factor_correlations()[0, 1] == pytest.approx(corr, abs=1e-3)
 
 
+@pytest.mark.parametrize("n", [40, 3000])
+def test_gamma_root_is_a_root_of_gammas_correlation_block(n):
+    """R'R has Gamma's diagonal on its own; fewer respondents than pairs keeps their rows, more takes an eigen-root."""
+    rng = np.random.default_rng(n)
+    latent = rng.multivariate_normal(np.zeros(12), 0.4 + 0.6 * np.eye(12), size=n)
+    codes = pd.DataFrame(np.digitize(latent, [-1.0, 0.0, 0.8]) + 1.0, columns=[f"x{i}" for i in range(12)])
+    moments = ordinal_moments(codes)
+    pairs = 66
+    n_th = sum(len(t) for t in moments.thresholds)
+    assert moments.gamma_root.shape == (min(n, pairs), pairs)
+    np.testing.assert_allclose(np.diag(moments.gamma_root.T @ moments.gamma_root), moments.gamma_diagonal[n_th:], rtol=1e-10)
+    assert len(moments.gamma_diagonal) == n_th + pairs
+
+
 def test_ml_recovers_a_known_model():
     """Data drawn from a two-factor model: the population loadings come back and the model fits."""
     rng = np.random.default_rng(5)

@@ -8,7 +8,16 @@ import pytest
 from scipy.stats import multivariate_normal, norm
 
 from camhs_rom.stats.factors import bartlett_sphericity, kmo, run_efa
-from camhs_rom.stats.polychoric import bivariate_normal_cdf, polychoric, polychoric_batch, smooth_correlation, thresholds
+from camhs_rom.stats.polychoric import (
+    STEP_MAX_RHO,
+    bivariate_normal_cdf,
+    cdf_step,
+    contingency_tables,
+    polychoric,
+    polychoric_batch,
+    smooth_correlation,
+    thresholds,
+)
 from camhs_rom.stats.retention import parallel_analysis_polychoric
 
 from .conftest import ROOT
@@ -33,6 +42,36 @@ def test_bivariate_normal_known_values(rho):
     assert bivariate_normal_cdf(-np.inf, 1.2, rho) == pytest.approx(0.0, abs=1e-12)
     if rho == 0.0:
         assert bivariate_normal_cdf(-0.4, 1.1, 0.0) == pytest.approx(norm.cdf(-0.4) * norm.cdf(1.1), abs=1e-12)
+
+
+def test_cdf_step_moves_the_cdf_along_rho_exactly():
+    """Plackett's identity by quadrature (used between Fisher-scoring steps) against Owen's T: 1e-13 wherever it answers."""
+    h, k = np.meshgrid(np.linspace(-3, 3, 13), np.linspace(-2.5, 3.5, 13))
+    h, k = np.broadcast_to(h, (5, 13, 13)), np.broadcast_to(k, (5, 13, 13))
+    for delta in (3e-4, -8e-3, 0.04, -0.045):
+        rho_from = np.array([-0.85, -0.4, 0.0, 0.5, 0.86])
+        rho_to = rho_from + delta
+        start = bivariate_normal_cdf(h, k, rho_from[:, None, None])
+        moved = cdf_step(h, k, rho_from, rho_to, start)
+        assert not np.isnan(moved).any()
+        np.testing.assert_allclose(moved, bivariate_normal_cdf(h, k, rho_to[:, None, None]), rtol=0, atol=1e-13)
+    # outside its rules (a long step, or |rho| past STEP_MAX_RHO) it answers NaN, for the caller to compute exactly
+    far = cdf_step(h[:2], k[:2], np.array([0.0, 0.88]), np.array([0.3, STEP_MAX_RHO + 0.01]), np.zeros((2, 13, 13)))
+    assert np.isnan(far).all()
+
+
+def test_contingency_tables_count_exactly():
+    """The single-precision products are exact counts (against a direct tally, missing answers left out)."""
+    rng = np.random.default_rng(4)
+    codes = rng.integers(1, 5, size=(2, 3000, 4)).astype(float)
+    codes[rng.random(codes.shape) < 0.1] = np.nan
+    tables = contingency_tables(codes, 4)
+    for b, i, j in ((0, 0, 1), (1, 2, 3), (1, 1, 1)):
+        expected = np.zeros((4, 4))
+        np.add.at(expected, (codes[b, :, i][~np.isnan(codes[b, :, i] + codes[b, :, j])].astype(int) - 1,
+                             codes[b, :, j][~np.isnan(codes[b, :, i] + codes[b, :, j])].astype(int) - 1), 1)
+        np.testing.assert_array_equal(tables[b, i, j], expected)
+    assert tables.dtype == np.float64
 
 
 def test_thresholds_are_the_normal_quantiles_of_the_cumulative_shares():

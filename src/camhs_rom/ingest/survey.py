@@ -347,6 +347,7 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
     scored = coded.copy()
     scored[q.item_ids] = q.keyed_items(coded)
     rows = coded["source_row"].tolist()
+    counts = {}  # n_missing_ and scorable_ columns, added at the end in one step (column by column fragments a wide frame)
     for item in q.items:
         if item.reverse:
             audit.add(path, "*", item.id, "x", f"{q.scale_min + q.scale_max} - x", "reverse_keyed")
@@ -371,16 +372,15 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
         else:
             scorable = n_miss == 0
             rule = "listwise_not_scorable"
-        for j, col in enumerate(cols):
-            scored[col] = values[:, j]
+        scored[cols] = values
         dropped = np.flatnonzero(~scorable)
         if len(dropped):
             audit.add_many(
                 path, [rows[i] for i in dropped], f"scorable_{subscale}", [f"{n_miss[i]} of {k} answers missing" for i in dropped], ["False"] * len(dropped), rule
             )
-        scored[f"n_missing_{subscale}"] = n_miss
-        scored[f"scorable_{subscale}"] = scorable
-    return scored
+        counts[f"n_missing_{subscale}"] = n_miss
+        counts[f"scorable_{subscale}"] = scorable
+    return pd.concat([scored, pd.DataFrame(counts, index=scored.index)], axis=1)
 
 
 def read_clean(path: str | Path) -> pd.DataFrame:
