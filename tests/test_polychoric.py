@@ -15,6 +15,7 @@ from camhs_rom.stats.polychoric import (
     contingency_tables,
     polychoric,
     polychoric_batch,
+    polychoric_resampled,
     smooth_correlation,
     thresholds,
 )
@@ -130,6 +131,21 @@ def test_batch_fisher_scoring_agrees_with_the_golden_section():
         np.testing.assert_allclose(batch[k], polychoric(pd.DataFrame(small[k]), 5)[0].to_numpy(), atol=1e-6)
     # started elsewhere (as bootstrap resamples start from the full sample's estimate), the same solution
     np.testing.assert_allclose(polychoric_batch(small, 5, start=np.full((4, 4), 0.5)), batch, atol=1e-6)
+
+
+def test_resampled_tables_give_the_resampled_data_sets_answers():
+    """polychoric_resampled (counts of each respondent) = polychoric_batch on the gathered resamples, to rounding,
+    however many resamples are fitted together; missing answers and an unused category included."""
+    rng = np.random.default_rng(8)
+    latent = rng.multivariate_normal(np.zeros(5), 0.5 + 0.5 * np.eye(5), size=200)
+    codes = (np.digitize(latent, [-1.2, -0.2, 0.7]) + 1).astype(float)  # category 5 never used
+    codes[rng.random(codes.shape) < 0.05] = np.nan
+    rows = rng.integers(0, 200, size=(7, 200))
+    weights = np.stack([np.bincount(r, minlength=200) for r in rows])
+    start = polychoric_batch(codes[None], 5)[0]
+    gathered = polychoric_batch(codes[rows], 5, tolerance=1e-7, start=start)
+    for batch in (None, 3):
+        np.testing.assert_allclose(polychoric_resampled(codes, 5, weights, tolerance=1e-7, start=start, batch=batch), gathered, rtol=0, atol=1e-12)
 
 
 def test_polychoric_efa_matches_psych():

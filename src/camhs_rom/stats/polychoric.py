@@ -94,8 +94,7 @@ def contingency_tables(codes: np.ndarray, categories: int) -> np.ndarray:
     products are taken in single precision, whose sums of ones are exact up to 2^24
     (16,777,216) respondents; more than that are refused.
     """
-    if codes.shape[1] >= 2**24:
-        raise ValueError(f"{codes.shape[1]:,} respondents: contingency tables are exact up to 16,777,215")
+    _check_exact(codes.shape[1])
     return _cross_products(_onehot(codes, categories), codes.shape[2], categories)
 
 
@@ -237,14 +236,59 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
     Thresholds and tables come from one set of answer indicators per data set.
     """
     b, n, p = codes.shape
-    if n >= 2**24:
-        raise ValueError(f"{n:,} respondents: contingency tables are exact up to 16,777,215")
+    _check_exact(n)
     first, second = np.triu_indices(p, k=1)
     onehot = _onehot(codes, categories)  # B x n x pK
     counts = onehot.sum(axis=1, dtype=float).reshape(b, p, categories)
+    tables = _cross_products(onehot, p, categories)[:, first, second]
+    return _fit_pairs(counts, tables, categories, tolerance, max_iter, start)
+
+
+def polychoric_resampled(
+    codes: np.ndarray, categories: int, weights: np.ndarray, tolerance: float = 1e-9, max_iter: int = 100, start: np.ndarray | None = None, batch: int | None = None
+) -> np.ndarray:
+    """Polychoric matrices of resamples of one data set ``codes`` (n x p), each given by its ``weights``.
+
+    ``weights`` (B x n): how often each respondent appears in each resample (a bootstrap
+    resample's counts). The same answers as :func:`polychoric_batch` on the resampled data
+    sets, without forming them: each resample's tables are its weights times the
+    respondents' pair-cell indicators (one single-precision matrix product per chunk of
+    respondents, exact counts), its category counts its weights times the answer
+    indicators. ``batch`` resamples are fitted at a time (all when None): each pair's answer
+    does not depend on which others it is fitted with.
+    """
+    n, p = codes.shape
+    _check_exact(n)
+    first, second = np.triu_indices(p, k=1)
+    onehot = _onehot(codes[None], categories)[0].reshape(n, p, categories)  # n x p x K
+    w = np.asarray(weights, dtype=np.float32)
+    counts = (w @ onehot.reshape(n, -1)).astype(float).reshape(len(w), p, categories)
+    tables = np.zeros((len(w), len(first) * categories * categories), dtype=np.float32)
+    chunk = max(1, int(4e6 // max(len(first) * categories * categories, 1)))
+    for begin in range(0, n, chunk):
+        part = onehot[begin : begin + chunk]
+        cells = (part[:, first, :, None] * part[:, second, None, :]).reshape(len(part), -1)  # respondents x (pairs K K)
+        tables += w[:, begin : begin + chunk] @ cells
+    tables = tables.reshape(len(w), len(first), categories, categories)
+    step = batch or len(w)
+    return np.concatenate(
+        [_fit_pairs(counts[i : i + step], tables[i : i + step].astype(float), categories, tolerance, max_iter, start) for i in range(0, len(w), step)]
+    )
+
+
+def _check_exact(n: int) -> None:
+    if n >= 2**24:
+        raise ValueError(f"{n:,} respondents: contingency tables are exact up to 16,777,215")
+
+
+def _fit_pairs(counts: np.ndarray, pair_tables: np.ndarray, categories: int, tolerance: float, max_iter: int, start: np.ndarray | None) -> np.ndarray:
+    """Fisher scoring of every pair of every data set (see :func:`polychoric_batch`) from category counts
+    (B x p x K) and pair tables (B x pairs x K x K, pairs as ``np.triu_indices``)."""
+    b, p, _ = counts.shape
+    first, second = np.triu_indices(p, k=1)
     cumulative = np.cumsum(counts, axis=2)[:, :, :-1] / counts.sum(axis=2, keepdims=True)
     tau = ndtri(cumulative)  # B x p x (K-1), as thresholds() for each data set
-    tables = zero_cell_correction(_cross_products(onehot, p, categories)[:, first, second].reshape(-1, categories, categories))
+    tables = zero_cell_correction(pair_tables.reshape(-1, categories, categories))
     totals = tables.sum(axis=(1, 2))
     props = tables / np.where(totals > 0, totals, 1.0)[:, None, None]
     cuts = np.clip(tau, -CLIP, CLIP)
@@ -287,7 +331,8 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
         first_rho = np.nan_to_num(np.asarray(start, dtype=float)[first, second])
         rho = np.tile(np.clip(first_rho, -0.99, 0.99), b)
     active = np.flatnonzero(totals > 0)
-    inner = inner_cdf(rho[active], active)
+    # at rho = 0 the bivariate CDF is the product of the margins
+    inner = ndtr(cuts_x[active]) * ndtr(cuts_y[active]) if start is None else inner_cdf(rho[active], active)
     current, prob = loglik(inner, active)
     for _ in range(max_iter):
         if not len(active):
