@@ -40,7 +40,9 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": done.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
                   "tail": (done.stdout + done.stderr)[-1500:]}))
 """
-STUDY2_TARGETS = ["results/study2/group_comparisons.csv", "results/study2/reliability.csv", "results/study2/subscale_scores.csv"]
+STUDY2_TARGETS = [
+    "results/study2/group_comparisons.csv", "results/study2/reliability.csv", "results/study2/subscale_scores.csv", "results/study2/cfa_fit.csv",  # measurement too
+]
 
 
 def workflow_copy(dest: Path) -> Path:
