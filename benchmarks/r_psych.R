@@ -31,7 +31,7 @@ t_pa_poly <- system.time(invisible(capture.output(suppressWarnings(suppressMessa
 t_wlsmv <- system.time(for (i in 1:10) invisible(cfa(model, data = items, ordered = names(items), estimator = "WLSMV")))[["elapsed"]]
 t_cfa_ml <- system.time(for (i in 1:10) invisible(cfa(model, data = items)))[["elapsed"]]
 with_group <- cbind(items, group = group)[group %in% c("user", "non_user"), ]
-t_inv <- system.time(for (i in 1:10) for (eq in list(character(0), "loadings", c("loadings", "intercepts")))
+t_inv <- system.time(for (i in 1:10) for (eq in list("", "loadings", c("loadings", "intercepts")))
   invisible(suppressWarnings(cfa(model, data = with_group, group = "group", group.equal = eq, meanstructure = TRUE))))[["elapsed"]]
 # no ordinal-alpha bootstrap in psych: 20 resamples per subscale (polychoric, then alpha of it), scaled to 2,000
 t_ord <- system.time(for (x in subscales) for (b in 1:20) {
