@@ -45,7 +45,15 @@ from scipy.special import ndtr
 
 from camhs_rom.stats.cfa import Clusters, cluster_starts
 from camhs_rom.stats.fit_indices import FitIndices, cfi_tli, fit_indices, rmsea
-from camhs_rom.stats.polychoric import CLIP, bivariate_normal_cdf, bivariate_normal_pdf, contingency_tables, polychoric, thresholds
+from camhs_rom.stats.polychoric import (
+    CLIP,
+    bivariate_normal_cdf,
+    bivariate_normal_pdf,
+    cell_values,
+    contingency_tables,
+    polychoric,
+    thresholds,
+)
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,6 @@ class OrdinalMoments:
 def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
     """Item pairs in lavaan's order (the lower triangle column by column)."""
     return np.triu_indices(p, k=1)
-
-
-def _cells(grid: np.ndarray) -> np.ndarray:
-    """Cell values (pairs x K x K) from a function's values at the cells' corners (pairs x K+1 x K+1)."""
-    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
 
 
 def _threshold_slopes(cuts_a: np.ndarray, cuts_b: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -129,9 +132,9 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
     counts = contingency_tables(ranks[None] + 1.0, k)[0][first, second]  # pairs x K x K
     ci, cj, rq = np.clip(cuts[first], -CLIP, CLIP), np.clip(cuts[second], -CLIP, CLIP), r[first, second]
     corners = (ci[:, :, None], cj[:, None, :], rq[:, None, None])
-    prob = _cells(bivariate_normal_cdf(*corners))
+    prob = cell_values(bivariate_normal_cdf(*corners))
     with np.errstate(divide="ignore", invalid="ignore"):
-        score_cell = np.where(prob > 0, _cells(bivariate_normal_pdf(*corners)) / prob, 0.0)  # d log P / d rho
+        score_cell = np.where(prob > 0, cell_values(bivariate_normal_pdf(*corners)) / prob, 0.0)  # d log P / d rho
         weighted = np.where(prob > 0, counts * score_cell / prob, 0.0)
     a22 = (counts * score_cell**2).sum(axis=(1, 2))
     # a cut t of item a is the upper edge of category t - 1 and the lower edge of category t

@@ -118,14 +118,22 @@ def zero_cell_correction(tables: np.ndarray) -> np.ndarray:
     return out
 
 
+def cell_values(grid: np.ndarray) -> np.ndarray:
+    """Each cell's share of a function given at the cells' corners: pairs x (K+1) x (K+1) -> pairs x K x K.
+
+    With the bivariate CDF at the corners, the cell probabilities; with its derivative in
+    rho (the density), theirs.
+    """
+    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+
+
 def _cell_probabilities(rho: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> np.ndarray:
     """Cell probabilities of each pair's table: pairs x K x K, for latent correlations ``rho`` (pairs,)."""
     lower_inf = np.full((tau_x.shape[0], 1), -np.inf)
     upper_inf = np.full((tau_x.shape[0], 1), np.inf)
     cuts_x = np.hstack([lower_inf, tau_x, upper_inf])  # pairs x (K + 1)
     cuts_y = np.hstack([lower_inf, tau_y, upper_inf])
-    grid = bivariate_normal_cdf(cuts_x[:, :, None], cuts_y[:, None, :], rho[:, None, None])  # pairs x (K+1) x (K+1)
-    return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
+    return cell_values(bivariate_normal_cdf(cuts_x[:, :, None], cuts_y[:, None, :], rho[:, None, None]))  # from pairs x (K+1) x (K+1)
 
 
 def _log_likelihood(rho: np.ndarray, tables: np.ndarray, tau_x: np.ndarray, tau_y: np.ndarray) -> np.ndarray:
@@ -301,9 +309,6 @@ def _fit_pairs(counts: np.ndarray, pair_tables: np.ndarray, categories: int, tol
     edge[:, 1:-1, -1] = ndtr(cuts_x[:, :, 0])
     edge[:, -1, -1] = 1.0
 
-    def cells(grid):
-        return grid[:, 1:, 1:] - grid[:, :-1, 1:] - grid[:, 1:, :-1] + grid[:, :-1, :-1]
-
     def inner_cdf(rho, idx, rho_from=None, value_from=None):
         """The inner corners' CDF at ``rho``: moved from ``rho_from`` where Plackett's rule is accurate, Owen's T elsewhere."""
         if rho_from is None:
@@ -317,13 +322,13 @@ def _fit_pairs(counts: np.ndarray, pair_tables: np.ndarray, categories: int, tol
     def loglik(inner, idx):
         grid = edge[idx].copy()
         grid[:, 1:-1, 1:-1] = inner
-        prob = cells(grid)
+        prob = cell_values(grid)
         return (props[idx] * np.log(np.where(prob > 0, prob, 1.0))).sum(axis=(1, 2)), prob
 
     def slopes(rho, idx):
         grid = np.zeros((len(idx), categories + 1, categories + 1))
         grid[:, 1:-1, 1:-1] = bivariate_normal_pdf(cuts_x[idx], cuts_y[idx], rho[:, None, None])
-        return cells(grid)
+        return cell_values(grid)
 
     if start is None:
         rho = np.zeros(len(totals))
