@@ -249,7 +249,14 @@ def polychoric_batch(codes: np.ndarray, categories: int, tolerance: float = 1e-9
     onehot = _onehot(codes, categories)  # B x n x pK
     counts = onehot.sum(axis=1, dtype=float).reshape(b, p, categories)
     tables = _cross_products(onehot, p, categories)[:, first, second]
-    return _fit_pairs(counts, tables, categories, tolerance, max_iter, start)
+    step = fit_group(p)
+    return np.concatenate([_fit_pairs(counts[i : i + step], tables[i : i + step], categories, tolerance, max_iter, start) for i in range(0, b, step)])
+
+
+def fit_group(p: int) -> int:
+    """How many data sets of ``p`` items to fit at once: about 20,000 pairs, whose arrays stay in the cache
+    (larger groups were slower, and each pair's answer does not depend on the others in its group)."""
+    return max(1, int(2e4 // max(p * (p - 1) // 2, 1)))
 
 
 def polychoric_resampled(

@@ -49,7 +49,7 @@ from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.categorical_cfa import fit_dwls, ordinal_moments
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.factors import MODEL_ERRORS
-from camhs_rom.stats.polychoric import polychoric_batch, polychoric_resampled
+from camhs_rom.stats.polychoric import fit_group, polychoric_batch, polychoric_resampled
 from camhs_rom.stats.reliability import omega_hierarchical, standardized_alpha
 from camhs_rom.study2.apa import interval, number, p_value
 from camhs_rom.study2.efa import ItemMatrix
@@ -224,8 +224,8 @@ def ordinal_alpha(codes: pd.DataFrame, categories: int, resamples: int, ci: floa
     analysed as its counts of each respondent (:func:`camhs_rom.stats.polychoric.polychoric_resampled`);
     its polychoric search starts from the full sample's correlations and stops at 1e-5, far
     below the interval's precision. Tables for up to about 200 MB of resamples (and their
-    counts, 100 MB) are formed at once, and fitted in groups of about 20,000 pairs (faster
-    than larger groups, whose arrays leave the cache).
+    counts, 100 MB) are formed at once, and fitted in groups of about 20,000 pairs
+    (:func:`camhs_rom.stats.polychoric.fit_group`).
     """
     x = codes.to_numpy(dtype=float)
     n, k = x.shape
@@ -234,7 +234,6 @@ def ordinal_alpha(codes: pd.DataFrame, categories: int, resamples: int, ci: floa
     draw = max(1, int(2e6 // max(x.size * categories, 1)))
     cells = max(1, k * (k - 1) // 2) * categories * categories
     per_group = max(1, int(min(5e7 // cells, 2.5e7 // n)) // draw) * draw
-    fit = max(1, int(2e4 // max(1, k * (k - 1) // 2)))
     estimates = []
     for group in range(0, resamples, per_group):
         weights = np.empty((min(per_group, resamples - group), n), dtype=np.float32)  # exact: a count is at most n < 2^24
@@ -242,7 +241,7 @@ def ordinal_alpha(codes: pd.DataFrame, categories: int, resamples: int, ci: floa
             size = min(draw, resamples - start)
             rows = rng.integers(0, n, size=(size, n))
             weights[start - group : start - group + size] = np.bincount((rows + n * np.arange(size)[:, None]).ravel(), minlength=size * n).reshape(size, n)
-        matrices = polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit)
+        matrices = polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k))
         estimates.append(standardized_alpha(np.nan_to_num(matrices)))
     low, high = percentile_interval(np.concatenate(estimates) if estimates else np.array([]), ci)
     return estimate, low, high
