@@ -46,19 +46,20 @@ expanded = out / "spec.yaml"
 t0 = time.perf_counter()
 synthesize_study2(spec, settings, config["seed"], out / "r.csv", out / "r.sav", out / "m.json", spec_out=expanded if items != "spec" else None)
 t1 = time.perf_counter()
-q = load_questionnaire(expanded if items != "spec" else spec)
+used = expanded if items != "spec" else spec  # the questionnaire analysed: the spec, or its items cycled to P
+q = load_questionnaire(used)
 result = clean_responses(out / "r.csv", q)
 write_table(result.coded, out / "coded.csv")
 write_table(result.scored, out / "scored.csv")
 t2 = time.perf_counter()
 s2 = config["study2"]
-study2_psychometrics(out / "coded.csv", out / "scored.csv", expanded if items != "spec" else spec, "r.csv", s2["efa"], s2["bootstrap"], config["seed"],
+study2_psychometrics(out / "coded.csv", out / "scored.csv", used, "r.csv", s2["efa"], s2["bootstrap"], config["seed"],
                      {key: out / f"{key}.csv" for key in OUTPUTS})
 t3 = time.perf_counter()
-study2_comparisons(out / "scores.csv", expanded if items != "spec" else spec, None, s2["comparisons"], s2["bootstrap"], config["seed"],
+study2_comparisons(out / "scores.csv", used, None, s2["comparisons"], s2["bootstrap"], config["seed"],
                    {key: out / f"{key}.csv" for key in ["comparisons", "descriptives", "models", "model_notes", "sentences", "apa_table", "apa_table_md"]})
 t4 = time.perf_counter()
-study2_measurement(out / "coded.csv", out / "scored.csv", expanded if items != "spec" else spec, None, s2["measurement"], s2["bootstrap"], config["seed"],
+study2_measurement(out / "coded.csv", out / "scored.csv", used, None, s2["measurement"], s2["bootstrap"], config["seed"],
                    {key: out / f"m_{key}.csv" for key in ["polychoric", "thresholds", "cfa_fit", "cfa_loadings", "cfa_factor_correlations", "invariance",
                                                            "coefficients", "paragraph"]})
 t5 = time.perf_counter()
