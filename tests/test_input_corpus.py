@@ -278,8 +278,8 @@ CASES = [
     Case("qdpx-selection-outside-text", "study1", s1_qdpx(project(inline_source(selection(5, 100000)))), "project.qdpx", "selection", "characters 5 to 100000", "a span inside the source text"),
     Case("qdpx-unknown-code", "study1", s1_qdpx(project(inline_source(selection(START, END, code="99999999-9999-4999-8999-999999999999")))), "project.qdpx", "CodeRef",
          "code GUID '99999999-9999-4999-8999-999999999999'", "the GUID of a Code"),
-    Case("qdpx-external-source", "study1", s1_qdpx(project('<TextSource guid="44444444-4444-4444-8444-444444444444" name="fg1" plainTextPath="file:///etc/passwd"/>')),
-         "project.qdpx", "plainTextPath", "'file:///etc/passwd'", "a source stored inside the .qdpx"),
+    Case("qdpx-external-source", "study1", s1_qdpx(project('<TextSource guid="44444444-4444-4444-8444-444444444444" name="fg1" plainTextPath="file:///etc/passwd">' + selection(START, END) + '</TextSource>')),
+         "project.qdpx", "plainTextPath", "'file:///etc/passwd', a text not in the archive", "in the folder named by the key study1.sources_dir"),
     # --- codebook (YAML)
     Case("codebook-alias-bomb", "study1", s1_codebook(alias_bomb()), "codebook.yaml", "key l", "expands to more than 100,000 values", "at most 100,000 values"),
     Case("codebook-is-a-text-file", "study1", s1_codebook("root:x:0:0:root:/root:/bin/bash\n" * 60), "codebook.yaml", "top level", "characters]", "a mapping of keys to values"),

@@ -82,7 +82,7 @@ def test_speaker_tags_inline_text_and_braced_upper_case_guids(tmp_path, codebook
     project_read = read_qdpx(write_project(tmp_path, files))
     row = project_read.segments.iloc[0]
     assert (row.participant_id, row.group_id, row.coder, row.code, row.text) == ("P01", "fg1", "coder_a", "tracking_progress", "The graph shows progress.")
-    assert "from speaker tags for 1" in project_read.notes[0]
+    assert "1 by speaker tag" in project_read.notes[0]
 
 
 def test_cases_and_sources_folder(tmp_path, codebook):
@@ -105,9 +105,8 @@ def test_cases_and_sources_folder(tmp_path, codebook):
         ({"project.qde": '<Project xmlns="urn:other" name="x"/>'}, "project.qde", "root element '{urn:other}Project'"),
         (project(inline_source(selection(START, 999))), "project.qde selection", "characters"),
         (project(inline_source(selection(START, END, code="aaaaaaaa-0000-4000-8000-000000000000"))), "CodeRef", "code GUID 'aaaaaaaa-0000-4000-8000-000000000000'"),
-        (project(inline_source(selection(START, END, user="bbbbbbbb-0000-4000-8000-000000000000"))), "creatingUser", "coder GUID 'bbbbbbbb-0000-4000-8000-000000000000' with no User"),
         (project(inline_source("")), "project.qde", "a project with no coded text selections"),
-        (project(f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://missing.txt"/>'), "plainTextPath", "not in the archive"),
+        (project(f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://missing.txt">{selection(START, END)}</TextSource>'), "plainTextPath", "not in the archive"),
         (project(inline_source(selection(0, 5))), "project.qde selection", "no speaker tag"),
     ],
 )
@@ -123,29 +122,6 @@ def test_not_a_zip(tmp_path):
     path.write_text("<Project/>", encoding="utf-8")
     with pytest.raises(InputError, match="p.qdpx: file: found a file that is not a zip archive"):
         read_qdpx(path)
-
-
-CRLF_TEXT = "Focus group one\r\nFacilitator: Any benefits?\r\nP01: The graph shows progress.\r\n"
-
-
-def test_crlf_counted_as_one_character(tmp_path):
-    """ATLAS.ti and MAXQDA count CRLF as one character: positions index the folded text."""
-    folded = CRLF_TEXT.replace("\r\n", "\n")
-    start = folded.index("The graph")
-    end = start + len("The graph shows progress.")
-    source = f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://{S1}.txt">{selection(start, end)}</TextSource>'
-    read = read_qdpx(write_project(tmp_path, project(source, extra_files={f"Sources/{S1}.txt": CRLF_TEXT})))
-    assert read.segments["text"].tolist() == ["The graph shows progress."]
-    assert any("counted as one character" in note for note in read.notes)
-
-
-def test_crlf_counted_as_two_characters(tmp_path):
-    start = CRLF_TEXT.index("progress.")
-    end = len(CRLF_TEXT) - 1  # past the end of the folded text: the tool counted CRLF as two
-    source = f'<TextSource guid="{S1}" name="fg1" plainTextPath="internal://{S1}.txt">{selection(start, end)}</TextSource>'
-    read = read_qdpx(write_project(tmp_path, project(source, extra_files={f"Sources/{S1}.txt": CRLF_TEXT})))
-    assert read.segments["text"].tolist() == ["progress.\r"]
-    assert any("counted as two characters" in note for note in read.notes)
 
 
 def test_non_codable_categories_and_child_code_names(tmp_path, codebook):

@@ -2,6 +2,7 @@
 # JSON Schema and are filled in here, once: rules and the package read every setting
 # from `config` without repeating a default.
 
+import os
 import sys
 
 from camhs_rom.core.contract import (
@@ -45,7 +46,34 @@ LEFT_OUT = left_out(config, SYNTHETIC)
 for _study, _reason in LEFT_OUT.items():
     print(f"{_study} is not part of this run: {_reason}.", file=sys.stderr)
 
+if "study1" in STUDIES and not is_generated(config["study1"]["segments"], SYNTHETIC):
+    # A team's coding is checked against its codebook before anything runs (snakemake -n included).
+    from camhs_rom.ingest.steps import check_study1
+
+    try:
+        for _warning in check_study1(config["study1"], "config (config.yaml and any --configfile)"):
+            print(f"Note: {_warning}.", file=sys.stderr)
+    except InputError as err:
+        sys.exit(f"Bad input, nothing was run: {err}")
+
 NOTEBOOKS = ["00_scorecard"] + (["01_study1"] if "study1" in STUDIES else []) + (["02_study2", "03_robustness"] if "study2" in STUDIES else [])
+
+
+def study1_reading():
+    """The study1 keys that say how a .qdpx is read (sources_dir, participants, speaker_pattern, participant_map)."""
+    keys = ("sources_dir", "participants", "speaker_pattern", "participant_map")
+    return {k: config["study1"][k] for k in keys} if "study1" in STUDIES else {}
+
+
+def study1_reading_inputs():
+    """Files the reading of a .qdpx depends on: the participant map and the texts in study1.sources_dir."""
+    if "study1" not in STUDIES:
+        return []
+    files = [config["study1"]["participant_map"]] if config["study1"]["participant_map"] else []
+    folder = config["study1"]["sources_dir"]
+    if folder and os.path.isdir(folder):
+        files += sorted(os.path.join(folder, name) for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
+    return files
 
 
 def synthetic_settings(study):

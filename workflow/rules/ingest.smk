@@ -26,11 +26,15 @@ if "study1" in STUDIES:
         input:
             segments=config["study1"]["segments"],
             codebook=config["study1"]["codebook"],
+            reading=study1_reading_inputs(),  # the participant map and the texts in study1.sources_dir
         output:
             segments=f"{CLEAN}/study1/coded_segments.csv",
             audit=f"{CLEAN}/study1/audit.csv",
+            sources=f"{CLEAN}/study1/sources.csv",
         log:
             "logs/ingest_study1.log",
+        params:
+            reading=Settings(study1_reading(), "study1 reading"),
         script:
             "../scripts/ingest_study1.py"
 

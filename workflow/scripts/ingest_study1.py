@@ -8,4 +8,6 @@ run_step(
     codebook=snakemake.input.codebook,
     segments_out=snakemake.output.segments,
     audit_out=snakemake.output.audit,
+    sources_out=snakemake.output.sources,
+    settings=snakemake.params.reading,
 )

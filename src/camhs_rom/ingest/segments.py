@@ -28,7 +28,7 @@ from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import read_delimited
-from camhs_rom.ingest.qdpx import read_qdpx
+from camhs_rom.ingest.qdpx import PlacementSettings, QdpxProject, read_qdpx
 from camhs_rom.instruments.codebook import Codebook
 
 REQUIRED_FILLED = ["transcript_id", "group_id", "participant_id", "segment_id", "code", "coder"]
@@ -40,11 +40,26 @@ CLEAN_COLUMNS = SEGMENT_COLUMNS[:8] + ["theme", "valence", "coder", "source_form
 SORT_KEYS = ["transcript_id", "start", "end", "coder", "code", "segment_id"]
 
 
+SOURCE_COLUMNS = [
+    "transcript_id", "text_from", "positions", "n_selections", "coders",
+    "placed_by_case", "placed_by_speaker_tag", "placed_by_source", "placed_by_mapping", "spanning_speakers",
+]
+"""``results/clean/study1/sources.csv``: how each transcript was read and its selections placed."""
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """The ``study1`` settings that say how a ``.qdpx`` is read (ignored for a CSV)."""
+    sources_dir: str | None = None
+    placement: PlacementSettings = PlacementSettings()
+
+
 @dataclass
 class CleanSegments:
-    """The result of :func:`clean_segments`."""
+    """The result of :func:`clean_segments`: the clean table, its audit log and one row per transcript."""
     segments: pd.DataFrame
     audit: pd.DataFrame
+    sources: pd.DataFrame | None = None
 
 
 def read_segments_csv(path: str | Path, audit: AuditLog | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -62,19 +77,77 @@ def read_segments_csv(path: str | Path, audit: AuditLog | None = None) -> tuple[
     return frame[SEGMENT_COLUMNS], [f"row {r}" for r in rows]
 
 
-def read_segments(path: str | Path, audit: AuditLog) -> tuple[pd.DataFrame, list[str], str]:
-    """Read coded segments from a CSV/TSV or a ``.qdpx``; return (table, row locations, format)."""
+def read_segments(path: str | Path, audit: AuditLog, options: SegmentOptions | None = None) -> tuple[pd.DataFrame, list[str], str, QdpxProject | None]:
+    """Read coded segments from a CSV/TSV or a ``.qdpx``; return (table, row locations, format, the project or None)."""
+    options = options or SegmentOptions()
     if Path(path).suffix.lower() == ".qdpx":
-
-        project = read_qdpx(path)
+        project = read_qdpx(path, options.sources_dir, options.placement)
         for note in project.notes:
             audit.add(path, "", "", "", note, "qdpx_reading")
-        return project.segments, project.locations, "qdpx"
+        for where in project.spanning:
+            audit.add(path, where.split(": ", 1)[0], "participant_id", "", where.split(": ", 1)[1], "selection_spans_speakers")
+        return project.segments, project.locations, "qdpx", project
     frame, rows = read_segments_csv(path, audit)
-    return frame, rows, "csv"
+    return frame, rows, "csv", None
 
 
-def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
+def resolve_project_codes(project: QdpxProject, codebook: Codebook) -> dict[str, str | None]:
+    """The codebook code each project code GUID counts as: itself, else its nearest ancestor the codebook has.
+
+    With a codebook that carries GUIDs (one drafted from the project) codes are matched by
+    GUID; otherwise by name or path (:meth:`Codebook.resolve`). A theme that names a parent
+    code so takes all its descendants.
+    """
+    out = {}
+    for guid in project.codes:
+        node, found = project.codes[guid], None
+        while node is not None and found is None:
+            if codebook.has_guids:
+                found = codebook.guids.get(node.guid)
+            else:
+                found = codebook.resolve(node.name, None, node.path)
+            node = project.codes.get(node.parent) if node.parent else None
+        out[guid] = found
+    return out
+
+
+def source_table(project: QdpxProject | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per transcript (:data:`SOURCE_COLUMNS`): where its text came from, how positions and participants were read."""
+    rows = []
+    coders = frame.groupby("transcript_id")["coder"].agg(lambda c: ";".join(sorted(set(c))))
+    if project is None:
+        for transcript, n in frame.groupby("transcript_id")["segment_id"].nunique().items():
+            rows.append([transcript, "coded-segments table", "code points (as given)", n, coders[transcript], 0, 0, 0, 0, 0])
+    else:
+        for record in project.sources:
+            rows.append([record.transcript_id, record.text_from, record.positions, record.n_selections, coders.get(record.transcript_id, ""),
+                         *(record.placed[how] for how in ("case", "speaker_tag", "source", "mapping")), record.spanning])
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS).sort_values("transcript_id", kind="stable").reset_index(drop=True)
+
+
+def _qualify_shared_speakers(frame: pd.DataFrame, audit: AuditLog, path) -> pd.DataFrame:
+    """A speaker tag's name in several transcripts, none of them in a case's group, is one person per transcript.
+
+    ``Speaker 1`` of two interviews is two people; a team whose pseudonyms are unique across
+    transcripts (``P03``) sees no change.
+    """
+    tagged = frame["placed_by"] == "speaker_tag"
+    own_group = frame["group_id"] == frame["transcript_id"]
+    candidates = frame[tagged & own_group]
+    spread = candidates.groupby("participant_id")["transcript_id"].nunique()
+    shared = set(spread[spread > 1].index)
+    if not shared:
+        return frame
+    frame = frame.copy()
+    hit = tagged & own_group & frame["participant_id"].isin(shared)
+    renamed = frame.loc[hit, "participant_id"] + " (" + frame.loc[hit, "transcript_id"] + ")"
+    for name in sorted(shared):
+        audit.add(path, "", "participant_id", name, f"{name} (<transcript>): the tag is in {int(spread[name])} transcripts", "speaker_named_per_transcript")
+    frame.loc[hit, "participant_id"] = renamed
+    return frame
+
+
+def clean_segments(path: str | Path, codebook: Codebook, options: SegmentOptions | None = None) -> CleanSegments:
     """Read, validate and clean coded segments against the codebook.
 
     Raises :class:`InputError` for: a required cell left blank, a position that is not a
@@ -83,8 +156,10 @@ def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
     segment.
     """
     audit = AuditLog()
-    frame, rows, fmt = read_segments(path, audit)
+    frame, rows, fmt, project = read_segments(path, audit, options)
     frame = frame.copy()
+    if project is not None:
+        frame = _qualify_shared_speakers(frame, audit, path)
     for col in REQUIRED_FILLED:
         values = frame[col].astype(str).str.strip()
         blank = np.flatnonzero((values == "").to_numpy())
@@ -105,23 +180,26 @@ def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
             path, f"{rows[i]}, columns start/end", f"start {frame['start'].iloc[i]} and end {frame['end'].iloc[i]}", "start smaller than end"
         )
 
-    mapping = {}
-    for code in pd.unique(frame["code"]):
-        known = codebook.resolve(code)
-        if known is None:
-            first = next(i for i, c in enumerate(frame["code"]) if c == code)
-            raise InputError(
-                path,
-                f"{rows[first]}, column code",
-                f"code {code!r}, which is not in the codebook {codebook.path}",
-                f"a theme or child code of the codebook: {quote_list(codebook.code_theme, limit=30)}",
-            )
-        mapping[code] = known
-    resolved = frame["code"].map(mapping)
-    changed = np.flatnonzero((resolved != frame["code"]).to_numpy())
-    if len(changed):
-        audit.add_many(path, [rows[i] for i in changed], "code", frame["code"].iloc[changed], resolved.iloc[changed], "code_matched_to_codebook")
-    frame["code"] = resolved
+    if project is not None:
+        frame, rows = _match_project_codes(frame, rows, project, codebook, path, audit)
+    else:
+        mapping = {}
+        for code in pd.unique(frame["code"]):
+            known = codebook.resolve(code)
+            if known is None:
+                first = next(i for i, c in enumerate(frame["code"]) if c == code)
+                raise InputError(
+                    path,
+                    f"{rows[first]}, column code",
+                    f"code {code!r}, which is not in the codebook {codebook.path}",
+                    f"a theme or child code of the codebook (by id, label or path): {quote_list(codebook.code_theme, limit=30)}",
+                )
+            mapping[code] = known
+        resolved = frame["code"].map(mapping)
+        changed = np.flatnonzero((resolved != frame["code"]).to_numpy())
+        if len(changed):
+            audit.add_many(path, [rows[i] for i in changed], "code", frame["code"].iloc[changed], resolved.iloc[changed], "code_matched_to_codebook")
+        frame["code"] = resolved
 
     groups = frame.groupby("participant_id")["group_id"].unique()
     split = groups[groups.map(len) > 1]
@@ -130,7 +208,7 @@ def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
         where = [rows[i] for i in np.flatnonzero((frame["participant_id"] == pid).to_numpy())][:4]
         raise InputError(path, ", ".join(where), f"participant {pid!r} in focus groups {quote_list(sorted(split.iloc[0]))}", "each participant in one focus group")
 
-    dup = frame.duplicated(["transcript_id", "segment_id", "code", "coder"], keep=False).to_numpy()
+    dup = frame.duplicated(["transcript_id", "segment_id", "participant_id", "code", "coder"], keep=False).to_numpy()
     if dup.any():
         idx = np.flatnonzero(dup)[:2]
         i = idx[0]
@@ -146,4 +224,38 @@ def clean_segments(path: str | Path, codebook: Codebook) -> CleanSegments:
     frame["valence"] = frame["theme"].map({t.id: t.valence for t in codebook.themes})
     frame["source_format"] = fmt
     clean = frame[CLEAN_COLUMNS].sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-    return CleanSegments(segments=clean, audit=audit.to_frame())
+    return CleanSegments(segments=clean, audit=audit.to_frame(), sources=source_table(project, frame))
+
+
+def _match_project_codes(frame, rows, project: QdpxProject, codebook: Codebook, path, audit: AuditLog):
+    """Codes of a ``.qdpx`` matched to the codebook by GUID (or name/path), rolled up to the nearest listed ancestor.
+
+    Two codes of one selection that roll up to the same codebook code are one application
+    (logged); a code neither listed nor under a listed code stops the run.
+    """
+    resolved = resolve_project_codes(project, codebook)
+    unknown = [g for g in pd.unique(frame["code_guid"]) if resolved.get(g) is None]
+    if unknown:
+        node = project.codes[unknown[0]]
+        first = next(i for i, g in enumerate(frame["code_guid"]) if g == unknown[0])
+        how = "GUID" if codebook.has_guids else "name or path"
+        raise InputError(
+            path, f"{rows[first]}, CodeRef",
+            f"code {' / '.join(node.path)!r} (GUID {node.guid}), which is not in the codebook {codebook.path} by {how}, "
+            f"nor under a code that is; {len(unknown)} such code(s): {quote_list([' / '.join(project.codes[g].path) for g in unknown], limit=6)}",
+            "every coded code, or one of its parent codes, in a theme's codes (camhs-rom-draft-codebook drafts a codebook that has them all)",
+        )
+    new = frame["code_guid"].map(resolved)
+    changed = np.flatnonzero((new != frame["code"]).to_numpy())
+    if len(changed):
+        audit.add_many(path, [rows[i] for i in changed], "code", frame["code"].iloc[changed], new.iloc[changed], "code_matched_to_codebook")
+    frame = frame.assign(code=new)
+    keys = ["transcript_id", "segment_id", "participant_id", "code", "coder"]
+    dup = frame.duplicated(keys).to_numpy()
+    if dup.any():
+        for i in np.flatnonzero(dup):
+            audit.add(path, rows[i], "code", frame["code"].iloc[i], "one application (codes rolled up to the same codebook code)", "codes_rolled_up_into_one")
+        keep = ~dup
+        frame = frame[keep].reset_index(drop=True)
+        rows = [r for r, k in zip(rows, keep, strict=True) if k]
+    return frame, rows

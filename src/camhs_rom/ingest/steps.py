@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from camhs_rom.core.errors import InputError
+
 from camhs_rom.core.provenance import input_record, read_provenance, write_record
 from camhs_rom.core.tables import write_table
-from camhs_rom.ingest.segments import clean_segments
+from camhs_rom.ingest.qdpx import DEFAULT_SPEAKER_PATTERN, PlacementSettings
+from camhs_rom.ingest.segments import SegmentOptions, clean_segments
 from camhs_rom.ingest.survey import clean_responses
 from camhs_rom.instruments.codebook import check_item_themes, load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
@@ -34,11 +37,29 @@ def ingest_study2(responses, questionnaire, codebook, coded_out, scored_out, aud
     write_table(result.audit, audit_out)
 
 
-def ingest_study1(segments, codebook, segments_out, audit_out) -> None:
-    """Validate and clean the Study 1 coded segments (CSV or ``.qdpx``) against the codebook."""
-    result = clean_segments(segments, load_codebook(codebook))
+def segment_options(settings: dict, config_file: str = "config") -> SegmentOptions:
+    """How a ``.qdpx`` is read, from the config's ``study1`` section."""
+    placement = PlacementSettings(
+        mode=settings.get("participants") or "speaker_tags",
+        speaker_pattern=settings.get("speaker_pattern") or DEFAULT_SPEAKER_PATTERN,
+        mapping=settings.get("participant_map"),
+        config_file=config_file,
+    )
+    return SegmentOptions(sources_dir=settings.get("sources_dir"), placement=placement)
+
+
+def ingest_study1(segments, codebook, segments_out, audit_out, sources_out=None, settings: dict | None = None) -> None:
+    """Validate and clean the Study 1 coded segments (CSV or ``.qdpx``) against the codebook.
+
+    ``settings`` is the config's ``study1`` section (``sources_dir``, ``participants``,
+    ``speaker_pattern``, ``participant_map``). Writes the clean segments, the audit log and
+    ``sources.csv`` (how each transcript was read).
+    """
+    result = clean_segments(segments, load_codebook(codebook), segment_options(settings or {}))
     write_table(result.segments, segments_out)
     write_table(result.audit, audit_out)
+    if sources_out is not None:
+        write_table(result.sources, sources_out)
 
 
 def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], left_out: dict[str, str], audit_out, record_out) -> None:
@@ -58,3 +79,26 @@ def cleaning_audit(audits: list[str | Path], inputs: dict[str, str], left_out: d
 def provenance_record(record, config: dict, out) -> None:
     """Write ``provenance.json``: the input record with the effective config the run used."""
     write_record({**read_provenance(record), "config": config}, out)
+
+
+def check_study1(settings: dict, config_file: str = "config") -> list[str]:
+    """Check a team's Study 1 inputs before anything runs (``snakemake -n``); return warnings.
+
+    Raises :class:`InputError` for the folder ``study1.sources_dir`` or the
+    ``study1.participant_map`` file missing, and for everything :func:`clean_segments` refuses:
+    a code neither in the codebook nor under a code that is, a source text that cannot be
+    found, positions no convention fits, a selection no participant can be found for. A
+    theme nobody coded is a finding, not an error: it is returned as a warning.
+    """
+    folder, mapping = settings.get("sources_dir"), settings.get("participant_map")
+    if folder and not Path(folder).is_dir():
+        raise InputError(config_file, "key study1.sources_dir", f"{folder!r}, which is not a folder", "the folder holding the source texts")
+    if mapping and not Path(mapping).is_file():
+        raise InputError(config_file, "key study1.participant_map", f"{mapping!r}, which is not a file", "a CSV: transcript_id, participant_id[, group_id][, segment_id]")
+    book = load_codebook(settings["codebook"])
+    result = clean_segments(settings["segments"], book, segment_options(settings, config_file))
+    coded = set(result.segments["theme"])
+    return [
+        f"theme {t.id!r} ({t.label}) of {settings['codebook']} has no codings in {settings['segments']}: it will be tallied as voiced by nobody"
+        for t in book.themes if t.id not in coded
+    ]
