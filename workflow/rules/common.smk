@@ -130,6 +130,13 @@ def study_codebook():
     return [config["study1"]["codebook"]] if "study1" in STUDIES else []
 
 
+def study1_summary_inputs():
+    """The tables that say what the run's Study 1 material was (read by the methods, the notebook, COREQ)."""
+    if "study1" not in STUDIES:
+        return []
+    return [f"{CLEAN}/study1/sources.csv", f"{STUDY1}/agreement_scope.csv", f"{STUDY1}/theme_by_participant.csv"]
+
+
 def study1_results():
     return [
         f"{STUDY1}/theme_tallies.csv",
@@ -141,6 +148,7 @@ def study1_results():
             f"{STUDY1}/figures/{{name}}.png",
             name=STUDY1_FIGURES,
         ),
+        *study1_summary_inputs(),
     ]
 
 

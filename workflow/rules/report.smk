@@ -77,6 +77,7 @@ rule report_html:
         notebooks=expand(f"{REPORT_NOTEBOOKS}/{{name}}.ipynb", name=NOTEBOOKS),
         provenance=PROVENANCE,
         checklists=list(checklist_outputs().values()),
+        study1=study1_summary_inputs(),
     output:
         REPORT,
     log:

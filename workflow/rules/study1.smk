@@ -51,6 +51,7 @@ rule study1_agreement:
             category="Study 1",
         ),
         disagreements=f"{STUDY1}/disagreements.csv",
+        scope=f"{STUDY1}/agreement_scope.csv",
     log:
         "logs/study1_agreement.log",
     params:
@@ -68,6 +69,7 @@ rule study1_figures:
         cooccurrence=f"{STUDY1}/cooccurrence.csv",
         saturation=f"{STUDY1}/saturation.csv",
         agreement=f"{STUDY1}/agreement.csv",
+        scope=f"{STUDY1}/agreement_scope.csv",
         codebook=config["study1"]["codebook"],
         provenance=INPUT_RECORD,
     output:

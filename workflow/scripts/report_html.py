@@ -13,4 +13,5 @@ run_step(
     out=snakemake.output[0],
     simulation=snakemake.params.simulation,
     checklists=list(snakemake.input.checklists),
+    study1_tables=dict(zip(("sources", "scope", "by_participant"), snakemake.input.study1, strict=True)) if snakemake.input.study1 else None,
 )

@@ -8,7 +8,9 @@ run_step(
     codebook=snakemake.input.codebook,
     agreement_out=snakemake.output.agreement,
     disagreements_out=snakemake.output.disagreements,
+    scope_out=snakemake.output.scope,
     resamples=snakemake.params.agreement["resamples"],
     ci=snakemake.params.agreement["ci"],
+    sources=snakemake.params.agreement["sources"],
     seed=snakemake.params.seed,
 )

@@ -11,6 +11,7 @@ run_step(
     cooccurrence=snakemake.input.cooccurrence,
     saturation=snakemake.input.saturation,
     agreement=snakemake.input.agreement,
+    scope=snakemake.input.scope,
     codebook=snakemake.input.codebook,
     provenance=snakemake.input.provenance,
     out_dir=Path(snakemake.output[0]).parent,

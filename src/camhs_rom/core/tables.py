@@ -284,6 +284,42 @@ def is_formula(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value)
 
 
+def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` read from a written table with each guard of :func:`neutralise_formulas` removed.
+
+    The guard belongs in CSV cells, where a spreadsheet would run a formula; a table read
+    back for the report, a figure or a label shows the text as the user wrote it (and
+    escapes it there). A guard is an apostrophe before a formula (:func:`is_formula`); the
+    one text this cannot tell from a guarded formula is a cell the user wrote with that
+    apostrophe already, which reads back without it.
+    """
+    out = frame
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        starts = series.astype("string").str.startswith("'").fillna(False).to_numpy(dtype=bool)
+        hits = [i for i in np.flatnonzero(starts) if is_formula(series.iloc[i][1:])]
+        if not hits:
+            continue
+        if out is frame:
+            out = frame.copy()
+        fixed = series.copy()
+        for i in hits:
+            fixed.iloc[i] = series.iloc[i][1:]
+        out[col] = fixed
+    return out
+
+
+def read_table(path: str | Path, **read_csv) -> pd.DataFrame:
+    """Read a table this pipeline wrote (:func:`write_table`) for showing, its cells as the user wrote them (:func:`restore_formulas`).
+
+    Analyses that write tables again read with ``pd.read_csv``: the guard stays, and
+    :func:`neutralise_formulas` leaves a guarded cell as it is.
+    """
+    return restore_formulas(pd.read_csv(path, **read_csv))
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:
     """A copy of ``frame`` whose formula-like text cells (:func:`is_formula`) start with ``'``.
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from camhs_rom.core.errors import InputError
-
 from camhs_rom.core.provenance import input_record, read_provenance, write_record
 from camhs_rom.core.tables import write_table
 from camhs_rom.ingest.qdpx import DEFAULT_SPEAKER_PATTERN, PlacementSettings

@@ -22,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from camhs_rom.core.contract import RESULTS
+from camhs_rom.core.tables import read_table
+from camhs_rom.report.study1_summary import describe_agreement, describe_placement, read_run_summary
 from camhs_rom.study2.apa import EFFECT_SYMBOLS, number
 
 FROM_RUN = "from the run"
@@ -38,7 +40,7 @@ def _rows(checklist: str, items: list[tuple]) -> pd.DataFrame:
 
 
 def _read(results: Path, relative: str) -> pd.DataFrame:
-    return pd.read_csv(results / relative, keep_default_na=False, na_values=[""])
+    return read_table(results / relative, keep_default_na=False, na_values=[""])
 
 
 def coreq(results: str | Path, provenance: dict, codebook, settings: dict) -> pd.DataFrame:
@@ -48,7 +50,9 @@ def coreq(results: str | Path, provenance: dict, codebook, settings: dict) -> pd
     agreement, saturation, quotes = _read(results, "study1/agreement.csv"), _read(results, "study1/saturation.csv"), _read(results, "study1/quotes.csv")
     groups = by_participant.groupby("group_id", sort=False).size()
     kappa = agreement[agreement["measure"] == "cohen_kappa"]
-    coders = int(agreement["n_coders"].max()) if len(agreement) else 1
+    summary = read_run_summary(results)
+    coders = len(summary.coders)
+    from_table = summary.source_format == "coded-segments table"
     segments = next((d for d in provenance["inputs"] if d["role"] == "study1_segments"), {"path": ""})
     n_codes = sum(len(t.codes) for t in codebook.themes)
     last = saturation.iloc[-1] if len(saturation) else None
@@ -67,7 +71,9 @@ def coreq(results: str | Path, provenance: dict, codebook, settings: dict) -> pd
         (9, "Study design", "Methodological orientation and theory", None, ""),
         (10, "Study design", "Sampling (purposive, convenience, ...)", None, ""),
         (11, "Study design", "Method of approach (face-to-face, email, ...)", None, ""),
-        (12, "Study design", "Sample size", f"{len(by_participant)} participants with coded talk, in {len(groups)} focus groups", "#table-study1-theme-tallies"),
+        (12, "Study design", "Sample size", f"{len(by_participant)} participants with coded talk, in {len(groups)} focus groups" if from_table
+         else f"{len(by_participant)} participants with coded talk, in {len(groups)} groups, from {summary.n_transcripts} transcripts of a REFI-QDA project",
+         "#table-study1-theme-tallies"),
         (13, "Study design", "Non-participation: how many refused or dropped out, and why", None, ""),
         (14, "Study design", "Setting of data collection", None, ""),
         (15, "Study design", "Presence of non-participants", None, ""),
@@ -83,12 +89,14 @@ def coreq(results: str | Path, provenance: dict, codebook, settings: dict) -> pd
         (23, "Study design", "Transcripts returned to participants for comment", None, ""),
         (24, "Data analysis", "Number of data coders", f"{coders} coders; agreement per theme by Cohen's kappa (range {number(kappa['value'].min(), 2, False)} to "
          f"{number(kappa['value'].max(), 2, False)}), Krippendorff's alpha and percentage agreement, with bootstrap intervals; tallies by the "
-         f"'{tally_rule}' rule" if len(kappa) else f"{coders} coder; no agreement can be computed", "#table-study1-agreement"),
+         f"'{tally_rule}' rule" + (f" ({describe_agreement(summary)})" if summary.left_out else "") if len(kappa)
+         else f"{coders} coder{'s' if coders != 1 else ''} ({', '.join(summary.coders)}): {describe_agreement(summary)}",
+         "#table-study1-agreement" if len(kappa) else "#study1"),
         (25, "Data analysis", "Description of the coding tree", f"the codebook: {len(tallies)} themes, {n_codes} codes rolled up to them", "#table-study1-theme-tallies"),
         (26, "Data analysis", "Derivation of themes (in advance or from the data)", None, ""),
         (27, "Data analysis", "Software used to manage the data", f"coded segments read from {Path(segments['path']).suffix or 'a file'} "
-         f"({'REFI-QDA project' if segments['path'].endswith('.qdpx') else 'coded-segments table'}); analysed by camhs-rom "
-         f"{provenance.get('camhs_rom_version', '')}", "#provenance"),
+         f"({'REFI-QDA project' if segments['path'].endswith('.qdpx') else 'coded-segments table'}); "
+         + ("analysed by" if from_table else f"{describe_placement(summary)} Analysed by") + f" camhs-rom {provenance.get('camhs_rom_version', '')}", "#provenance"),
         (28, "Data analysis", "Participant checking of the findings", None, ""),
         (29, "Reporting", "Quotations presented, each identified by participant", f"{len(quotes)} excerpts from {quotes['participant_id'].nunique()} participants, "
          "each with its pseudonym and focus group", "#table-study1-quotes"),

@@ -21,6 +21,7 @@ from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.presentation import apa_table_block, breakable, table_html
+from camhs_rom.report.study1_summary import Study1Summary, describe_agreement, describe_material, describe_placement
 from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
@@ -92,19 +93,28 @@ def git_commit(folder: str | Path = ".") -> str:
         return "not a git checkout"
 
 
-def methods_html(config: dict, questionnaire: str | None, studies: dict, simulation: str = "calibrated") -> str:
+def methods_html(config: dict, questionnaire: str | None, studies: dict, simulation: str = "calibrated", study1: Study1Summary | None = None) -> str:
     """The methods section, written from the effective config and the questionnaire spec the run
-    read, for the studies the run included (``studies``: provenance.json's record)."""
+    read, for the studies the run included (``studies``: provenance.json's record; ``study1``:
+    what the run's Study 1 material was)."""
     items = [f"<b>Seed.</b> Every random step derives its seed from <code>{config['seed']}</code>."]
     for study, record in studies.items():
         if not record["included"]:
             items.append(f"<b>{STUDY_NAMES[study]}</b> was not part of this run: {html.escape(record['reason'])}.")
     if studies["study1"]["included"]:
         tally, agree = config["study1"]["tally"], config["study1"]["agreement"]
+        material = ""
+        if study1 is not None:
+            material = html.escape(f" {describe_material(study1)} {describe_placement(study1)}")
+        if study1 is not None and not study1.agreement_possible:
+            agreement = html.escape(describe_agreement(study1))
+        else:
+            agreement = (f"Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, "
+                         f"{agree['ci']:.0%} intervals" + (f". {html.escape(describe_agreement(study1))}" if study1 is not None else "."))
         items.append(
-            f"<b>Study 1.</b> Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
+            f"<b>Study 1.</b>{material} Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
             + (f" (primary coder <code>{html.escape(str(tally['primary_coder']))}</code>)" if tally["primary_coder"] else "")
-            + f". Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, {agree['ci']:.0%} intervals."
+            + f". {agreement}"
         )
     if studies["study2"]["included"]:
         items += study2_methods(config, load_questionnaire(questionnaire or config["study2"]["questionnaire"]), simulation)

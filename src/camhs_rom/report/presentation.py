@@ -28,6 +28,7 @@ from camhs_rom.core.labels import USER_DATA
 from camhs_rom.core.markup import html_text, markdown_html
 from camhs_rom.core.provenance import input_path, read_provenance
 from camhs_rom.core.studies import is_generated
+from camhs_rom.core.tables import read_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.vocabulary import CHOICE_NAMES, apa_frame
@@ -45,8 +46,8 @@ def results_path(results_dir: str | Path, relative: str) -> Path:
 
 
 def table(results_dir, relative: str, **read_csv) -> pd.DataFrame:
-    """Read one result table."""
-    return pd.read_csv(results_path(results_dir, relative), **read_csv)
+    """Read one result table, its cells as the user wrote them (a CSV's formula guard removed; shown escaped)."""
+    return read_table(results_path(results_dir, relative), **read_csv)
 
 
 def run_names(results_dir) -> dict[str, str]:
@@ -186,6 +187,11 @@ def renumber(page: str) -> str:
         count = iter(range(1, 100_000))
         page = re.sub(rf'<b data-number="{kind}">{word} \d+</b>', lambda _m, w=word, k=kind, c=count: f'<b data-number="{k}">{w} {next(c)}</b>', page)
     return page
+
+
+def show_text(text: str) -> None:
+    """Display a plain-text paragraph (escaped: it may hold ids and names from the user's files)."""
+    display(HTML(f"<p>{html_text(text)}</p>"))
 
 
 def show_markdown(results_dir, relative: str) -> None:

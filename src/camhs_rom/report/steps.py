@@ -19,6 +19,7 @@ from camhs_rom.report.checklists import coreq, jars_quant
 from camhs_rom.report.crate import write_crate
 from camhs_rom.report.html import STYLE, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
 from camhs_rom.report.presentation import apa_table_block, renumber
+from camhs_rom.report.study1_summary import read_summary
 
 NOTEBOOK_SECTIONS = [  # (section id, title, notebook, the study it presents)
     ("scorecard", "Replication scorecard", "00_scorecard", None),
@@ -50,17 +51,20 @@ def about_html(provenance: dict) -> str:
 
 
 def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".", simulation: str = "calibrated",
-                checklists: list[str] | tuple = ()) -> None:
+                checklists: list[str] | tuple = (), study1_tables: dict | None = None) -> None:
     """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``)
     and the reporting checklists (``checklists``: their CSV paths); a study the run left out gets a
-    section saying so. Tables and figures are numbered in page order."""
+    section saying so. ``study1_tables`` (``sources``, ``scope``, ``by_participant``: this run's
+    tables) let the methods describe the run's Study 1 material. Tables and figures are numbered
+    in page order."""
     provenance = read_provenance(provenance_path)
+    study1 = read_summary(**study1_tables) if study1_tables else None
     label = html.escape(provenance["data_label"])
     banner = f'<div class="banner{" user" if provenance["data_label"] == USER_DATA else ""}">{label}</div>'
     versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
     sections = [
         ("about", "About this report", about_html(provenance)),
-        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"), provenance["studies"], simulation)),
+        ("methods", "Methods", methods_html(config, input_path(provenance, "study2_questionnaire"), provenance["studies"], simulation, study1)),
     ]
     for key, title, notebook, study in NOTEBOOK_SECTIONS:
         if notebook in notebooks:

@@ -121,8 +121,11 @@ def kappa_by_theme(agreement: pd.DataFrame, tallies: pd.DataFrame):
     return fig
 
 
-def no_agreement_figure():
+def no_agreement_figure(reason: str = "Coder agreement needs two or more coders; the coded segments have one."):
+    """A panel saying, in words, why there is no agreement statistic (no axes, no number)."""
+    import textwrap
+
     fig, ax = plt.subplots(figsize=(6, 2))
     ax.axis("off")
-    ax.text(0.5, 0.5, "Coder agreement needs two or more coders;\nthe coded segments have one.", ha="center", va="center")
+    ax.text(0.5, 0.5, textwrap.fill(reason, 60), ha="center", va="center")
     return fig

@@ -13,9 +13,9 @@ import pandas as pd
 
 from camhs_rom.core.plotting import apply_style, save
 from camhs_rom.core.provenance import figure_label
-from camhs_rom.core.tables import write_table
+from camhs_rom.core.tables import read_table, write_table
 from camhs_rom.instruments.codebook import load_codebook
-from camhs_rom.study1.agreement import agreement_table, disagreements
+from camhs_rom.study1.agreement import agreement_scope, agreement_table, compared_passages, disagreements, no_agreement_reason
 from camhs_rom.study1.figures import (
     cooccurrence_heatmap,
     kappa_by_theme,
@@ -40,12 +40,20 @@ from camhs_rom.study1.themes import (
 log = logging.getLogger(__name__)
 
 
-def study1_agreement(segments, codebook, agreement_out, disagreements_out, resamples: int, ci: float, seed: int) -> None:
-    """Write ``agreement.csv`` and ``disagreements.csv`` from the clean coded segments."""
+def study1_agreement(segments, codebook, agreement_out, disagreements_out, resamples: int, ci: float, seed: int,
+                     scope_out=None, sources: list[str] | None = None) -> None:
+    """Write ``agreement.csv``, ``disagreements.csv`` and ``agreement_scope.csv`` from the clean coded segments.
+
+    Only the transcripts every coder coded (or the listed ``sources``) are compared.
+    """
     themes = load_codebook(codebook).theme_ids
     passaged = coded_passages(pd.read_csv(segments, keep_default_na=False, dtype={"start": int, "end": int}))
-    write_table(agreement_table(passaged, themes, resamples, ci, seed), agreement_out)
-    write_table(disagreements(passaged, themes), disagreements_out)
+    scope = agreement_scope(passaged, sources)
+    shared = compared_passages(passaged, scope)
+    write_table(agreement_table(shared, themes, resamples, ci, seed), agreement_out)
+    write_table(disagreements(shared, themes), disagreements_out)
+    if scope_out is not None:
+        write_table(scope, scope_out)
 
 
 def study1_themes(segments, codebook, outputs: dict, rule: str, primary: str | None, saturation_order, quotes_per_theme: int, quote_chars: int, seed: int) -> None:
@@ -68,19 +76,22 @@ def study1_themes(segments, codebook, outputs: dict, rule: str, primary: str | N
     write_table(counted, outputs["passages"])
 
 
-def study1_figures(tallies, by_participant, cooccurrence, saturation, agreement, codebook, provenance, out_dir) -> None:
-    """Draw and write the five Study 1 figures into ``out_dir``."""
+def study1_figures(tallies, by_participant, cooccurrence, saturation, agreement, codebook, provenance, out_dir, scope=None) -> None:
+    """Draw and write the five Study 1 figures into ``out_dir`` (labels and ids as the user wrote them)."""
     apply_style()
     book = load_codebook(codebook)
     label = figure_label(provenance, "study1")
-    tallies = pd.read_csv(tallies, keep_default_na=False)
-    people = pd.read_csv(by_participant, dtype={"participant_id": str, "group_id": str})
+    tallies = read_table(tallies, keep_default_na=False)
+    people = read_table(by_participant, dtype={"participant_id": str, "group_id": str}, keep_default_na=False)
     out = Path(out_dir)
     save(theme_prevalence(tallies, len(people)), out / "theme_prevalence", label)
     save(theme_participant_heatmap(people, tallies), out / "theme_by_participant", label)
     save(cooccurrence_heatmap(pd.read_csv(cooccurrence), tallies), out / "cooccurrence", label)
     n_codes = sum(len(t.codes) or 1 for t in book.themes)
-    save(saturation_curve(pd.read_csv(saturation), len(book.themes), n_codes), out / "saturation", label)
+    save(saturation_curve(read_table(saturation), len(book.themes), n_codes), out / "saturation", label)
     agree = pd.read_csv(agreement)
-    fig = kappa_by_theme(agree, tallies) if len(agree) else no_agreement_figure()
+    if len(agree):
+        fig = kappa_by_theme(agree, tallies)
+    else:
+        fig = no_agreement_figure(no_agreement_reason(read_table(scope, keep_default_na=False) if scope else None))
     save(fig, out / "agreement_kappa", label)
