@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from camhs_rom.core.errors import InputError
 from camhs_rom.stats.agreement import (
     alpha_batch,
     cohen_kappa,
@@ -15,7 +16,14 @@ from camhs_rom.stats.agreement import (
     percent_agreement,
     percent_agreement_batch,
 )
-from camhs_rom.study1.agreement import AGREEMENT_COLUMNS, agreement_table, disagreements
+from camhs_rom.study1.agreement import (
+    AGREEMENT_COLUMNS,
+    agreement_scope,
+    agreement_table,
+    compared_passages,
+    disagreements,
+    no_agreement_reason,
+)
 from camhs_rom.study1.passages import coded_passages
 
 # Hand-worked example (10 units, 2 coders, binary):
@@ -130,3 +138,79 @@ def test_disagreements_list_every_split():
     table = disagreements(passaged_example(), ["obj", "svc"])
     got = sorted(zip(table["passage_id"], table["theme"], table["coders_applied"], table["coders_not_applied"], strict=True))
     assert got == [("t1#002", "obj", "coder_b", "coder_a"), ("t1#002", "svc", "coder_a", "coder_b"), ("t1#003", "svc", "coder_b", "coder_a")]
+
+
+# ----------------------------------------------------------------- only shared material is compared
+
+
+def disjoint_example():
+    """Two coders who never coded the same transcript."""
+    rows = [
+        ("t1", "G1", "P1", "s1", 0, 10, "aaaa", "c1", "obj", "benefit", "coder_a"),
+        ("t1", "G1", "P2", "s2", 20, 30, "bbbb", "c2", "svc", "concern", "coder_a"),
+        ("t2", "G2", "P3", "s3", 0, 9, "dddd", "c1", "obj", "benefit", "coder_b"),
+        ("t2", "G2", "P4", "s4", 10, 19, "eeee", "c2", "svc", "concern", "coder_b"),
+    ]
+    cols = ["transcript_id", "group_id", "participant_id", "segment_id", "start", "end", "text", "code", "theme", "valence", "coder"]
+    return coded_passages(pd.DataFrame(rows, columns=cols))
+
+
+def test_scope_compares_only_transcripts_every_coder_coded():
+    scope = agreement_scope(passaged_example())
+    assert scope.values.tolist() == [["t1", "coder_a;coder_b", True, "coded by every coder"], ["t2", "coder_a", False, "not coded by coder_b"]]
+    shared = compared_passages(passaged_example(), scope)
+    assert set(shared["transcript_id"]) == {"t1"}
+    # t2's passage had one judgement: the statistics are those of t1's three passages
+    full = agreement_table(passaged_example(), ["obj", "svc"], 200, 0.9, 5).set_index(["theme", "measure"])["value"]
+    assert agreement_table(shared, ["obj", "svc"], 200, 0.9, 5).set_index(["theme", "measure"])["value"].to_dict() == pytest.approx(full.to_dict())
+
+
+def test_two_coders_on_disjoint_transcripts_give_no_statistic_and_say_why():
+    passaged = disjoint_example()
+    scope = agreement_scope(passaged)
+    assert not scope["compared"].any()
+    assert agreement_table(compared_passages(passaged, scope), ["obj", "svc"], 50, 0.95, 1).empty
+    assert disagreements(compared_passages(passaged, scope), ["obj", "svc"]).empty
+    reason = no_agreement_reason(scope)
+    assert "coded no transcript in common" in reason and "coder_a, coder_b" in reason
+
+
+def test_the_step_writes_empty_tables_and_the_scope(tmp_path, codebook):
+    from camhs_rom.study1.steps import study1_agreement
+
+    from .conftest import CODEBOOK
+
+    segments = disjoint_example().drop(columns=["passage_id", "passage_start", "passage_end"])
+    segments["theme"] = segments["theme"].map({"obj": "objectivity", "svc": "service_use_of_data"})
+    segments["code"] = segments["theme"]
+    segments.to_csv(tmp_path / "segments.csv", index=False)
+    study1_agreement(tmp_path / "segments.csv", CODEBOOK, tmp_path / "a.csv", tmp_path / "d.csv", 50, 0.95, 1, scope_out=tmp_path / "s.csv")
+    assert pd.read_csv(tmp_path / "a.csv").empty and pd.read_csv(tmp_path / "d.csv").empty
+    assert pd.read_csv(tmp_path / "s.csv")["compared"].tolist() == [False, False]
+
+
+def test_listed_sources_must_be_coded_by_every_coder():
+    with pytest.raises(InputError, match="coded only by 'coder_a'"):
+        agreement_scope(passaged_example(), ["t2"])
+    with pytest.raises(InputError, match="not in the coded segments"):
+        agreement_scope(passaged_example(), ["t9"])
+    scope = agreement_scope(passaged_example(), ["t1"])
+    assert scope["compared"].tolist() == [True, False]
+
+
+def test_one_coder_is_said_in_words():
+    one = passaged_example()
+    one = one[one.coder == "coder_a"]
+    assert no_agreement_reason(agreement_scope(one)).startswith("Agreement needs two or more coders; the coded segments have one (coder_a)")
+
+
+def test_the_report_words_for_each_case():
+    from camhs_rom.report.study1_summary import Study1Summary, describe_agreement
+
+    base = dict(n_transcripts=2, n_participants=4, n_groups=2, source_format="REFI-QDA project", placement={}, spanning=0, positions={}, texts_from={})
+    disjoint = Study1Summary(coders=("a", "b"), compared=(), left_out=(("t1", "not coded by b"), ("t2", "not coded by a")), **base)
+    one = Study1Summary(coders=("a",), compared=(), left_out=(("t1", "one coder: nothing to compare"),), **base)
+    some = Study1Summary(coders=("a", "b"), compared=("t1",), left_out=(("t2", "not coded by b"),), **base)
+    assert "no shared material" in describe_agreement(disjoint) and not disjoint.agreement_possible
+    assert describe_agreement(one).startswith("One coder coded the material")
+    assert describe_agreement(some) == "Agreement compares the 1 transcript every coder coded (t1); 1 transcript left out (t2: not coded by b)."

@@ -279,7 +279,7 @@ CASES = [
     Case("qdpx-unknown-code", "study1", s1_qdpx(project(inline_source(selection(START, END, code="99999999-9999-4999-8999-999999999999")))), "project.qdpx", "CodeRef",
          "code GUID '99999999-9999-4999-8999-999999999999'", "the GUID of a Code"),
     Case("qdpx-external-source", "study1", s1_qdpx(project('<TextSource guid="44444444-4444-4444-8444-444444444444" name="fg1" plainTextPath="file:///etc/passwd">' + selection(START, END) + '</TextSource>')),
-         "project.qdpx", "plainTextPath", "'file:///etc/passwd', a text not in the archive", "in the folder named by the key study1.sources_dir"),
+         "project.qdpx", "plainTextPath 'file:///etc/passwd'", "a text not in the archive", "in the folder named by the key study1.sources_dir"),
     # --- codebook (YAML)
     Case("codebook-alias-bomb", "study1", s1_codebook(alias_bomb()), "codebook.yaml", "key l", "expands to more than 100,000 values", "at most 100,000 values"),
     Case("codebook-is-a-text-file", "study1", s1_codebook("root:x:0:0:root:/root:/bin/bash\n" * 60), "codebook.yaml", "top level", "characters]", "a mapping of keys to values"),
@@ -457,3 +457,15 @@ def test_copy_of_the_inputs_is_untouched(synthetic_dir, tmp_path):
     before = source.read_bytes()
     ingest_study2(source, SPEC, [], tmp_path / "o" / "c.csv", tmp_path / "o" / "s.csv", tmp_path / "o" / "a.csv")
     assert source.read_bytes() == before
+
+
+def test_a_written_table_reads_back_as_the_user_wrote_it_for_showing(tmp_path):
+    """The guard is for spreadsheets: the report and figures show '+Government' and '@name', not their guarded copies."""
+    from camhs_rom.core.tables import read_table, write_table
+
+    frame = pd.DataFrame({"label": ["+Government", "@istvan", "'quoted", "-0.5", "plain"], "n": [1, 2, 3, 4, 5]})
+    write_table(frame, tmp_path / "t.csv")
+    assert pd.read_csv(tmp_path / "t.csv")["label"].tolist() == ["'+Government", "'@istvan", "'quoted", "-0.5", "plain"]
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.csv"), frame)
+    write_table(read_table(tmp_path / "t.csv"), tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "t.csv").read_bytes()

@@ -37,7 +37,8 @@ PROJECTS = {
     # name: (file, how the program counts characters, speaker line pattern for the independent count, extra YAML)
     "nvivo-windows": ("nvivo-windows/oltas.qdpx", "utf16", AUTHOR_LINE, f"  speaker_pattern: '{AUTHOR_LINE}'\n"),
     "nvivo-mac": ("nvivo-mac/OltasSzkepticizmus_17June.qdpx", "utf16", AUTHOR_LINE, f"  speaker_pattern: '{AUTHOR_LINE}'\n"),
-    "qc": ("qc/demo.qdpx", "codepoints", r"^(?P<speaker>Speaker \d+):", ""),
+    # the transcript aligns each turn's text after its speaker's name and colon (``Mr. Dabor:          Thank you``)
+    "qc": ("qc/demo.qdpx", "codepoints", r"^(?P<speaker>[A-Z][^:\n]{0,30}):[ \t]{2,}", ""),
 }
 
 
@@ -153,7 +154,8 @@ def test_the_report_describes_this_run_and_shows_names_as_written(project_run):
     if name.startswith("nvivo"):
         assert "counted UTF-16 code units" in page
         assert "'@" not in page and "&#x27;@" not in page  # a CSV's formula guard is not shown
-        assert "@istvanbakos5820" in page
+        quoted = read_table(work / "results" / "study1" / "quotes.csv", keep_default_na=False)["participant_id"]
+        assert quoted.str.startswith("@").all() and all(p in page for p in quoted)
     coreq = read_table(work / "results" / "report" / "checklists" / "coreq.csv", keep_default_na=False).set_index("number")
     assert "no agreement statistic" in coreq.loc[24, "answer"]
     assert_no_live_markup(work)

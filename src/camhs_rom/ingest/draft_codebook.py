@@ -31,7 +31,8 @@ MAX_SLUG = 60
 
 def slug(name: str) -> str:
     """An ASCII id for a code name: accents dropped, other characters as ``_``, lower case ('' if none is left)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    spaced = "".join(c if unicodedata.category(c)[0] in "LN" else " " for c in name)  # dashes, quotes, signs: word breaks
+    ascii_name = unicodedata.normalize("NFKD", spaced).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:MAX_SLUG].strip("_")
 
 

@@ -414,10 +414,10 @@ class _Reader:
             data = _read_bounded(found, self.path)
             return self._decode(data, str(found)), f"study1.sources_dir ({found.name})"
         names = [s.get("name") or s.get("guid") for s in selections]
-        looked = f"not in the archive nor in {self.sources_dir}" if self.sources_dir else "not in the archive, and study1.sources_dir is not set"
+        looked = f" nor in {self.sources_dir}" if self.sources_dir else ", and study1.sources_dir is not set"
         raise InputError(
-            self.path, f"{self.qde} source {source_name!r}, plainTextPath",
-            f"{clip(ref, 80)!r}, a text {looked}; {len(selections)} coded selection(s) depend on it ({quote_list(names, limit=4)})",
+            self.path, f"{self.qde} source {source_name!r}, plainTextPath {clip(ref, 60)!r}",
+            f"a text not in the archive{looked}; {len(selections)} coded selection(s) depend on it ({quote_list(names, limit=2)})",
             f"the source's plain text inside the .qdpx under Sources/, or in the folder named by the key study1.sources_dir as {quote_list(candidates, limit=3)} "
             "(UTF-8 plain text, as the QDA program exported it)",
         )
