@@ -152,7 +152,7 @@ def test_the_report_describes_this_run_and_shows_names_as_written(project_run):
     assert "Agreement Between Coders per Theme" not in page  # no empty table, no statistic
     assert "clinicians" not in page.split('id="study1"', 1)[1].split("</section>", 1)[0]
     if name.startswith("nvivo"):
-        assert "counted UTF-16 code units" in page
+        assert "Character positions were read as UTF-16 code units" in page
         assert "'@" not in page and "&#x27;@" not in page  # a CSV's formula guard is not shown
         quoted = read_table(work / "results" / "study1" / "quotes.csv", keep_default_na=False)["participant_id"]
         assert quoted.str.startswith("@").all() and all(p in page for p in quoted)

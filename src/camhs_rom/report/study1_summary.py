@@ -16,8 +16,8 @@ from camhs_rom.core.tables import read_table
 
 PLACEMENT_WORDS = {
     "placed_by_case": "by the project's Cases",
-    "placed_by_speaker_tag": "by the speaker tag before them",
-    "placed_by_source": "by their source (one participant per source)",
+    "placed_by_speaker_tag": "by the speaker tag before it (a turn runs to the next tag)",
+    "placed_by_source": "by its source (one participant per source)",
     "placed_by_mapping": "by the team's participant map",
 }
 
@@ -88,12 +88,12 @@ def describe_placement(s: Study1Summary) -> str:
     if s.source_format == "coded-segments table":
         return "Participants and groups as the coded-segments table names them; positions as given."
     parts = [f"{n} {PLACEMENT_WORDS[k]}" for k, n in s.placement.items() if n]
-    text = "Coded selections were placed with a participant " + "; ".join(parts) + "."
+    text = "Each coded selection was given a participant: " + "; ".join(parts) + "."
     if s.spanning:
         text += f" {_plural(s.spanning, 'selection')} ran over several speakers' turns and count for each (listed in the audit log)."
     positions = ", ".join(f"{conv} ({_plural(n, 'transcript')})" for conv, n in s.positions.items())
-    texts = ", ".join(f"{where} ({n})" for where, n in s.texts_from.items())
-    return text + f" Character positions counted {positions}, found from the data; texts from {texts}."
+    texts = ", ".join(f"{where} ({_plural(n, 'transcript')})" for where, n in s.texts_from.items())
+    return text + f" Character positions were read as {positions}, the counting the data fit; texts came from {texts}."
 
 
 def describe_agreement(s: Study1Summary) -> str:
