@@ -159,3 +159,18 @@ def test_the_report_describes_this_run_and_shows_names_as_written(project_run):
     coreq = read_table(work / "results" / "report" / "checklists" / "coreq.csv", keep_default_na=False).set_index("number")
     assert "no agreement statistic" in coreq.loc[24, "answer"]
     assert_no_live_markup(work)
+
+
+def test_texts_missing_from_the_archive_stop_at_the_dry_run_naming_the_key(tmp_path):
+    """ATLAS.ti 8.4's export with an empty Sources/ folder: `snakemake -n` says which texts and which key, and runs nothing."""
+    work = workflow_copy(tmp_path / "w")
+    (work / "mine").mkdir()
+    shutil.copy(FIXTURES / "atlasti" / "TestProject.qdpx", work / "mine" / "project.qdpx")
+    drafted = subprocess.run([*draft_codebook_command(), "mine/project.qdpx", "--out", "mine/codebook.yaml"], cwd=work, capture_output=True, text=True)
+    assert drafted.returncode == 0, drafted.stderr
+    (work / "mine.yaml").write_text("study1:\n  segments: mine/project.qdpx\n  codebook: mine/codebook.yaml\nstudy2: null\n", encoding="utf-8")
+    checked = snakemake(work, "-n", "--configfile", "mine.yaml")
+    assert checked.returncode != 0
+    assert "Bad input, nothing was run" in checked.stderr and "study1.sources_dir" in checked.stderr
+    assert "coded selection(s) depend on it" in checked.stderr
+    assert not (work / "results").exists()

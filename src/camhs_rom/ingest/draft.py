@@ -142,14 +142,14 @@ def draft_spec(path: str | Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: print the drafted spec (or write it with ``--out``)."""
-    parser = argparse.ArgumentParser(prog="camhs-rom-draft-spec", description="Draft a questionnaire spec from a survey export (CSV, TSV or SPSS .sav).")
-    parser.add_argument("export", help="the survey export, as downloaded")
-    parser.add_argument("--out", help="write the spec here instead of printing it (an existing file is not overwritten)")
+def run_draft_command(prog: str, description: str, argument: str, argument_help: str, what: str, draft, argv: list[str] | None = None) -> int:
+    """A drafting command: ``draft(path)`` printed, or written to ``--out`` (an existing file is never overwritten)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument(argument, help=argument_help)
+    parser.add_argument("--out", help=f"write the {what} here instead of printing it (an existing file is not overwritten)")
     args = parser.parse_args(argv)
     try:
-        text = draft_spec(args.export)
+        text = draft(getattr(args, argument))
     except InputError as err:
         print(f"Bad input: {err}", file=sys.stderr)
         return 1
@@ -162,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: print the drafted spec (or write it with ``--out``)."""
+    return run_draft_command("camhs-rom-draft-spec", "Draft a questionnaire spec from a survey export (CSV, TSV or SPSS .sav).",
+                             "export", "the survey export, as downloaded", "spec", draft_spec, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - the console script calls main()

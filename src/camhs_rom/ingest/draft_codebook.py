@@ -14,16 +14,14 @@ Nothing here changes the project.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 import unicodedata
-import zipfile
 from pathlib import Path
 
-from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.ingest.qdpx import BoundedArchive, code_tree, codings_per_code, parse_qde
+from camhs_rom.core.errors import InputError
+from camhs_rom.ingest.draft import run_draft_command
+from camhs_rom.ingest.qdpx import code_tree, codings_per_code, open_project
 from camhs_rom.instruments.codebook import PATH_SEPARATOR
 
 MAX_SLUG = 60
@@ -53,19 +51,11 @@ def code_ids(codes) -> dict[str, str]:
 
 def read_code_tree(path: str | Path):
     """The project's code tree, codings per code and the program that wrote it."""
-    path = Path(path)
-    if not path.is_file() or not zipfile.is_zipfile(path):
-        raise InputError(path, "file", "no such file" if not path.exists() else "a file that is not a zip archive", "a REFI-QDA .qdpx project")
-    with zipfile.ZipFile(path) as opened:
-        archive = BoundedArchive(opened, path)
-        qde = next((n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n), None)
-        if qde is None:
-            raise InputError(path, "zip contents", f"members {quote_list(archive.namelist())}", "a project.qde file at the top of the archive")
-        root = parse_qde(archive.read(qde), path, qde)
-    codes = code_tree(root)
-    if not codes:
-        raise InputError(path, "CodeBook", "a project with no codes", "a project whose CodeBook has at least one Code")
-    return codes, codings_per_code(root), root.get("origin") or "an unnamed program"
+    with open_project(path) as (_, root, _):
+        codes = code_tree(root)
+        if not codes:
+            raise InputError(path, "CodeBook", "a project with no codes", "a project whose CodeBook has at least one Code")
+        return codes, codings_per_code(root), root.get("origin") or "an unnamed program"
 
 
 def _q(text: str) -> str:
@@ -129,24 +119,8 @@ def draft_codebook(path: str | Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the drafted codebook (or write it with ``--out``)."""
-    parser = argparse.ArgumentParser(prog="camhs-rom-draft-codebook", description="Draft a Study 1 codebook from a REFI-QDA .qdpx project's code tree.")
-    parser.add_argument("project", help="the .qdpx project, as the QDA program exported it")
-    parser.add_argument("--out", help="write the codebook here instead of printing it (an existing file is not overwritten)")
-    args = parser.parse_args(argv)
-    try:
-        text = draft_codebook(args.project)
-    except InputError as err:
-        print(f"Bad input: {err}", file=sys.stderr)
-        return 1
-    if args.out:
-        out = Path(args.out)
-        if out.exists():
-            print(f"{out} exists; not overwritten", file=sys.stderr)
-            return 1
-        out.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
+    return run_draft_command("camhs-rom-draft-codebook", "Draft a Study 1 codebook from a REFI-QDA .qdpx project's code tree.",
+                             "project", "the .qdpx project, as the QDA program exported it", "codebook", draft_codebook, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - the console script calls main()

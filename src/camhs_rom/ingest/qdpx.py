@@ -42,6 +42,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from bisect import bisect_right
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,6 +207,18 @@ def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement
     """
     path = Path(path)
     placement = placement or PlacementSettings()
+    with open_project(path) as (archive, root, qde_name):
+        return _Reader(root, archive, path, qde_name, sources_dir, placement).read()
+
+
+@contextmanager
+def open_project(path: str | Path):
+    """Open a ``.qdpx`` within the bounds of this module: yields ``(archive, <Project> element, qde member name)``.
+
+    Raises :class:`InputError` when the file is missing or not a zip, has no ``project.qde``
+    at its top, or holds malformed XML or another root element.
+    """
+    path = Path(path)
     if not path.is_file():
         raise InputError(path, "file", "no such file", "a REFI-QDA .qdpx project")
     if not zipfile.is_zipfile(path):
@@ -215,8 +228,7 @@ def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement
         qde_name = next((n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n), None)
         if qde_name is None:
             raise InputError(path, "zip contents", f"members {quote_list(archive.namelist())}", "a project.qde file at the top of the archive")
-        root = parse_qde(archive.read(qde_name), path, qde_name)
-        return _Reader(root, archive, path, qde_name, sources_dir, placement).read()
+        yield archive, parse_qde(archive.read(qde_name), path, qde_name), qde_name
 
 
 def parse_qde(data: bytes, path, qde_name: str = "project.qde"):
