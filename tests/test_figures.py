@@ -14,7 +14,7 @@ from .conftest import CODEBOOK
 NAMES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
 
 
-def _draw(tmp_path, synthetic_dir, codebook, synthetic: bool, out_name: str):
+def _draw(tmp_path, synthetic_dir, codebook, synthetic: bool, out_name: str, scope=None):
     clean = tmp_path / "clean.csv"
     if not clean.exists():
         clean_segments(synthetic_dir / "coded_segments.csv", codebook).segments.to_csv(clean, index=False)
@@ -26,7 +26,7 @@ def _draw(tmp_path, synthetic_dir, codebook, synthetic: bool, out_name: str):
     out = tmp_path / out_name
     study1_figures(
         tmp_path / "tallies.csv", tmp_path / "by_participant.csv", tmp_path / "cooccurrence.csv", tmp_path / "saturation.csv",
-        tmp_path / "agreement.csv", CODEBOOK, provenance, out,
+        tmp_path / "agreement.csv", CODEBOOK, provenance, out, scope=scope,
     )
     return out
 
@@ -49,6 +49,10 @@ def test_one_coder_draws_a_notice_instead_of_kappas(tmp_path, synthetic_dir, cod
     pd.DataFrame(columns=pd.read_csv(tmp_path / "agreement.csv").columns).to_csv(tmp_path / "agreement.csv", index=False)
     out = _draw(tmp_path, synthetic_dir, codebook, True, "one")
     assert "two or more coders" in (out / "agreement_kappa.svg").read_text(encoding="utf-8")
+    scope = tmp_path / "scope.csv"
+    scope.write_text("transcript_id,coders,compared,reason\nt1,coder_a,False,not coded by coder_b\nt2,coder_b,False,not coded by coder_a\n", encoding="utf-8")
+    drawn = (_draw(tmp_path, synthetic_dir, codebook, True, "disjoint", scope=scope) / "agreement_kappa.svg").read_text(encoding="utf-8")
+    assert "common" in drawn and "coder_b" in drawn and "kappa" not in drawn.lower()
 
 
 def test_labels_are_drawn_as_written(tmp_path, synthetic_dir, codebook):

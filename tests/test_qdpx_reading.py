@@ -12,7 +12,8 @@ import yaml
 from camhs_rom.core.errors import InputError
 from camhs_rom.ingest.draft_codebook import code_ids, draft_codebook, slug
 from camhs_rom.ingest.draft_codebook import main as draft_main
-from camhs_rom.ingest.qdpx import PlacementSettings, read_qdpx, turns_in
+from camhs_rom.ingest.placement import PlacementSettings, turns_in
+from camhs_rom.ingest.qdpx import read_qdpx
 from camhs_rom.ingest.segments import SegmentOptions, clean_segments
 from camhs_rom.ingest.steps import check_study1
 from camhs_rom.instruments.codebook import codebook_from_dict, load_codebook

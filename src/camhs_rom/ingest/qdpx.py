@@ -27,22 +27,12 @@ How a selection becomes rows of the coded-segments table:
   ``group``/``focus_group``) variable; failing that, the source.
 - **segment_id**: the selection's ``name``, else its GUID.
 
-What is read from the archive is bounded (:data:`MAX_MEMBER_BYTES` per member,
-:data:`MAX_TOTAL_BYTES` in all, a compression ratio of at most :data:`MAX_RATIO`), checked
-on the sizes the archive declares and again on the bytes actually inflated, so a zip
-bomb is rejected by name and size before it fills memory. XML entity expansion is
-bounded by the parser (expat's amplification limit) and reported as malformed XML.
+The archive is opened and read within bounds by :mod:`camhs_rom.ingest.archive`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-import xml.etree.ElementTree as ET
-import zipfile
-import zlib
-from bisect import bisect_right
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,38 +40,12 @@ import pandas as pd
 
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, clip, quote_list
+from camhs_rom.ingest.archive import _Q, MAX_MEMBER_BYTES, folded, open_project, zip_member
+from camhs_rom.ingest.placement import PARTICIPANT_MODES, PlacementSettings, read_participant_map, speaker_turns, turns_in
 from camhs_rom.ingest.positions import describe_trials, place
 from camhs_rom.instruments.codebook import normalise_code
 
-NS = "urn:QDA-XML:project:1.0"
-
-
-_Q = f"{{{NS}}}"
-
-
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one transcript or project.qde, inflated
-
-
-MAX_TOTAL_BYTES = 256 * 1024 * 1024  # everything the reader inflates from one archive
-
-
-MAX_RATIO = 200  # inflated / compressed size; plain text compresses about 3-10 times
-
-
-MAX_MEMBERS = 10_000
-
-
-READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-
-
 GROUP_VARIABLES = {"group_id", "group", "focus_group"}
-
-
-DEFAULT_SPEAKER_PATTERN = r"^[ \t]*(?P<speaker>[^\W\d_][\w.'-]*(?:[ ][\w.'-]+){0,2})[ \t]*:(?=[ \t\r\n])"
-"""A line opening with a name of one to three words and a colon (``P03:``, ``Speaker 2:``, ``Dr Ann Lee:``)."""
-
-
-PARTICIPANT_MODES = ("speaker_tags", "per_source")
 
 
 PLACED_BY = ("case", "speaker_tag", "source", "mapping")
@@ -126,15 +90,6 @@ class QdpxProject:
     spanning: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class PlacementSettings:
-    """How selections are given a participant (``study1.participants``, ``speaker_pattern``, ``participant_map``)."""
-    mode: str = "speaker_tags"
-    speaker_pattern: str = DEFAULT_SPEAKER_PATTERN
-    mapping: str | None = None
-    config_file: str = "config"
-
-
 def _guid(value: str | None) -> str | None:
     """GUIDs compare without braces and case: ATLAS.ti writes ``{ABC...}``, QualCoder ``abc...``."""
     return value.strip().strip("{}").lower() if value else None
@@ -146,53 +101,6 @@ def _int_attr(elem, name, path, where) -> int:
         return int(raw)
     except (TypeError, ValueError):
         raise InputError(path, f"{where}, attribute {name}", repr(raw), "a whole number of characters") from None
-
-
-class BoundedArchive:
-    """A zip archive read member by member within the size and ratio bounds of this module."""
-
-    def __init__(self, archive: zipfile.ZipFile, path: Path):
-        self.archive, self.path, self.inflated = archive, path, 0
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise InputError(path, "zip contents", f"{len(members):,} members", f"at most {MAX_MEMBERS:,} files in a .qdpx")
-
-    def namelist(self) -> list[str]:
-        return self.archive.namelist()
-
-    def _reject(self, name: str, found: str) -> None:
-        raise InputError(
-            self.path, f"zip member {name!r}", found,
-            f"at most {MAX_MEMBER_BYTES:,} bytes per member, {MAX_TOTAL_BYTES:,} in all and {MAX_RATIO} times the "
-            "compressed size (an archive that inflates beyond that is refused as a possible zip bomb)",
-        )
-
-    def read(self, name: str) -> bytes:
-        info = self.archive.getinfo(name)
-        if info.compress_type not in READABLE_COMPRESSION:
-            raise InputError(self.path, f"zip member {name!r}", f"compression method {info.compress_type}", "a member stored or compressed with deflate, bzip2 or lzma")
-        allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.inflated, max(info.compress_size, 1) * MAX_RATIO)
-        if info.file_size > allowed:
-            self._reject(name, f"{info.file_size:,} bytes when inflated from {info.compress_size:,}")
-        try:
-            with self.archive.open(info) as fh:  # a declared size may lie: never inflate past the bound
-                data = fh.read(allowed + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
-            raise InputError(self.path, f"zip member {name!r}", f"a member that cannot be unpacked ({exc})", "an intact .qdpx archive") from None
-        if len(data) > allowed:
-            self._reject(name, f"more than {allowed:,} bytes when inflated from {info.compress_size:,}")
-        self.inflated += len(data)
-        return data
-
-
-def _folded(name: str) -> str:
-    """A file name as it is matched: NFC (macOS writes accents decomposed), case folded, ``\\`` as ``/``."""
-    return unicodedata.normalize("NFC", name.replace("\\", "/")).casefold()
-
-
-def _zip_member(archive, wanted: str) -> str | None:
-    lowered = {_folded(n): n for n in archive.namelist()}
-    return lowered.get(_folded(wanted))
 
 
 def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement: PlacementSettings | None = None) -> QdpxProject:
@@ -209,38 +117,6 @@ def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement
     placement = placement or PlacementSettings()
     with open_project(path) as (archive, root, qde_name):
         return _Reader(root, archive, path, qde_name, sources_dir, placement).read()
-
-
-@contextmanager
-def open_project(path: str | Path):
-    """Open a ``.qdpx`` within the bounds of this module: yields ``(archive, <Project> element, qde member name)``.
-
-    Raises :class:`InputError` when the file is missing or not a zip, has no ``project.qde``
-    at its top, or holds malformed XML or another root element.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file", "no such file", "a REFI-QDA .qdpx project")
-    if not zipfile.is_zipfile(path):
-        raise InputError(path, "file", "a file that is not a zip archive", "a .qdpx project (a zip holding project.qde and Sources/)")
-    with zipfile.ZipFile(path) as opened:
-        archive = BoundedArchive(opened, path)
-        qde_name = next((n for n in archive.namelist() if n.lower().endswith(".qde") and "/" not in n), None)
-        if qde_name is None:
-            raise InputError(path, "zip contents", f"members {quote_list(archive.namelist())}", "a project.qde file at the top of the archive")
-        yield archive, parse_qde(archive.read(qde_name), path, qde_name), qde_name
-
-
-def parse_qde(data: bytes, path, qde_name: str = "project.qde"):
-    """The ``<Project>`` element of ``project.qde`` bytes, or an :class:`InputError` naming the problem."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(path, f"{qde_name} line {line}, column {col}", f"malformed XML ({exc.msg if hasattr(exc, 'msg') else exc})", "well-formed XML") from None
-    if root.tag != f"{_Q}Project":
-        raise InputError(path, qde_name, f"root element {root.tag!r}", f"<Project> in the namespace {NS}")
-    return root
 
 
 def code_tree(root) -> dict[str, ProjectCode]:
@@ -413,9 +289,9 @@ class _Reader:
         ref = source.get("plainTextPath") or ""
         if ref.startswith("internal://"):
             relative = ref[len("internal://"):]
-            member = _zip_member(self.archive, "Sources/" + relative) or _zip_member(self.archive, relative)
+            member = zip_member(self.archive, "Sources/" + relative) or zip_member(self.archive, relative)
         elif ref and "://" not in ref and not _is_absolute(ref):  # a path relative to Sources/ (qc writes 'board_2017.txt')
-            member = _zip_member(self.archive, "Sources/" + ref) or _zip_member(self.archive, ref)
+            member = zip_member(self.archive, "Sources/" + ref) or zip_member(self.archive, ref)
         else:
             member = None
         if member is not None:
@@ -437,9 +313,9 @@ class _Reader:
     def _in_sources_dir(self, candidates: list[str]) -> Path | None:
         if self.sources_dir is None or not self.sources_dir.is_dir():
             return None
-        files = {_folded(p.name): p for p in sorted(self.sources_dir.iterdir()) if p.is_file()}
+        files = {folded(p.name): p for p in sorted(self.sources_dir.iterdir()) if p.is_file()}
         for name in candidates:
-            hit = files.get(_folded(name))
+            hit = files.get(folded(name))
             if hit is not None:
                 return hit
         return None
@@ -480,83 +356,3 @@ def _read_bounded(file: Path, project: Path) -> bytes:
     if size > MAX_MEMBER_BYTES:
         raise InputError(file, "file", f"{size:,} bytes", f"a source text of at most {MAX_MEMBER_BYTES:,} bytes (needed by {project.name})")
     return file.read_bytes()
-
-
-def speaker_turns(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
-    """(offset, speaker) of every speaker tag in ``text``: a turn runs from its tag to the next tag."""
-    turns = []
-    for match in pattern.finditer(text):
-        name = match.groupdict().get("speaker") if "speaker" in pattern.groupindex else (match.group(1) if pattern.groups else match.group(0))
-        name = " ".join((name or "").split())
-        if name:
-            turns.append((match.start(), name))
-    return turns
-
-
-def turns_in(turns: list[tuple[int, str]], start: int, end: int) -> list[tuple[str | None, int, int]]:
-    """The parts of ``[start, end)`` in each speaker's turn, in text order; ``None`` before the first tag."""
-    offsets = [t for t, _ in turns]
-    k = bisect_right(offsets, start) - 1
-    who = turns[k][1] if k >= 0 else None
-    parts, s = [], start
-    for offset, name in turns[k + 1:]:
-        if offset >= end:
-            break
-        if offset > s:
-            parts.append((who, s, offset))
-        who, s = name, offset
-    parts.append((who, s, end))
-    merged: list[tuple[str | None, int, int]] = []
-    for who, s, e in parts:  # one speaker's two turns within a selection are one part
-        if merged and merged[-1][0] == who:
-            merged[-1] = (who, merged[-1][1], e)
-        else:
-            merged.append((who, s, e))
-    return merged
-
-
-@dataclass(frozen=True)
-class ParticipantMap:
-    """A team's own placement of selections (``study1.participant_map``): by source, or by selection."""
-    by_selection: dict[tuple[str, str], tuple[str, str]]
-    by_source: dict[str, tuple[str, str]]
-
-    def lookup(self, source: str, name: str, guid: str) -> tuple[str, str] | None:
-        for key in (name, guid):
-            if key and (source, key) in self.by_selection:
-                return self.by_selection[(source, key)]
-        return self.by_source.get(source)
-
-
-def read_participant_map(path: str | Path, config_file: str = "config") -> ParticipantMap:
-    """Read the participant map CSV: ``transcript_id, participant_id`` with optional ``group_id`` and ``segment_id``.
-
-    A row without ``segment_id`` places every otherwise unplaced selection of the source;
-    one with it places that selection (its name or GUID).
-    """
-    from camhs_rom.core.tables import read_delimited  # the ingest readers' own CSV reader (encodings, bounds)
-
-    frame, rows = read_delimited(path)
-    known = {"transcript_id", "participant_id", "group_id", "segment_id"}
-    missing = [c for c in ("transcript_id", "participant_id") if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in known]
-    if missing or unknown:
-        raise InputError(path, "row 1 (header)", f"columns {quote_list(list(frame.columns))}",
-                         "transcript_id and participant_id, optionally group_id and segment_id, and no other column")
-    by_selection, by_source = {}, {}
-    for i, row in enumerate(frame.to_dict("records")):
-        source, participant = str(row["transcript_id"]).strip(), str(row["participant_id"]).strip()
-        if not source or not participant:
-            raise InputError(path, f"row {rows[i]}", "a blank transcript_id or participant_id", "both filled on every row")
-        value = (participant, str(row.get("group_id") or "").strip())
-        segment = str(row.get("segment_id") or "").strip()
-        target = by_selection if segment else by_source
-        key = (source, _guid(segment) if _looks_like_guid(segment) else segment) if segment else source
-        if key in target:
-            raise InputError(path, f"row {rows[i]}", f"a second row for {key!r}", "one row per source, or per selection")
-        target[key] = value
-    return ParticipantMap(by_selection, by_source)
-
-
-def _looks_like_guid(value: str) -> bool:
-    return bool(re.fullmatch(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?", value))

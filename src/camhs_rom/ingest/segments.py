@@ -28,7 +28,8 @@ from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import read_delimited
-from camhs_rom.ingest.qdpx import PlacementSettings, QdpxProject, read_qdpx
+from camhs_rom.ingest.placement import PlacementSettings
+from camhs_rom.ingest.qdpx import QdpxProject, read_qdpx
 from camhs_rom.instruments.codebook import Codebook
 
 REQUIRED_FILLED = ["transcript_id", "group_id", "participant_id", "segment_id", "code", "coder"]

@@ -14,7 +14,7 @@ import pandas as pd
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.provenance import input_record, read_provenance, write_record
 from camhs_rom.core.tables import write_table
-from camhs_rom.ingest.qdpx import DEFAULT_SPEAKER_PATTERN, PlacementSettings
+from camhs_rom.ingest.placement import DEFAULT_SPEAKER_PATTERN, PlacementSettings
 from camhs_rom.ingest.segments import SegmentOptions, clean_segments
 from camhs_rom.ingest.survey import clean_responses
 from camhs_rom.instruments.codebook import check_item_themes, load_codebook

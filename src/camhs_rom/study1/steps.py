@@ -93,5 +93,5 @@ def study1_figures(tallies, by_participant, cooccurrence, saturation, agreement,
     if len(agree):
         fig = kappa_by_theme(agree, tallies)
     else:
-        fig = no_agreement_figure(no_agreement_reason(read_table(scope, keep_default_na=False) if scope else None))
+        fig = no_agreement_figure(no_agreement_reason(read_table(scope, keep_default_na=False))) if scope else no_agreement_figure()
     save(fig, out / "agreement_kappa", label)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from camhs_rom.core.schemas import schema_dir
 from camhs_rom.core.tables import atomic_path
-from camhs_rom.ingest.qdpx import _Q, NS
+from camhs_rom.ingest.archive import _Q, NS
 from camhs_rom.instruments.codebook import Codebook
 
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://doi.org/10.1017/S1754470X15000653")
