@@ -8,6 +8,7 @@ quote read back must be exactly the selected words.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from camhs_rom.core.errors import InputError
@@ -91,3 +92,34 @@ def test_a_plain_text_needs_no_choice():
     text = "P01: plain words here.\n"
     fit, _ = place(text, [5], [10])
     assert fit.convention == "code points" and len(fit.alternatives) == 3
+
+
+@pytest.mark.parametrize("convention", CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_quotes_and_disagreements_are_the_coded_words(convention, tmp_path, codebook):
+    """Two coders, the same words, different codes: every excerpt the Study 1 tables show is coded text."""
+    from camhs_rom.ingest.segments import clean_segments
+    from camhs_rom.study1.steps import study1_agreement, study1_themes
+
+    from .conftest import CODEBOOK
+    from .test_qdpx import C1, C2
+
+    _, utf16, crlf = convention
+    second = "22222222-0000-4000-8000-000000000002"
+    sels = ""
+    for k, words in enumerate(WORDS):
+        s, e = encode(TEXT, TEXT.index(words), TEXT.index(words) + len(words), utf16, crlf)
+        sels += selection(s, e, code=C2, guid=f"66666666-6666-4666-8666-{k:012d}", name=f"a{k}")
+        other = "55555555-5555-4555-8555-555555555555"  # service_use_of_data: another theme
+        sels += selection(s, e, code=other if k % 2 else C1, user=second, guid=f"77777777-6666-4666-8666-{k:012d}", name=f"b{k}")
+    source = f'<TextSource guid="{S1}" name="fg2" plainTextPath="internal://{S1}.txt">{sels}</TextSource>'
+    users = f'<User guid="11111111-1111-4111-8111-111111111111" name="coder_a"/><User guid="{second}" name="coder_b"/>'
+    files = project(source, users=users, extra_files={f"Sources/{S1}.txt": TEXT.encode("utf-8")})
+    clean = tmp_path / "clean.csv"
+    clean_segments(write_project(tmp_path, files), codebook).segments.to_csv(clean, index=False)
+    outputs = {k: tmp_path / f"{k}.csv" for k in ["tallies", "valence", "by_participant", "cooccurrence", "saturation", "quotes", "passages"]}
+    study1_themes(clean, CODEBOOK, outputs, "union", None, None, 3, 200, 1)
+    study1_agreement(clean, CODEBOOK, tmp_path / "agreement.csv", tmp_path / "dis.csv", 50, 0.95, 1, scope_out=tmp_path / "scope.csv")
+    quotes = pd.read_csv(outputs["quotes"], dtype=str, keep_default_na=False)["excerpt"]
+    split = pd.read_csv(tmp_path / "dis.csv", dtype=str, keep_default_na=False)["excerpt"]
+    assert len(quotes) and len(split)
+    assert set(quotes) <= set(WORDS) and set(split) <= set(WORDS)

@@ -268,3 +268,23 @@ def test_fixture_files_are_the_published_bytes():
     for path in sorted(FIXTURES.rglob("*.qdpx")):
         assert hashlib.sha256(path.read_bytes()).hexdigest() in readme, path.name
     assert len(list(Path(FIXTURES).rglob("LICENSE*"))) == 4
+
+
+def test_a_csv_names_codes_by_label_or_path_with_a_drafted_codebook(tmp_path):
+    """Outside a .qdpx there are no GUIDs: a code is matched by its label, or by its path where labels repeat."""
+    text = "P01: The graph helps.\n"
+    path = write_project(tmp_path, tree_project(text, sel(text, "The graph helps.", code=C2)))
+    (tmp_path / "codebook.yaml").write_text(draft_codebook(path), encoding="utf-8")
+    book = load_codebook(tmp_path / "codebook.yaml")
+    rows = [["t", "g", "P01", "s1", 0, 5, "P01: ", "Cost–benefit analysis", "a"],
+            ["t", "g", "P01", "s2", 5, 9, "The ", "Services / sárga", "a"],
+            ["t", "g", "P01", "s3", 9, 14, "graph", "+Government / sárga", "a"]]
+    frame = pd.DataFrame(rows, columns=["transcript_id", "group_id", "participant_id", "segment_id", "start", "end", "text", "code", "coder"])
+    frame.to_csv(tmp_path / "segments.csv", index=False)
+    clean = clean_segments(tmp_path / "segments.csv", book).segments
+    assert clean[["segment_id", "code", "theme"]].values.tolist() == [
+        ["s1", "cost_benefit_analysis", "government"], ["s2", "services__sarga", "services"], ["s3", "sarga", "government"]]
+    frame.loc[0, "code"] = "sárga"  # in two branches: ambiguous by label alone
+    frame.to_csv(tmp_path / "segments.csv", index=False)
+    with pytest.raises(InputError, match="not in the codebook"):
+        clean_segments(tmp_path / "segments.csv", book)
