@@ -196,3 +196,24 @@ def test_citation_file_names_the_package_version():
     from camhs_rom import __version__
 
     assert f"version: {__version__}\n" in (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+
+
+def test_methods_describe_a_teams_study1_material_and_say_why_there_is_no_agreement(config):
+    """Two coders who coded different transcripts: the methods name the material and say, in words, that nothing was compared."""
+    from camhs_rom.core.schemas import with_defaults
+    from camhs_rom.report.html import methods_html
+    from camhs_rom.report.study1_summary import Study1Summary
+
+    summary = Study1Summary(
+        n_transcripts=2, n_participants=5, n_groups=2, coders=("ann", "<b>bo</b>"), source_format="REFI-QDA project",
+        placement={"placed_by_case": 0, "placed_by_speaker_tag": 9, "placed_by_source": 0, "placed_by_mapping": 1}, spanning=1,
+        positions={"UTF-16 code units": 2}, texts_from={"the archive": 2}, compared=(),
+        left_out=(("t1", "not coded by <b>bo</b>"), ("t2", "not coded by ann")),
+    )
+    studies = {"study1": {"included": True}, "study2": {"included": False, "reason": "its config section is null"}}
+    page = methods_html(with_defaults(config, "config"), None, studies, study1=summary)
+    assert "2 transcripts from a REFI-QDA project, with coded talk from 5 participants in 2 groups, coded by 2 coders" in page
+    assert "9 by the speaker tag before it" in page and "1 by the team&#x27;s participant map" in page
+    assert "1 selection ran over several speakers&#x27; turns" in page
+    assert "coded no transcript in common" in page and "Cohen" not in page
+    assert "<b>bo</b>" not in page and "&lt;b&gt;bo&lt;/b&gt;" in page
