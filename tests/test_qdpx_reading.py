@@ -225,7 +225,7 @@ def test_a_guid_in_two_themes_is_refused():
 
 def test_slugs_are_ascii_and_unique():
     assert slug("Cost–benefit analysis") == "cost_benefit_analysis" and slug("Észlelt fogékonyság") == "eszlelt_fogekonysag" and slug("感情") == ""
-    from camhs_rom.ingest.qdpx import ProjectCode
+    from camhs_rom.ingest.codetree import ProjectCode
     codes = {g: ProjectCode(g, n, (n,), None, "") for g, n in (("a" * 8, "感情"), ("b" * 8, "x"), ("c" * 8, "X"))}
     assert list(code_ids(codes).values()) == ["code_aaaaaaaa", "x", "x_cccccccc"]
 
@@ -288,3 +288,52 @@ def test_a_csv_names_codes_by_label_or_path_with_a_drafted_codebook(tmp_path):
     frame.to_csv(tmp_path / "segments.csv", index=False)
     with pytest.raises(InputError, match="not in the codebook"):
         clean_segments(tmp_path / "segments.csv", book)
+
+
+# ----------------------------------------------------------------- text inside PDF and media sources; what is not text
+
+
+def test_pdf_text_and_media_transcripts_are_coded_text(tmp_path):
+    """A PDF source's text representation and a video's transcript (selections between sync points) are read like a text."""
+    pdf_text = "P01: The graph helps.\n"
+    transcript = "Ann: Managers judge us.\nBo: The graph helps.\n"
+    a, b = span(transcript, "Managers judge us.")
+    sources = (
+        f'<PDFSource guid="aaaaaaaa-0000-4000-8000-00000000000a" name="report.pdf" path="internal://x.pdf">'
+        f'<Representation guid="aaaaaaaa-0000-4000-8000-00000000000b"><PlainTextContent>{pdf_text}</PlainTextContent>'
+        f'{sel(pdf_text, "The graph helps.", k=1)}</Representation></PDFSource>'
+        f'<VideoSource guid="aaaaaaaa-0000-4000-8000-00000000000c" name="fg.mp4" path="internal://fg.mp4">'
+        f'<Transcript guid="aaaaaaaa-0000-4000-8000-00000000000d" name="fg transcript"><PlainTextContent>{transcript}</PlainTextContent>'
+        f'<SyncPoint guid="bbbbbbbb-0000-4000-8000-000000000001" position="{a}" timeStamp="1000"/>'
+        f'<SyncPoint guid="bbbbbbbb-0000-4000-8000-000000000002" position="{b}" timeStamp="4000"/>'
+        '<TranscriptSelection guid="cccccccc-0000-4000-8000-000000000001" name="t1" fromSyncPoint="bbbbbbbb-0000-4000-8000-000000000001" '
+        f'toSyncPoint="bbbbbbbb-0000-4000-8000-000000000002"><Coding guid="dddddddd-0000-4000-8000-000000000001" creatingUser="{U1}">'
+        f'<CodeRef targetGUID="{C1}"/></Coding></TranscriptSelection></Transcript></VideoSource>'
+    )
+    read = read_qdpx(write_project(tmp_path, project(sources)))
+    assert read.segments[["transcript_id", "participant_id", "text"]].values.tolist() == [
+        ["report.pdf", "P01", "The graph helps."], ["fg transcript", "Ann", "Managers judge us."]]
+
+
+def test_codings_of_pictures_are_said_not_dropped_silently(tmp_path, codebook):
+    text = "P01: The graph helps.\n"
+    picture = (f'<PictureSource guid="aaaaaaaa-0000-4000-8000-00000000000e" name="chart.jpg" path="internal://c.jpg">'
+               f'<PictureSelection guid="aaaaaaaa-0000-4000-8000-00000000000f" firstX="0" firstY="0" secondX="9" secondY="9">'
+               f'<Coding guid="dddddddd-0000-4000-8000-000000000002" creatingUser="{U1}"><CodeRef targetGUID="{C1}"/></Coding>'
+               "</PictureSelection></PictureSource>")
+    path = write_project(tmp_path, project(source(text, sel(text, "The graph helps.")) + picture))
+    result = clean_segments(path, codebook)
+    assert len(result.segments) == 1 and result.notes and "1 on pictures" in result.notes[0]
+    assert any("not analysed" in str(after) for after in result.audit["after"])
+    with pytest.raises(InputError, match="1 on pictures"):
+        read_qdpx(write_project(tmp_path, project(picture), name="only_pictures.qdpx"))
+
+
+def test_the_atlas_ti_reference_project_counts_its_codings_on_pictures_pdf_regions_and_video(tmp_path):
+    """ATLAS.ti 8.4's reference project codes a picture, PDF regions and video besides text."""
+    from camhs_rom.ingest.archive import open_project
+    from camhs_rom.ingest.qdpx import codings_not_on_text
+
+    with open_project(ATLAS) as (_, root, _):
+        counts = codings_not_on_text(root)
+    assert set(counts) == {"pictures", "PDF regions", "video"} and all(n > 0 for n in counts.values())

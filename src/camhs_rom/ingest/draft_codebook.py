@@ -21,8 +21,8 @@ from pathlib import Path
 
 from camhs_rom.core.errors import InputError
 from camhs_rom.ingest.archive import open_project
+from camhs_rom.ingest.codetree import code_tree, codings_per_code
 from camhs_rom.ingest.draft import run_draft_command
-from camhs_rom.ingest.qdpx import code_tree, codings_per_code
 from camhs_rom.instruments.codebook import PATH_SEPARATOR
 
 MAX_SLUG = 60

@@ -41,6 +41,7 @@ import pandas as pd
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, clip, quote_list
 from camhs_rom.ingest.archive import _Q, MAX_MEMBER_BYTES, folded, open_project, zip_member
+from camhs_rom.ingest.codetree import ProjectCode, code_tree, guid_key
 from camhs_rom.ingest.placement import PARTICIPANT_MODES, PlacementSettings, read_participant_map, speaker_turns, turns_in
 from camhs_rom.ingest.positions import describe_trials, place
 from camhs_rom.instruments.codebook import normalise_code
@@ -51,14 +52,18 @@ GROUP_VARIABLES = {"group_id", "group", "focus_group"}
 PLACED_BY = ("case", "speaker_tag", "source", "mapping")
 
 
+NOT_TEXT_SELECTIONS = {"PictureSelection": "pictures", "PDFSelection": "PDF regions", "AudioSelection": "audio", "VideoSelection": "video"}
+"""Selections Study 1 does not analyse (it reads coded text), by what they select."""
+
+
 @dataclass(frozen=True)
-class ProjectCode:
-    """One code of a project's code tree."""
-    guid: str
+class _TextUnit:
+    """A coded text: a TextSource, a PDF source's text Representation or a media Transcript."""
+    text_elem: object  # the element holding PlainTextContent or plainTextPath
     name: str
-    path: tuple[str, ...]  # names from the top-level code down to this one
-    parent: str | None  # the parent code's GUID
-    description: str
+    owner: object  # the source a Case may point at
+    selections: list
+    kind: str  # "text", "PDF text" or "transcript"
 
 
 @dataclass
@@ -88,11 +93,7 @@ class QdpxProject:
     origin: str = ""
     notes: list[str] = field(default_factory=list)
     spanning: list[str] = field(default_factory=list)
-
-
-def _guid(value: str | None) -> str | None:
-    """GUIDs compare without braces and case: ATLAS.ti writes ``{ABC...}``, QualCoder ``abc...``."""
-    return value.strip().strip("{}").lower() if value else None
+    not_analysed: dict[str, int] = field(default_factory=dict)  # codings of pictures, audio, video, PDF regions
 
 
 def _int_attr(elem, name, path, where) -> int:
@@ -119,34 +120,14 @@ def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement
         return _Reader(root, archive, path, qde_name, sources_dir, placement).read()
 
 
-def code_tree(root) -> dict[str, ProjectCode]:
-    """Every code of the project's ``CodeBook`` by GUID, in document order, with its path and parent."""
-    codes: dict[str, ProjectCode] = {}
-
-    def walk(elem, parent: ProjectCode | None):
-        for code in elem.findall(f"{_Q}Code"):
-            guid = _guid(code.get("guid"))
-            name = code.get("name") or guid or ""
-            description = code.findtext(f"{_Q}Description") or ""
-            node = ProjectCode(guid, name, (*(parent.path if parent else ()), name), parent.guid if parent else None, " ".join(description.split()))
-            if guid:
-                codes[guid] = node
-            walk(code, node)
-
-    codebook = root.find(f"{_Q}CodeBook")
-    if codebook is not None:
-        codes_elem = codebook.find(f"{_Q}Codes")
-        walk(codes_elem if codes_elem is not None else codebook, None)
-    return codes
-
-
-def codings_per_code(root) -> dict[str, int]:
-    """How many codings of text selections each code GUID has (its own, not its descendants')."""
-    counts: dict[str, int] = {}
-    for ref in root.iter(f"{_Q}CodeRef"):
-        guid = _guid(ref.get("targetGUID"))
-        counts[guid] = counts.get(guid, 0) + 1
-    return counts
+def codings_not_on_text(root) -> dict[str, int]:
+    """Codings of pictures, audio, video and PDF regions, by what they select: counted and said, never silently dropped."""
+    out = {}
+    for tag, what in NOT_TEXT_SELECTIONS.items():
+        n = sum(len(sel.findall(f"{_Q}Coding")) for sel in root.iter(f"{_Q}{tag}"))
+        if n:
+            out[what] = n
+    return out
 
 
 class _Reader:
@@ -164,37 +145,69 @@ class _Reader:
             raise InputError(placement.config_file, "key study1.speaker_pattern", f"{clip(placement.speaker_pattern)!r}, not a regular expression ({exc})",
                              "a Python regular expression whose group 'speaker' (or first group) is the speaker's name") from None
         self.mapping = read_participant_map(placement.mapping, placement.config_file) if placement.mapping else None
-        self.users = {_guid(u.get("guid")): (u.get("name") or u.get("id") or u.get("guid")) for u in root.iter(f"{_Q}User")}
+        self.users = {guid_key(u.get("guid")): (u.get("name") or u.get("id") or u.get("guid")) for u in root.iter(f"{_Q}User")}
         self.codes = code_tree(root)
         self.notes: list[str] = []
         self.unlisted_users: set[str] = set()
         self._cases()
 
     def _cases(self):
-        variables = {_guid(v.get("guid")): v.get("name", "") for v in self.root.iter(f"{_Q}Variable")}
+        variables = {guid_key(v.get("guid")): v.get("name", "") for v in self.root.iter(f"{_Q}Variable")}
         self.case_of, self.group_of_case = {}, {}
         for case in self.root.iter(f"{_Q}Case"):
             name = case.get("name") or case.get("guid")
             for value in case.findall(f"{_Q}VariableValue"):
                 ref = value.find(f"{_Q}VariableRef")
                 text = value.find(f"{_Q}TextValue")
-                if ref is not None and text is not None and normalise_code(variables.get(_guid(ref.get("targetGUID")), "")) in GROUP_VARIABLES:
+                if ref is not None and text is not None and normalise_code(variables.get(guid_key(ref.get("targetGUID")), "")) in GROUP_VARIABLES:
                     self.group_of_case[name] = (text.text or "").strip()
             for tag in ("SelectionRef", "SourceRef"):
                 for ref in case.findall(f"{_Q}{tag}"):
-                    self.case_of[_guid(ref.get("targetGUID"))] = name
+                    self.case_of[guid_key(ref.get("targetGUID"))] = name
+
+    def _text_units(self):
+        """Every coded text of the project: text sources, PDF sources' text representations, audio and video transcripts."""
+        for source in self.root.iter(f"{_Q}TextSource"):
+            yield _TextUnit(source, source.get("name") or _source_file_name(source) or source.get("guid"), source,
+                            source.findall(f"{_Q}PlainTextSelection"), "text")
+        for pdf in self.root.iter(f"{_Q}PDFSource"):
+            for rep in pdf.findall(f"{_Q}Representation"):
+                yield _TextUnit(rep, pdf.get("name") or rep.get("name") or pdf.get("guid"), pdf, rep.findall(f"{_Q}PlainTextSelection"), "PDF text")
+        for tag in ("AudioSource", "VideoSource"):
+            for media in self.root.iter(f"{_Q}{tag}"):
+                for transcript in media.findall(f"{_Q}Transcript"):
+                    yield _TextUnit(transcript, transcript.get("name") or media.get("name") or transcript.get("guid"), media,
+                                    transcript.findall(f"{_Q}TranscriptSelection"), "transcript")
+
+    def _raw_positions(self, unit: _TextUnit, selections, where) -> tuple[list[int], list[int]]:
+        """Positions as the project holds them; a transcript's selections run between two of its sync points."""
+        if unit.kind != "transcript":
+            return ([_int_attr(sel, "startPosition", self.path, w) for sel, w in zip(selections, where, strict=True)],
+                    [_int_attr(sel, "endPosition", self.path, w) for sel, w in zip(selections, where, strict=True)])
+        sync = {guid_key(p.get("guid")): _int_attr(p, "position", self.path, f"{self.qde} sync point in {unit.name!r}")
+                for p in unit.text_elem.findall(f"{_Q}SyncPoint")}
+        starts, ends = [], []
+        for sel, w in zip(selections, where, strict=True):
+            for attr, out in (("fromSyncPoint", starts), ("toSyncPoint", ends)):
+                ref = guid_key(sel.get(attr))
+                if ref not in sync:
+                    raise InputError(self.path, f"{w}, {attr}", repr(sel.get(attr)), f"the GUID of a SyncPoint of the transcript {unit.name!r}")
+                out.append(sync[ref])
+        return starts, ends
 
     def read(self) -> QdpxProject:
         records, locations, transcripts, sources, spanning = [], [], {}, [], []
-        for source in self.root.iter(f"{_Q}TextSource"):
-            selections = source.findall(f"{_Q}PlainTextSelection")
-            source_name = source.get("name") or _source_file_name(source) or source.get("guid")
-            if not any(sel.find(f"{_Q}Coding") is not None for sel in selections):
+        for unit in self._text_units():
+            selections = [sel for sel in unit.selections if sel.find(f"{_Q}Coding") is not None]
+            if not selections:
                 continue  # a source nobody coded is not needed, wherever its text is
-            text, text_from = self._source_text(source, source_name, selections)
+            source_name = unit.name
+            if source_name in transcripts:  # two sources of one name (folders in NVivo) stay two transcripts
+                source_name = f"{unit.name} ({guid_key(unit.owner.get('guid')) or len(transcripts)})"
+                self.notes.append(f"two sources named {unit.name!r}: the second is {source_name!r}")
+            text, text_from = self._source_text(unit.text_elem, source_name, selections)
             where = [f"{self.qde} selection {(sel.get('name') or sel.get('guid'))!r} in source {source_name!r}" for sel in selections]
-            starts = [_int_attr(sel, "startPosition", self.path, w) for sel, w in zip(selections, where, strict=True)]
-            ends = [_int_attr(sel, "endPosition", self.path, w) for sel, w in zip(selections, where, strict=True)]
+            starts, ends = self._raw_positions(unit, selections, where)
             fit, trials = place(text, starts, ends)
             if fit is None and all(t.starts is None for t in trials):
                 k = next(i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if not 0 <= a < b <= 2 * len(text)) if any(
@@ -211,14 +224,15 @@ class _Reader:
             transcripts[source_name] = text
             record = SourceRecord(source_name, text_from, fit.convention, len(selections))
             sources.append(record)
-            note = f"source {source_name!r}: text from {text_from}; positions count {fit.convention}"
+            kind = "" if unit.kind == "text" else f" ({unit.kind})"
+            note = f"source {source_name!r}{kind}: text from {text_from}; positions count {fit.convention}"
             if fit.alternatives:
                 note += f" (the same spans as {', '.join(fit.alternatives)})"
             self.notes.append(note + f"; {fit.boundary_share:.0%} of selections start and end at word boundaries")
             turns = speaker_turns(text, self.tags) if self.placement.mode == "speaker_tags" else []
             for k, sel in enumerate(selections):
                 start, end = int(fit.starts[k]), int(fit.ends[k])
-                parts = self._participants(sel, source, source_name, text, start, end, turns, where[k])
+                parts = self._participants(sel, unit.owner, source_name, text, start, end, turns, where[k])
                 if len(parts) > 1:
                     record.spanning += 1
                     spanning.append(f"{where[k]}: {', '.join(p for p, *_ in parts)}")
@@ -227,8 +241,14 @@ class _Reader:
                     for coding in sel.findall(f"{_Q}Coding"):
                         records.append(self._row(source_name, group, participant, sel, p_start, p_end, text, coding, where[k], how))
                         locations.append(where[k])
+        not_analysed = codings_not_on_text(self.root)
         if not records:
-            raise InputError(self.path, self.qde, "a project with no coded text selections", "at least one PlainTextSelection with a Coding")
+            other = f" ({', '.join(f'{n} on {what}' for what, n in not_analysed.items())})" if not_analysed else ""
+            raise InputError(self.path, self.qde, f"a project with no coded text selections{other}",
+                             "at least one coded PlainTextSelection (or TranscriptSelection): Study 1 analyses coded text")
+        if not_analysed:
+            self.notes.append("codings not on text, not analysed (Study 1 reads coded text): "
+                              + ", ".join(f"{n} on {what}" for what, n in not_analysed.items()))
         for guid in sorted(self.unlisted_users):
             self.notes.append(f"codings by user {guid!r}, who is not in the project's Users: coder named {_unlisted(guid)!r}")
         columns = SEGMENT_COLUMNS + ["code_guid", "placed_by"]
@@ -236,14 +256,15 @@ class _Reader:
         words = {"case": "Case", "speaker_tag": "speaker tag", "source": "source (per_source)", "mapping": "participant map"}
         self.notes.insert(0, "selections placed with a participant: " + ", ".join(f"{n} by {words[how]}" for how, n in placed.items()))
         return QdpxProject(pd.DataFrame.from_records(records, columns=columns), locations, transcripts, self.codes, sources,
-                           self.root.get("origin") or "", self.notes, spanning)
+                           self.root.get("origin") or "", self.notes, spanning, not_analysed)
+
 
     def _row(self, source_name, group, participant, sel, start, end, text, coding, where, how) -> dict:
         ref = coding.find(f"{_Q}CodeRef")
-        target = _guid(ref.get("targetGUID")) if ref is not None else None
+        target = guid_key(ref.get("targetGUID")) if ref is not None else None
         if target not in self.codes:
             raise InputError(self.path, f"{where}, CodeRef", f"code GUID {target!r}", "the GUID of a Code in the project's CodeBook")
-        coder_guid = _guid(coding.get("creatingUser") or sel.get("creatingUser"))
+        coder_guid = guid_key(coding.get("creatingUser") or sel.get("creatingUser"))
         if coder_guid is None:
             coder = "unattributed"
         elif coder_guid in self.users:
@@ -259,7 +280,7 @@ class _Reader:
 
     def _participants(self, sel, source, source_name, text, start, end, turns, where) -> list[tuple[str, str, str, int, int]]:
         """(participant, group, how placed, start, end) for each speaker's part of one selection."""
-        case = self.case_of.get(_guid(sel.get("guid"))) or self.case_of.get(_guid(source.get("guid")))
+        case = self.case_of.get(guid_key(sel.get("guid"))) or self.case_of.get(guid_key(source.get("guid")))
         if case is not None:
             return [(case, self.group_of_case.get(case) or source_name, "case", start, end)]
         if self.placement.mode == "per_source":
@@ -268,7 +289,7 @@ class _Reader:
         placed = [(who, self.group_of_case.get(who) or source_name, "speaker_tag", s, e) for who, s, e in parts if who is not None]
         unplaced = [(s, e) for who, s, e in parts if who is None and text[s:e].strip()]
         if unplaced:
-            mapped = self.mapping.lookup(source_name, sel.get("name") or "", _guid(sel.get("guid")) or "") if self.mapping else None
+            mapped = self.mapping.lookup(source_name, sel.get("name") or "", guid_key(sel.get("guid")) or "") if self.mapping else None
             if mapped is None:
                 raise InputError(
                     self.path, where,

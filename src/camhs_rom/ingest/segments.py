@@ -61,6 +61,7 @@ class CleanSegments:
     segments: pd.DataFrame
     audit: pd.DataFrame
     sources: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()  # what a user should hear before the run: codings that are not analysed
 
 
 def read_segments_csv(path: str | Path, audit: AuditLog | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -225,7 +226,11 @@ def clean_segments(path: str | Path, codebook: Codebook, options: SegmentOptions
     frame["valence"] = frame["theme"].map({t.id: t.valence for t in codebook.themes})
     frame["source_format"] = fmt
     clean = frame[CLEAN_COLUMNS].sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-    return CleanSegments(segments=clean, audit=audit.to_frame(), sources=source_table(project, frame))
+    notes = ()
+    if project is not None and project.not_analysed:
+        counts = ", ".join(f"{n} on {what}" for what, n in project.not_analysed.items())
+        notes = (f"{path}: codings not on text are not analysed ({counts}); Study 1 reads coded text",)
+    return CleanSegments(segments=clean, audit=audit.to_frame(), sources=source_table(project, frame), notes=notes)
 
 
 def _match_project_codes(frame, rows, project: QdpxProject, codebook: Codebook, path, audit: AuditLog):

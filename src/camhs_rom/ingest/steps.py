@@ -97,7 +97,7 @@ def check_study1(settings: dict, config_file: str = "config") -> list[str]:
     book = load_codebook(settings["codebook"])
     result = clean_segments(settings["segments"], book, segment_options(settings, config_file))
     coded = set(result.segments["theme"])
-    return [
+    return list(result.notes) + [
         f"theme {t.id!r} ({t.label}) of {settings['codebook']} has no codings in {settings['segments']}: it will be tallied as voiced by nobody"
         for t in book.themes if t.id not in coded
     ]
