@@ -214,3 +214,15 @@ def test_the_report_words_for_each_case():
     assert "no shared material" in describe_agreement(disjoint) and not disjoint.agreement_possible
     assert describe_agreement(one).startswith("One coder coded the material")
     assert describe_agreement(some) == "Agreement compares the 1 transcript every coder coded (t1); 1 transcript left out (t2: not coded by b)."
+
+
+def test_the_bootstrap_in_batches_equals_it_in_one(monkeypatch, synthetic_dir, codebook):
+    """A large project's resamples are drawn and analysed in batches; the draws and intervals are those of one batch."""
+    import camhs_rom.study1.agreement as module
+    from camhs_rom.ingest.segments import clean_segments
+
+    passaged = coded_passages(clean_segments(synthetic_dir / "coded_segments.csv", codebook).segments)
+    one = agreement_table(passaged, codebook.theme_ids, 1000, 0.95, 7)
+    monkeypatch.setattr(module, "batches", lambda resamples, n, max_elements: [300, 300, 300, 100])
+    split = agreement_table(passaged, codebook.theme_ids, 1000, 0.95, 7)
+    pd.testing.assert_frame_equal(one, split, check_exact=False, rtol=1e-12)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.seeding import bootstrap_weights, percentile_interval, rng_for
+from camhs_rom.core.seeding import batches, bootstrap_weights, percentile_interval, rng_for
 from camhs_rom.stats.agreement import (
     alpha_batch,
     cohen_kappa,
@@ -102,21 +102,29 @@ def agreement_table(passaged: pd.DataFrame, themes: list[str], resamples: int, c
     _, judged = presence(passaged, themes, coders)  # passages x themes x coders
     n_passages = judged.shape[0]
     rng = rng_for(seed, "study1-agreement")
-    weights = bootstrap_weights(rng, n_passages, resamples)
-    rows = []
-    blocks = [(t, judged[:, j, :], weights) for j, t in enumerate(themes)]
     pooled = judged.reshape(-1, len(coders))  # passage-major: row p * n_themes + j
-    blocks.append(("all", pooled, np.repeat(weights, len(themes), axis=1)))
-    for theme, values, w in blocks:
+    blocks = [(t, judged[:, j, :], False) for j, t in enumerate(themes)] + [("all", pooled, True)]
+    measures = {
+        "cohen_kappa": (cohen_kappa, light_kappa_batch),
+        "krippendorff_alpha": (krippendorff_alpha, alpha_batch),
+        "percent_agreement": (percent_agreement, percent_agreement_batch),
+    }
+    boots = {(theme, m): [] for theme, _, _ in blocks for m in measures}
+    # resamples in batches, drawn one after another from the one stream (the same draws as all at
+    # once): the pooled block repeats each passage's weights per theme, which for a large project
+    # would otherwise hold passages x themes x resamples numbers at once
+    for size in batches(resamples, n_passages * len(themes), max_elements=2.5e7):  # 200 MB of pooled weights a batch
+        weights = bootstrap_weights(rng, n_passages, size)
+        for theme, values, is_pooled in blocks:
+            w = np.repeat(weights, len(themes), axis=1) if is_pooled else weights
+            for m, (_, batch) in measures.items():
+                boots[(theme, m)].append(batch(values, w))
+    rows = []
+    for theme, values, _ in blocks:
         n_units = int(((~np.isnan(values)).sum(axis=1) >= 2).sum())
-        estimates = {
-            "cohen_kappa": (cohen_kappa(values), light_kappa_batch(values, w)),
-            "krippendorff_alpha": (krippendorff_alpha(values), alpha_batch(values, w)),
-            "percent_agreement": (percent_agreement(values), percent_agreement_batch(values, w)),
-        }
-        for measure, (value, boot) in estimates.items():
-            low, high = percentile_interval(boot, ci)
-            rows.append([theme, measure, value, low, high, n_units, len(coders), UNIT, ci, resamples])
+        for m, (estimate, _) in measures.items():
+            low, high = percentile_interval(np.concatenate(boots[(theme, m)]), ci)
+            rows.append([theme, m, estimate(values), low, high, n_units, len(coders), UNIT, ci, resamples])
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
