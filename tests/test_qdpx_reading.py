@@ -337,3 +337,17 @@ def test_the_atlas_ti_reference_project_counts_its_codings_on_pictures_pdf_regio
     with open_project(ATLAS) as (_, root, _):
         counts = codings_not_on_text(root)
     assert set(counts) == {"pictures", "PDF regions", "video"} and all(n > 0 for n in counts.values())
+
+
+def test_a_codebook_drafted_from_one_sites_project_reads_anothers_by_path(tmp_path):
+    """Two sites, the same code tree exported from two projects (other GUIDs): matched by path, repeated labels kept apart."""
+    text = "P01: The graph helps.\nP02: Managers judge us.\n"
+    site_a = tmp_path / "a"
+    site_a.mkdir()
+    drafted = draft_codebook(write_project(site_a, tree_project(text, sel(text, "The graph helps.", code="aaaaaaaa-0000-4000-8000-000000000001"))))
+    (tmp_path / "codebook.yaml").write_text(drafted, encoding="utf-8")
+    files = tree_project(text, sel(text, "The graph helps.", k=1, code="aaaaaaaa-0000-4000-8000-000000000001")
+                         + sel(text, "Managers judge us.", k=2, code="aaaaaaaa-0000-4000-8000-000000000003"))
+    files["project.qde"] = files["project.qde"].replace("aaaaaaaa-0000-4000-8000-0000000000", "bbbbbbbb-0000-4000-8000-0000000000")
+    clean = clean_segments(write_project(tmp_path, files, name="site_b.qdpx"), load_codebook(tmp_path / "codebook.yaml")).segments
+    assert clean[["participant_id", "code", "theme"]].values.tolist() == [["P01", "sarga", "government"], ["P02", "services__sarga", "services"]]

@@ -210,8 +210,8 @@ class _Reader:
             starts, ends = self._raw_positions(unit, selections, where)
             fit, trials = place(text, starts, ends)
             if fit is None and all(t.starts is None for t in trials):
-                k = next(i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if not 0 <= a < b <= 2 * len(text)) if any(
-                    not 0 <= a < b <= 2 * len(text) for a, b in zip(starts, ends, strict=True)) else 0
+                outside = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if not 0 <= a < b <= 2 * len(text)]  # 2: UTF-16 at most
+                k = outside[0] if outside else 0
                 raise InputError(self.path, where[k], f"characters {starts[k]} to {ends[k]}",
                                  f"a span inside the source text (0 to {len(text)} characters) with start before end")
             if fit is None:
@@ -257,7 +257,6 @@ class _Reader:
         self.notes.insert(0, "selections placed with a participant: " + ", ".join(f"{n} by {words[how]}" for how, n in placed.items()))
         return QdpxProject(pd.DataFrame.from_records(records, columns=columns), locations, transcripts, self.codes, sources,
                            self.root.get("origin") or "", self.notes, spanning, not_analysed)
-
 
     def _row(self, source_name, group, participant, sel, start, end, text, coding, where, how) -> dict:
         ref = coding.find(f"{_Q}CodeRef")

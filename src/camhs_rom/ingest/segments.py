@@ -96,18 +96,16 @@ def read_segments(path: str | Path, audit: AuditLog, options: SegmentOptions | N
 def resolve_project_codes(project: QdpxProject, codebook: Codebook) -> dict[str, str | None]:
     """The codebook code each project code GUID counts as: itself, else its nearest ancestor the codebook has.
 
-    With a codebook that carries GUIDs (one drafted from the project) codes are matched by
-    GUID; otherwise by name or path (:meth:`Codebook.resolve`). A theme that names a parent
-    code so takes all its descendants.
+    A code is matched by GUID (a codebook drafted from the project), else by its path or a
+    label no other code shares (a hand-written codebook, a theme a team added to a draft, or a
+    draft from another site's project with the same code tree), then the same for each of
+    its ancestors in turn: a theme that names a parent code so takes all its descendants.
     """
     out = {}
     for guid in project.codes:
         node, found = project.codes[guid], None
         while node is not None and found is None:
-            if codebook.has_guids:
-                found = codebook.guids.get(node.guid)
-            else:
-                found = codebook.resolve(node.name, None, node.path)
+            found = codebook.resolve(node.name, node.guid, node.path)
             node = project.codes.get(node.parent) if node.parent else None
         out[guid] = found
     return out
@@ -244,7 +242,7 @@ def _match_project_codes(frame, rows, project: QdpxProject, codebook: Codebook, 
     if unknown:
         node = project.codes[unknown[0]]
         first = next(i for i, g in enumerate(frame["code_guid"]) if g == unknown[0])
-        how = "GUID" if codebook.has_guids else "name or path"
+        how = "GUID, path or label"
         raise InputError(
             path, f"{rows[first]}, CodeRef",
             f"code {' / '.join(node.path)!r} (GUID {node.guid}), which is not in the codebook {codebook.path} by {how}, "

@@ -86,10 +86,6 @@ class Codebook:
         by_label = self.names.get(normalise_label(code), ())
         return by_label[0] if len(by_label) == 1 else None
 
-    @property
-    def has_guids(self) -> bool:
-        return bool(self.guids)
-
 
 def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook YAML file."""
