@@ -66,9 +66,36 @@ class AnalyticFactorAnalyzer(FactorAnalyzer):
     tolerances; this takes the same start (squared multiple correlations), bounds and
     normalisation, converges to tighter tolerances, and is several times faster
     (``benchmarks/heavy_steps.py``). Everything after the extraction (rotation, signs,
-    attributes) is ``FactorAnalyzer``'s own. Tested against ``factor_analyzer`` and
+    attributes) is ``FactorAnalyzer``'s own, but for the order of ``phi_`` (:meth:`fit`). Tested against ``factor_analyzer`` and
     against ``psych::fa`` (``tests/test_psychometrics_known_answers.py``).
     """
+
+    def fit(self, X, y=None):
+        """Fit as ``FactorAnalyzer`` does, with ``phi_`` in the order of the loadings' columns.
+
+        After an oblique rotation ``factor_analyzer`` 0.5.1 sorts the loading and structure
+        columns by variance but leaves ``phi_`` in the rotation's order, so with three or
+        more factors whose order changes the factor correlations (and every communality and
+        fit statistic computed from them) belong to other factors. The order is decided in
+        ``fit`` from the variances it passes to :meth:`_get_factor_variance`; the same order
+        is applied to ``phi_`` here (``tests/test_efa_many_factors.py`` against ``psych::fa``).
+        """
+        self._sort_variances = []
+        try:
+            super().fit(X, y)
+        finally:
+            recorded, self._sort_variances = self._sort_variances, None
+        if self.phi_ is not None and recorded:
+            order = list(reversed(np.argsort(recorded[0])))  # factor_analyzer's own ordering rule, on the same variances
+            self.phi_ = self.phi_[np.ix_(order, order)]
+        return self
+
+    def _get_factor_variance(self, loadings):
+        """``FactorAnalyzer``'s factor variances; within :meth:`fit` it keeps those the factors are sorted by."""
+        variance = FactorAnalyzer._get_factor_variance(loadings)
+        if getattr(self, "_sort_variances", None) is not None:
+            self._sort_variances.append(variance[0])
+        return variance
 
     def _fit_factor_analysis(self, corr_mtx):
         start = np.clip(np.diag(corr_mtx) - smc(corr_mtx), *self.bounds)
