@@ -116,3 +116,25 @@ def test_anes96_one_subscale_gets_through_and_matches_r(anes96_run):
     assert set(power["quantity"]) == {"users_higher_positive"} and set(power["model"]) == {"fitted"}
     multiverse = pd.read_csv(anes96_run / "results" / "robustness" / "multiverse.csv", keep_default_na=False)
     assert (multiverse["S2-G+"] != "").all()  # one factor by MAP: every specification tests the claim
+
+
+def test_a_five_subscale_questionnaire_with_the_default_claim_roles(tmp_path_factory):
+    """bfi with `replication` left at the defaults (roles naming subscales bfi does not have): the untestable
+    claims are named at `snakemake -n`, the run finishes, the scorecard marks them, the report says why there is no power."""
+    work = workflow_copy(tmp_path_factory.mktemp("bfi_default_roles") / "w")
+    shutil.copytree(BFI, work / "examples" / "public-data" / "bfi")
+    config = work / "examples" / "public-data" / "bfi" / "bfi.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  subscales: {positive: openness, negative: neuroticism}\n", "  teams: 4\n"), encoding="utf-8")
+    checked = snakemake(work, "-n", "--configfile", "examples/public-data/bfi/bfi.yaml")
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    for claim in ("S2-K", "S2-G+", "S2-G-"):
+        assert f"Not testable with this run's inputs: {claim}: replication.subscales." in checked.stderr
+    assert "'positive_impact', not a subscale of examples/public-data/bfi/questionnaire.yaml" in checked.stderr
+    done = snakemake(work, "--configfile", "examples/public-data/bfi/bfi.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    card = pd.read_csv(work / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
+    assert (card.loc[["S2-K", "S2-G+", "S2-G-"], "verdict"] == "not_testable").all()
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "No power simulation" in page
+    assert (work / "results" / "robustness" / "figures" / "power_curve.png").exists()

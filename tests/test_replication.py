@@ -173,3 +173,21 @@ def test_claims_are_worded_in_the_studys_own_terms_beside_the_papers(questionnai
     card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x"), terms).set_index("claim_id")
     assert card.loc["S2-G+", "claim"] == "users hold stronger positive beliefs than non-users"  # the paper's words stay
     assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Neuroticism'"
+
+
+def test_claims_the_inputs_cannot_test_are_known_before_the_run(config, questionnaire, codebook):
+    """The default instruments can test every claim; roles and themes they lack are named with the reason."""
+    from camhs_rom.replication.scorecard import untestable_claims
+    from camhs_rom.robustness.summary import power_skipped
+
+    assert untestable_claims(config["replication"], questionnaire, codebook) == []
+    assert power_skipped(config["replication"], questionnaire.subscales) is None
+    settings = {**config["replication"], "subscales": {"positive": "positive_impact", "negative": "mood"},
+                "themes": {**config["replication"]["themes"], "trust": "benefit"}}
+    found = dict(untestable_claims(settings, questionnaire, codebook))
+    assert set(found) == {"S1-T6", "S2-K", "S2-G-"}
+    assert "'trust'" in found["S1-T6"] and "replication.subscales.negative names 'mood'" in found["S2-G-"]
+    sentence = power_skipped(settings, questionnaire.subscales)
+    assert sentence.startswith("Not simulated: S2-K, S2-G-") and "'mood' (negative), which is not a subscale" in sentence
+    none = power_skipped({**settings, "subscales": {"positive": "a", "negative": "b"}}, questionnaire.subscales)
+    assert none.startswith("No power simulation") and "S2-K, S2-G+, S2-G-" in none

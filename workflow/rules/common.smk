@@ -309,6 +309,27 @@ def check_robustness_at_start():
 check_robustness_at_start()
 
 
+def name_untestable_claims():
+    """Each claim this run's questionnaire and codebook cannot test, named with the reason before anything
+    runs (the scorecard marks it not_testable; the power simulation leaves it out)."""
+    from pathlib import Path
+
+    from camhs_rom.instruments.codebook import load_codebook
+    from camhs_rom.instruments.questionnaire import load_questionnaire
+    from camhs_rom.replication.scorecard import untestable_claims
+
+    try:
+        q = load_questionnaire(questionnaire_path()) if "study2" in STUDIES and Path(questionnaire_path()).exists() else None
+        book = load_codebook(config["study1"]["codebook"]) if "study1" in STUDIES else None
+    except InputError:
+        return  # the ingest stage names what is wrong with the file, before any analysis
+    for claim_id, reason in untestable_claims(config["replication"], q, book):
+        print(f"Not testable with this run's inputs: {claim_id}: {reason}.", file=sys.stderr)
+
+
+name_untestable_claims()
+
+
 def robustness_settings(*sections):
     """The config sections a robustness job reads (only these trigger a re-run when changed):
     always seed, study2 and replication; then "multiverse", "power" (that part of

@@ -60,6 +60,16 @@ def seeded_numpy_global(seed: int, step: str):
         np.random.set_state(state)
 
 
+def notice_figure(text: str, width: int = 60):
+    """A panel that says in words why there is nothing to draw (no axes, no number), in place of a figure."""
+    import textwrap
+
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, textwrap.fill(text, width), ha="center", va="center")
+    return fig
+
+
 def save(fig, stem: str | Path, label: str | None = None) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` (no timestamps) and close the figure."""
     if label:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from camhs_rom.core.labels import SIMULATED_FIGURE, SIMULATION_MODEL
-from camhs_rom.core.plotting import apply_style, save
+from camhs_rom.core.plotting import apply_style, notice_figure, save
 from camhs_rom.core.provenance import figure_label, read_provenance, study_record
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
@@ -20,7 +20,7 @@ from camhs_rom.robustness.figures import power_curves, specification_curve
 from camhs_rom.robustness.fitted import FittedModel, fit_model
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
 from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_power_part, summarise
-from camhs_rom.robustness.summary import summary_markdown
+from camhs_rom.robustness.summary import power_skipped, summary_markdown
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups
 
@@ -31,13 +31,20 @@ def robustness_summary(summary, by_choice, power, mde, provenance, config: dict,
         return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
     study2 = study_record(read_provenance(provenance), "study2")
-    groups = ("users", "non-users")
+    groups, skipped = ("users", "non-users"), None
     if questionnaire:
         q = load_questionnaire(questionnaire)
         groups = tuple(group_label(g, q.group_labels) for g in compared_groups(q))
-    power_t = read(power)
-    text = summary_markdown(read(summary), read(by_choice), power_t, read(mde), config, study2["data_label"], SIMULATION_MODEL[power_t["model"].iloc[0]], groups)
+        skipped = power_skipped(config["replication"], q.subscales)
+    model = SIMULATION_MODEL[simulated_from(study2)]
+    text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], model, groups, skipped)
     write_text(text, out)
+
+
+def simulated_from(study2: dict) -> str:
+    """``calibrated`` (the synthetic generator) when Study 2 read the synthetic default, else ``fitted``: the
+    power simulation's model, known from the input record even when no claim was simulated."""
+    return "calibrated" if study2["synthetic"] else "fitted"
 
 
 def robustness_figures(multiverse, power, mde, questionnaire, provenance, config: dict, out_dir) -> None:
@@ -55,8 +62,11 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
     present = {key: names[key] for key in roles_present(replication, q.subscales)}
-    fig = power_curves(power_t, mde_t, present, settings["power"]["reference_n"], settings["power"]["target_power"])
-    save(fig, out / "power_curve", SIMULATED_FIGURE[power_t["model"].iloc[0]])
+    if power_t.empty:
+        fig = notice_figure(power_skipped(replication, q.subscales) or "No power simulation was run.")
+    else:
+        fig = power_curves(power_t, mde_t, present, settings["power"]["reference_n"], settings["power"]["target_power"])
+    save(fig, out / "power_curve", SIMULATED_FIGURE[simulated_from(study_record(read_provenance(provenance), "study2"))])
 
 
 def multiverse_part(coded, questionnaire, config: dict, source: str, index: int, parts: int, out) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from camhs_rom.core.plotting import ABSENT, PALETTE, VALENCE_COLOURS
+from camhs_rom.core.plotting import ABSENT, PALETTE, VALENCE_COLOURS, notice_figure
 
 
 def theme_prevalence(tallies: pd.DataFrame, n_participants: int):
@@ -123,9 +123,4 @@ def kappa_by_theme(agreement: pd.DataFrame, tallies: pd.DataFrame):
 
 def no_agreement_figure(reason: str = "Coder agreement needs two or more coders; the coded segments have one."):
     """A panel saying, in words, why there is no agreement statistic (no axes, no number)."""
-    import textwrap
-
-    fig, ax = plt.subplots(figsize=(6, 2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, textwrap.fill(reason, 60), ha="center", va="center")
-    return fig
+    return notice_figure(reason)
