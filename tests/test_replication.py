@@ -177,7 +177,7 @@ def test_claims_are_worded_in_the_studys_own_terms_beside_the_papers(questionnai
 
 def test_claims_the_inputs_cannot_test_are_known_before_the_run(config, questionnaire, codebook):
     """The default instruments can test every claim; roles and themes they lack are named with the reason."""
-    from camhs_rom.replication.scorecard import untestable_claims
+    from camhs_rom.replication.roles import untestable_claims
     from camhs_rom.robustness.summary import power_skipped
 
     assert untestable_claims(config["replication"], questionnaire, codebook) == []

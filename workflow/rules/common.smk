@@ -316,7 +316,7 @@ def name_untestable_claims():
 
     from camhs_rom.instruments.codebook import load_codebook
     from camhs_rom.instruments.questionnaire import load_questionnaire
-    from camhs_rom.replication.scorecard import untestable_claims
+    from camhs_rom.replication.roles import untestable_claims
 
     try:
         q = load_questionnaire(questionnaire_path()) if "study2" in STUDIES and Path(questionnaire_path()).exists() else None

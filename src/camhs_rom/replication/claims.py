@@ -18,22 +18,6 @@ import numpy as np
 
 from camhs_rom.stats.two_groups import bonett_d, holm, run_test
 
-# The Study 2 claims the robustness stage re-judges, in the paper's words, and the
-# ``replication.subscales`` role each group claim is about.
-CLAIM_TEXT = {
-    "S2-K": "two factors: negative impact and positive impact",
-    "S2-G+": "users hold stronger positive beliefs than non-users",
-    "S2-G-": "users hold stronger negative beliefs than non-users",
-}
-GROUP_CLAIMS = {"S2-G+": "positive", "S2-G-": "negative"}
-PAPER_FREQUENCY_LEVEL = "almost always"  # the top frequency level the paper reports (S2-F)
-
-
-def roles_present(settings: dict, subscales) -> dict[str, str]:
-    """The ``replication.subscales`` roles (``positive``, ``negative``) whose subscale the questionnaire has:
-    a claim about a role the questionnaire lacks is not testable, never judged on an empty score."""
-    return {role: subscale for role, subscale in settings["subscales"].items() if subscale in subscales}
-
 
 def two_factors_recovered(n_factors: int, congruences, misplaced: int, settings: dict) -> bool:
     """Claim S2-K: the retention rule kept ``settings["n_factors"]`` factors, every intended

@@ -18,7 +18,8 @@ import pandas as pd
 from camhs_rom.core.contract import EVIDENCE
 from camhs_rom.instruments.codebook import Codebook
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL, first_higher, roles_present, two_factors_recovered
+from camhs_rom.replication.claims import first_higher, two_factors_recovered
+from camhs_rom.replication.roles import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL
 from camhs_rom.stats.factors import matched_congruences
 from camhs_rom.study2.apa import EFFECT_SYMBOLS, number, p_value
 from camhs_rom.study2.comparisons import compared_groups
@@ -67,33 +68,6 @@ def terms_here(settings: dict, q: Questionnaire | None, codebook: Codebook | Non
     out["S2-K"] = f"{settings['n_factors']} factors matching '{subscale['negative']}' and '{subscale['positive']}'"
     for claim_id, role in GROUP_CLAIMS.items():
         out[claim_id] = f"{first} > {second} on '{subscale[role]}'"
-    return out
-
-
-def untestable_claims(settings: dict, q: Questionnaire | None, codebook: Codebook | None) -> list[tuple[str, str]]:
-    """The claims this run's questionnaire and codebook cannot test, each with the reason: known before anything runs.
-
-    (``settings``: the config's ``replication`` section; ``q`` or ``codebook`` None for a study
-    the run leaves out, whose claims the scorecard marks on their own.)
-    """
-    out = []
-    if codebook is not None:
-        for k, theme in enumerate(settings["themes"], start=1):
-            if theme not in codebook.theme_ids:
-                out.append((f"S1-T{k}", f"replication.themes names {theme!r}, which {codebook.path} does not have "
-                                        f"(its themes: {', '.join(codebook.theme_ids)})"))
-    if q is not None:
-        if not q.cluster_column:
-            out.append(("S2-N", f"{q.path} names no cluster column (the teams the claim counts)"))
-        if not q.frequency_column:
-            out.append(("S2-F", f"{q.path} has no frequency item"))
-        present = roles_present(settings, q.subscales)
-        missing = {role: s for role, s in settings["subscales"].items() if role not in present}
-        why = {role: f"replication.subscales.{role} names {s!r}, not a subscale of {q.path} (its subscales: {', '.join(q.subscales)})"
-               for role, s in missing.items()}
-        if missing:
-            out.append(("S2-K", "; ".join(why.values())))
-        out += [(claim_id, why[role]) for claim_id, role in GROUP_CLAIMS.items() if role in missing]
     return out
 
 

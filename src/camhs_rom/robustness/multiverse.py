@@ -63,7 +63,8 @@ from camhs_rom.core.markup import markdown_text
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import CLAIM_TEXT, GROUP_CLAIMS, directional_tests, roles_present, two_factors_recovered
+from camhs_rom.replication.claims import directional_tests, two_factors_recovered
+from camhs_rom.replication.roles import CLAIM_TEXT, GROUP_CLAIMS, roles_present
 from camhs_rom.robustness.plan import DECISIONS, applicable, check_settings, frequency_threshold, part, specifications
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
 from camhs_rom.study2.comparisons import compared_groups

@@ -49,7 +49,8 @@ from camhs_rom.core.errors import InputError, short_reason
 from camhs_rom.core.seeding import rng_for
 from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import directional_tests, roles_present, two_factors_recovered
+from camhs_rom.replication.claims import directional_tests, two_factors_recovered
+from camhs_rom.replication.roles import roles_present
 from camhs_rom.robustness.fitted import FittedModel, simulate_coded
 from camhs_rom.robustness.plan import chunk, designs, simulated_studies
 from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa

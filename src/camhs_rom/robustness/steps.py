@@ -15,7 +15,7 @@ from camhs_rom.core.provenance import figure_label, read_provenance, study_recor
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
-from camhs_rom.replication.claims import roles_present
+from camhs_rom.replication.roles import roles_present
 from camhs_rom.robustness.figures import power_curves, specification_curve
 from camhs_rom.robustness.fitted import FittedModel, fit_model
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from camhs_rom.core.markup import markdown_text
-from camhs_rom.replication.claims import GROUP_CLAIMS, roles_present
+from camhs_rom.replication.roles import GROUP_CLAIMS, roles_present
 from camhs_rom.robustness import multiverse as mv
 from camhs_rom.robustness import power as pw
 
@@ -22,7 +22,7 @@ def power_skipped(replication: dict, questionnaire_subscales) -> str | None:
     """Which claims the power simulation leaves out, and why, in one sentence (None when it simulates them all).
 
     A claim about a ``replication.subscales`` role whose subscale the questionnaire lacks is
-    not testable (:func:`camhs_rom.replication.claims.roles_present`), so it is not simulated;
+    not testable (:func:`camhs_rom.replication.roles.roles_present`), so it is not simulated;
     S2-K (two factors matching both roles) needs both.
     """
     roles = replication["subscales"]
