@@ -46,16 +46,6 @@ LEFT_OUT = left_out(config, SYNTHETIC)
 for _study, _reason in LEFT_OUT.items():
     print(f"{_study} is not part of this run: {_reason}.", file=sys.stderr)
 
-if "study1" in STUDIES and not is_generated(config["study1"]["segments"], SYNTHETIC):
-    # A team's coding is checked against its codebook before anything runs (snakemake -n included).
-    from camhs_rom.ingest.steps import check_study1
-
-    try:
-        for _warning in check_study1(config["study1"], "config (config.yaml and any --configfile)"):
-            print(f"Note: {_warning}.", file=sys.stderr)
-    except InputError as err:
-        sys.exit(f"Bad input, nothing was run: {err}")
-
 NOTEBOOKS = ["00_scorecard"] + (["01_study1"] if "study1" in STUDIES else []) + (["02_study2", "03_robustness"] if "study2" in STUDIES else [])
 
 
@@ -74,6 +64,25 @@ def study1_reading_inputs():
     if folder and os.path.isdir(folder):
         files += sorted(os.path.join(folder, name) for name in os.listdir(folder) if os.path.isfile(os.path.join(folder, name)))
     return files
+
+
+def study1_checked_already():
+    """Whether this run's clean Study 1 table is newer than every file it was read from: the ingest job
+    validated those files, so parsing the workflow again (a no-op re-run, each cluster job) need not."""
+    clean = f"{CLEAN}/study1/coded_segments.csv"
+    sources = [config["study1"]["segments"], config["study1"]["codebook"], *study1_reading_inputs()]
+    return os.path.exists(clean) and all(os.path.exists(p) and os.path.getmtime(p) <= os.path.getmtime(clean) for p in sources)
+
+
+if "study1" in STUDIES and not is_generated(config["study1"]["segments"], SYNTHETIC) and not study1_checked_already():
+    # A team's coding is checked against its codebook before anything runs (snakemake -n included).
+    from camhs_rom.ingest.steps import check_study1
+
+    try:
+        for _warning in check_study1(config["study1"], "config (config.yaml and any --configfile)"):
+            print(f"Note: {_warning}.", file=sys.stderr)
+    except InputError as err:
+        sys.exit(f"Bad input, nothing was run: {err}")
 
 
 def synthetic_settings(study):
