@@ -11,7 +11,7 @@ import pytest
 from camhs_rom.ingest.survey import clean_responses
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.polychoric import polychoric
-from camhs_rom.stats.reliability import standardized_alpha
+from camhs_rom.stats.reliability import cronbach_alpha, omega_from_correlations, standardized_alpha
 from camhs_rom.study2 import measurement
 from camhs_rom.study2.efa import item_matrix
 from camhs_rom.study2.reliability import reliability
@@ -107,20 +107,30 @@ def test_the_configural_model_is_the_groups_fitted_separately():
     assert joint.chisq == pytest.approx(sum(r.chisq for r in alone), rel=1e-6) and joint.df == sum(r.df for r in alone)
 
 
-def test_reliability_coefficients_name_their_model_and_add_ordinal_alpha(clean, matrix, questionnaire):
-    rel, _ = reliability(clean.scored, questionnaire, 50, 0.95, 1)
-    table = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, questionnaire, 50, 0.95, 1)
-    assert table["model"].ne("").all()
-    ordinal = table[table["coefficient"] == "ordinal_alpha"].set_index("subscale")
+def test_reliability_coefficients_come_from_one_set_of_rows_and_name_their_model(clean, matrix, questionnaire):
+    """Every coefficient from the respondents who answered every item: alpha and omega as reliability.csv
+    computes them on those rows, ordinal alpha and omega of their polychoric matrix; one n in the table."""
+    data, codes = measurement.complete_answers(matrix.data, matrix.codes)
+    assert codes.notna().all().all() and len(data) == len(codes) <= len(matrix.data)
+    rel, _ = reliability(data, questionnaire, 50, 0.95, 1)
+    table = measurement.reliability_coefficients(rel, data, codes, questionnaire, 50, 0.95, 1)
+    assert table["model"].ne("").all() and set(table["n"]) == {len(data)}
+    assert set(table["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "ordinal_omega", "omega_hierarchical"}
+    alpha = table[table["coefficient"] == "alpha"].set_index("subscale")["estimate"]
     for subscale in questionnaire.subscales:
         items = [i.id for i in questionnaire.items_of(subscale)]
-        rho, _ = polychoric(matrix.codes[items], questionnaire.scale_max - questionnaire.scale_min + 1)
-        assert ordinal.loc[subscale, "estimate"] == pytest.approx(standardized_alpha(rho.to_numpy()), abs=1e-6)
-        assert ordinal.loc[subscale, "ci_low"] < ordinal.loc[subscale, "estimate"] < ordinal.loc[subscale, "ci_high"]
-    again = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, questionnaire, 50, 0.95, 1)
+        assert alpha[subscale] == pytest.approx(cronbach_alpha(data[items]), abs=1e-12)
+        rho, _ = polychoric(codes[items], questionnaire.scale_max - questionnaire.scale_min + 1)
+        for name, expected in (("ordinal_alpha", standardized_alpha(rho.to_numpy())), ("ordinal_omega", omega_from_correlations(rho.to_numpy()[None])[0])):
+            row = table[(table["coefficient"] == name) & (table["subscale"] == subscale)].iloc[0]
+            assert row["estimate"] == pytest.approx(expected, abs=1e-6)
+            assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    again = measurement.reliability_coefficients(rel, data, codes, questionnaire, 50, 0.95, 1)
     pd.testing.assert_frame_equal(table, again)  # seeded
     omega_h = table[table["coefficient"] == "omega_hierarchical"].iloc[0]
     assert np.isnan(omega_h["estimate"]) and "three or more" in omega_h["note"]
+    with pytest.raises(ValueError, match="one set of rows"):  # alpha of other respondents is refused
+        measurement.reliability_coefficients(reliability(clean.scored, questionnaire, 5, 0.95, 1)[0], data, codes, questionnaire, 5, 0.95, 1)
 
 
 def test_the_paragraph_reports_both_fits_and_escapes_the_spec_labels(matrix, questionnaire):

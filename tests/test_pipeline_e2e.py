@@ -159,7 +159,8 @@ def test_default_run_writes_study2_results(default_run):
     invariance = pd.read_csv(study2 / "invariance.csv")
     assert invariance["model"].tolist() == ["configural", "metric", "scalar"]
     coefficients = pd.read_csv(study2 / "reliability_coefficients.csv")
-    assert set(coefficients["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "omega_hierarchical"}
+    assert set(coefficients["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "ordinal_omega", "omega_hierarchical"}
+    assert coefficients["n"].nunique() == 1  # one set of rows
     assert "SYNTHETIC" in (study2 / "measurement.md").read_text(encoding="utf-8")
 
 

@@ -86,6 +86,12 @@ def test_bfi_scorecard_and_report_speak_of_this_study(bfi_run):
     assert "**graduates > non-graduates on openness**" in summary and "a model fitted to the Study 2 data analysed" in summary
     page = (bfi_run / "results" / "report.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" not in page and "Study 1 was not part of this run" in page
+    # Study 2 and robustness in the spec's words: its groups, no frequency table, no 2015 sample size or scale
+    assert "and graduates against non-graduates." in page and "Group terms: graduates minus non-graduates" in page
+    assert "finds graduates higher than non-graduates" in page and "Graduates higher: Openness" in page
+    assert "there is no frequency of use to show" in page and "Frequency of Session-by-Session" not in page
+    for wording in ("Users against non-users", "a sample of 59", "users minus non-users", "latent user shifts", "belief items", "of them."):
+        assert wording not in page, wording
     coded = pd.read_csv(bfi_run / "results" / "clean" / "study2" / "responses_coded.csv")
     assert len(coded) == 2800 and coded["education"].isna().sum() == 223 and coded["group"].isna().sum() == 223  # blank degree: in neither group
     described = pd.read_csv(bfi_run / "results" / "study2" / "group_descriptives.csv").query("subscale == 'openness'").set_index("group")
@@ -137,4 +143,5 @@ def test_a_five_subscale_questionnaire_with_the_default_claim_roles(tmp_path_fac
     assert (card.loc[["S2-K", "S2-G+", "S2-G-"], "verdict"] == "not_testable").all()
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "No power simulation" in page
+    assert "no share by choice to show" in page and "by Choice" not in page  # no empty table
     assert (work / "results" / "robustness" / "figures" / "power_curve.png").exists()

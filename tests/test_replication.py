@@ -170,9 +170,10 @@ def test_claims_are_worded_in_the_studys_own_terms_beside_the_papers(questionnai
     assert terms["S2-F"] == "share answering 'almost always' to 'sbs_rom_frequency'"
     assert terms["S2-N"] == "respondents after cleaning (no cluster column)"
     assert terms["S1-T1"] == f"codebook theme '{codebook.theme('objectivity').label}' (objectivity)"
-    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x"), terms).set_index("claim_id")
+    card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x"), terms, ("women", "men")).set_index("claim_id")
     assert card.loc["S2-G+", "claim"] == "users hold stronger positive beliefs than non-users"  # the paper's words stay
     assert card.loc["S2-G+", "in_this_study"] == "women > men on 'Neuroticism'"
+    assert card.loc["S2-G+", "criterion"].startswith("positive_impact: difference women - men > 0 with Holm-adjusted welch_t p")
 
 
 def test_claims_the_inputs_cannot_test_are_known_before_the_run(config, questionnaire, codebook):

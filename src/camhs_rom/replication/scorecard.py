@@ -173,14 +173,14 @@ def cfa_evidence(cfa_fit: pd.DataFrame) -> str:
     return "; intended-model CFA: " + "; ".join(parts) if parts else "; intended-model CFA not fitted"
 
 
-def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
-    """S2-G+ and S2-G-: users score higher than non-users on each subscale."""
+def group_claims(comparisons: pd.DataFrame, settings: dict, groups: tuple[str, str] = ("users", "non-users")) -> list[list]:
+    """S2-G+ and S2-G-: the first compared group (``groups``: the spec's labels) scores higher than the second on each subscale."""
     rows = []
     test, alpha = settings["test"], settings["alpha"]
     for claim_id, key in GROUP_CLAIMS.items():
         subscale = settings["subscales"][key]
         claim = CLAIM_TEXT[claim_id]
-        criterion = f"{subscale}: difference users - non-users > 0 with Holm-adjusted {test} p < {alpha:g}"
+        criterion = f"{subscale}: difference {groups[0]} - {groups[1]} > 0 with Holm-adjusted {test} p < {alpha:g}"
         mine = comparisons[(comparisons["subscale"] == subscale) & (comparisons["test"] == test)]
         if mine.empty:
             rows.append([claim_id, claim, "users > non-users", "subscale or groups not in the data", criterion, NOT_TESTABLE, "comparisons"])
@@ -195,7 +195,8 @@ def group_claims(comparisons: pd.DataFrame, settings: dict) -> list[list]:
     return rows
 
 
-def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, terms: dict[str, str] | None = None) -> pd.DataFrame:
+def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, terms: dict[str, str] | None = None,
+              groups: tuple[str, str] = ("users", "non-users")) -> pd.DataFrame:
     """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None).
 
     ``studies`` is provenance.json's ``studies`` record: a study the run left out has no
@@ -209,7 +210,7 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, 
     if studies["study2"]["included"]:
         rows += study2_sample_claims(tables["sample"], tables.get("frequency"), settings)
         rows.append(structure_claim(tables["n_factors"], tables["congruence"], tables["flags"], retention_rule, settings, tables.get("cfa_fit")))
-        rows += group_claims(tables["comparisons"], settings)
+        rows += group_claims(tables["comparisons"], settings, groups)
     else:
         rows += left_out_rows(study2_claim_list(settings), "Study 2", studies["study2"]["reason"])
     frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-2])

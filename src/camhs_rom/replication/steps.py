@@ -13,19 +13,22 @@ from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.joint import joint_figure, joint_table
 from camhs_rom.replication.scorecard import scorecard, terms_here
+from camhs_rom.study2.wording import group_names
 
 
 def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
     """Read the result tables named in ``inputs`` (and the run's ``questionnaire`` and
-    ``codebook``, for the claims' terms in this study) and write ``scorecard.csv``."""
+    ``codebook``, for the claims' terms and the compared groups' labels in this study) and write ``scorecard.csv``."""
     inputs = dict(inputs)
     questionnaire, codebook = inputs.pop("questionnaire", None), inputs.pop("codebook", None)
-    terms = terms_here(settings, load_questionnaire(questionnaire) if questionnaire else None, load_codebook(codebook) if codebook else None)
+    q = load_questionnaire(questionnaire) if questionnaire else None
+    terms = terms_here(settings, q, load_codebook(codebook) if codebook else None)
     tables = {}
     for key, path in inputs.items():
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
-    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms), out)
+    groups = group_names(q) if q is not None else ("the first group", "the second group")
+    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms, groups), out)
 
 
 def joint_display(tallies, distribution, flags, questionnaire, provenance, majority: float, out, figure_stem) -> None:

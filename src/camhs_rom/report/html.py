@@ -23,6 +23,7 @@ from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.presentation import apa_table_block, breakable, table_html
 from camhs_rom.report.study1_summary import Study1Summary, describe_agreement, describe_material, describe_placement
 from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
+from camhs_rom.study2.wording import difference_words
 
 PACKAGES = ["camhs-rom", "snakemake", "pandas", "numpy", "scipy", "statsmodels", "factor_analyzer", "scikit-learn", "pingouin", "krippendorff", "seaborn", "matplotlib", "papermill", "nbconvert"]
 
@@ -140,7 +141,8 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         f"constraint costs at most {s2['measurement']['delta_cfi']:g} of CFI and {s2['measurement']['delta_rmsea']:g} of RMSEA.",
         f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "
         f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. "
-        + (f"Mixed model with a random intercept per <code>{html.escape(spec.cluster_column)}</code> from {comp['min_teams']} of them."
+        + (f"Mixed model with a random intercept per <code>{html.escape(spec.cluster_column)}</code>, fitted when the data hold at least "
+           f"{comp['min_teams']} of them (study2.comparisons.min_teams)."
            if spec.cluster_column else "No mixed model: the questionnaire spec names no cluster column."),
     ]
     robust = config.get("robustness")
@@ -150,10 +152,11 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         items += [
             f"<b>Multiverse.</b> Every combination of {choices} "
             + (f"(a user by frequency: at least <i>{html.escape(str(frequency_threshold(grid, spec)))}</i>); " if spec.frequency_column
-               else "(the questionnaire has no frequency item, so users are defined by the group item only); ")
+               else "(the questionnaire has no frequency item, so the groups are defined by the group item only); ")
             + f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
             f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[simulation]} at n = "
-            f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent user shifts "
+            f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent shifts ("
+            f"{html.escape(difference_words(spec))}) of "
             f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
             f"target power {power['target_power']:g}.",
         ]

@@ -32,6 +32,7 @@ from camhs_rom.core.tables import read_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.vocabulary import CHOICE_NAMES, apa_frame
+from camhs_rom.study2 import wording
 
 _COUNT = {"table": 0, "figure": 0}  # this notebook's numbering (one kernel per notebook)
 _NAMES: dict[str, str] = {}  # ids of this run in words (use_run_names)
@@ -50,29 +51,53 @@ def table(results_dir, relative: str, **read_csv) -> pd.DataFrame:
     return read_table(results_path(results_dir, relative), **read_csv)
 
 
+def _run_document(results_dir, role: str, load):
+    """The questionnaire or codebook the run read (its path from the provenance record), or None when it is
+    no longer where the run read it or no longer loads."""
+    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
+    path = input_path(record, role)
+    workdir = Path(results_dir).resolve().parent
+    if not path or not (workdir / path).exists():
+        return None
+    try:
+        return load(workdir / path)
+    except Exception:  # noqa: BLE001 - words are a courtesy: a file changed since the run keeps the ids
+        return None
+
+
 def run_names(results_dir) -> dict[str, str]:
     """The run's ids in words: subscale and group labels from its questionnaire, theme labels from its codebook.
 
     Read from the files the provenance record names; an id without a label (or a file no
     longer where the run read it) stays as it is.
     """
-    record = read_provenance(results_path(results_dir, "clean/provenance.json"))
-    workdir = Path(results_dir).resolve().parent
     names: dict[str, str] = {}
-    for role, load in (("study2_questionnaire", load_questionnaire), ("study1_codebook", load_codebook)):
-        path = input_path(record, role)
-        if not path or not (workdir / path).exists():
-            continue
-        try:
-            document = load(workdir / path)
-        except Exception:  # noqa: BLE001 - labels are a courtesy: a file changed since the run keeps the ids
-            continue
-        if role == "study1_codebook":
-            names.update({t.id: t.label for t in document.themes})
-        else:
-            names.update(document.subscales)
-            names.update({level: label for level, label in document.group_labels.items()})
+    codebook = _run_document(results_dir, "study1_codebook", load_codebook)
+    if codebook is not None:
+        names.update({t.id: t.label for t in codebook.themes})
+    questionnaire = _run_document(results_dir, "study2_questionnaire", load_questionnaire)
+    if questionnaire is not None:
+        names.update(questionnaire.subscales)
+        names.update(questionnaire.group_labels)
     return names
+
+
+def study2_words(results_dir) -> dict:
+    """Study 2's words for this run (:mod:`camhs_rom.study2.wording`): ``first`` and ``second`` (the compared
+    groups' labels), ``difference`` (``first minus second``), ``lead`` (the section's opening sentence), ``low``
+    and ``high`` (the scale's end labels), ``frequency`` (the frequency item's column or None), ``cluster``.
+
+    Neutral words ("the first group") when the questionnaire is no longer where the run read it.
+    """
+    q = _run_document(results_dir, "study2_questionnaire", load_questionnaire)
+    if q is None:
+        return {"first": "the first group", "second": "the second group", "difference": "the first group minus the second",
+                "lead": "Study 2: the questionnaire's items, factor structure, reliability and group comparison.",
+                "low": "the lowest answer", "high": "the highest answer", "frequency": None, "cluster": None}
+    first, second = wording.group_names(q)
+    low, high = wording.scale_ends(q)
+    return {"first": first, "second": second, "difference": wording.difference_words(q), "lead": wording.study2_lead(q),
+            "low": low, "high": high, "frequency": q.frequency_column, "cluster": q.cluster_column}
 
 
 def use_run_names(results_dir) -> None:

@@ -76,7 +76,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # named by the run's questionnaire and codebook: camhs_rom.report.presentation.names)
 VALUES: dict[str, str] = {
     "cohen_kappa": "Cohen's \u03ba", "krippendorff_alpha": "Krippendorff's \u03b1", "percent_agreement": "% agreement",
-    "ols_hc3": "OLS (HC3 SEs)", "mixed_team": "Mixed model (random team intercept)", "ordinal_frequency": "Ordinal model of frequency of use",
+    "ols_hc3": "OLS (HC3 SEs)", "mixed_team": "Mixed model (random cluster intercept)", "ordinal_frequency": "Ordinal model of frequency of use",
     "parallel_analysis": "Parallel analysis", "map": "Velicer's MAP", "kaiser": "Kaiser (eigenvalue > 1)",
     "two_factors": "Two factors recovered", "users_higher_positive": "Users higher: positive impact", "users_higher_negative": "Users higher: negative impact",
     "welch_t": "Welch's t", "student_t": "Student's t", "mann_whitney": "Mann-Whitney U", "permutation": "Permutation test",
@@ -86,7 +86,7 @@ VALUES: dict[str, str] = {
     "not_testable": "not testable", "supported": "supported", "not_supported": "not supported", "benefit": "Benefit", "concern": "Concern",
     "group": "Group", "covariate": "Covariate", "cluster": "Cluster",
     "wlsmv": "WLSMV (DWLS on polychoric correlations)", "configural": "Configural", "metric": "Metric", "scalar": "Scalar",
-    "alpha": "Cronbach's \u03b1", "ordinal_alpha": "Ordinal \u03b1", "omega_total": "\u03c9 total", "omega_hierarchical": "\u03c9 hierarchical", "(all items)": "All items",
+    "alpha": "Cronbach's \u03b1", "ordinal_alpha": "Ordinal \u03b1", "ordinal_omega": "Ordinal \u03c9", "omega_total": "\u03c9 total", "omega_hierarchical": "\u03c9 hierarchical", "(all items)": "All items",
 }
 
 # the multiverse's decisions and the options whose ids mean something else elsewhere (``frequency`` is also an outcome)

@@ -10,7 +10,7 @@ from camhs_rom.core.plotting import PALETTE
 
 DECISION_NAMES = {
     "missing": "Missing data",
-    "user_definition": "User defined by",
+    "user_definition": "Groups defined by",
     "correlation": "Correlations",
     "extraction": "Extraction",
     "rotation": "Rotation",
@@ -19,15 +19,15 @@ DECISION_NAMES = {
 }
 
 
-def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alpha: float):
+def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alpha: float, groups: tuple[str, str] = ("users", "non-users")):
     """Specification curves: Bonett's d per specification, ranked, with each specification's choices below.
 
     ``claims`` maps a claim column (``S2-G+``) to ``(prefix, title)``; ``decisions`` maps
     a decision column to the options in grid order. The claims are stacked one above the
     other at the width the report shows (8 inches), so that every choice label reads at
-    its printed size.
+    its printed size. ``groups``: the compared groups' labels, first and second (the sign of d).
     """
-    options = [(d, o) for d, opts in decisions.items() for o in opts]
+    options = [(d, o) for d, opts in decisions.items() for o in opts if (table[d].astype(str) == str(o)).any()]  # an option no specification ran (no frequency item) has no row
     grid_height = 0.19 * len(options) + 0.3
     fig = plt.figure(figsize=(8, len(claims) * (2.3 + grid_height + 1.0)))
     panels = fig.subfigures(len(claims), 1, squeeze=False)[:, 0]
@@ -36,12 +36,12 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
         x = np.arange(len(ranked))
         verdict = ranked[claim]
         top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [2.3, grid_height], "hspace": 0.06})
-        groups = (
+        markers = (
             (verdict.fillna(False).astype(bool), PALETTE[2], "supported", "o"),
             (verdict.notna() & ~verdict.fillna(False).astype(bool), "#7a7a7a", "not supported", "o"),
             (verdict.isna(), "#b0b0b0", "not testable", "x"),
         )
-        for mask, colour, name, marker in groups:
+        for mask, colour, name, marker in markers:
             mask = mask.to_numpy()
             if mask.any():
                 top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=10, color=colour, marker=marker, label=f"{name} ({mask.sum()})", zorder=3)
@@ -50,7 +50,7 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
             top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=80, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
         top.axhline(0, color="#555555", linewidth=0.8)
         top.set_title(title, loc="left")
-        top.set_ylabel("Bonett's d\n(users \u2212 non-users)", fontsize=10)
+        top.set_ylabel(f"Bonett's d\n({groups[0]} \u2212 {groups[1]})", fontsize=10)
         top.legend(loc="lower right", fontsize=8.5, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8.5)
         top.set_xlim(-1, len(ranked))
         top.tick_params(labelbottom=False)
@@ -66,10 +66,12 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
     return fig
 
 
-def power_curves(power: pd.DataFrame, mde: pd.DataFrame, subscales: dict, reference_n: int, target: float):
-    """Power against sample size (calibrated effect) and against the latent user shift at ``reference_n``."""
+def power_curves(power: pd.DataFrame, mde: pd.DataFrame, subscales: dict, reference_n: int, target: float,
+                 groups: tuple[str, str] = ("users", "non-users"), simulated: str = "calibrated"):
+    """Power against sample size (the model's own group difference) and against the latent shift between ``groups``
+    at ``reference_n``; ``simulated``: ``calibrated`` (the synthetic generator) or ``fitted`` (a model of the data)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
-    lines = {f"users_higher_{key}": (f"users > non-users: {name}", PALETTE[k]) for k, (key, name) in enumerate(subscales.items())}
+    lines = {f"users_higher_{key}": (f"{groups[0]} > {groups[1]}: {name}", PALETTE[k]) for k, (key, name) in enumerate(subscales.items())}
     lines["two_factors"] = ("two factors recovered", PALETTE[2])
     for ax, kind, xcol in ((left, "sample_size", "n"), (right, "effect", "shift")):
         part = power[power["kind"] == kind]
@@ -84,14 +86,14 @@ def power_curves(power: pd.DataFrame, mde: pd.DataFrame, subscales: dict, refere
         ax.set_ylabel("Share of simulated studies")
     left.axvline(reference_n, color="#b00020", linestyle=":", linewidth=1.2)
     left.text(reference_n, 0.03, f" n = {reference_n}", color="#b00020", fontsize=9)
-    left.set_xlabel("Respondents (calibrated user shift)")
+    left.set_xlabel("Respondents (calibrated user shift)" if simulated == "calibrated" else "Respondents (the group difference as fitted)")
     left.set_title("Power against sample size")
     sim = mde[mde["method"] == "simulation"]
     for k, (key, _) in enumerate(subscales.items()):
         shift = sim.loc[sim["subscale"] == key, "latent_shift"]
         if len(shift) and np.isfinite(shift.iloc[0]):
             right.axvline(shift.iloc[0], color=PALETTE[k], linestyle=":", linewidth=1.2)
-    right.set_xlabel(f"Latent shift, users \u2212 non-users (SD), n = {reference_n}")
+    right.set_xlabel(f"Latent shift, {groups[0]} \u2212 {groups[1]} (SD), n = {reference_n}")
     right.set_title(f"Sensitivity at n = {reference_n} (dotted: shift with power {target:g})")
     handles, names = left.get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, -0.1))

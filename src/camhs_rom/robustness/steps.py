@@ -21,8 +21,7 @@ from camhs_rom.robustness.fitted import FittedModel, fit_model
 from camhs_rom.robustness.multiverse import DECISIONS, by_choice, read_multiverse, run_part, summary
 from camhs_rom.robustness.power import expected_group_sizes, minimum_detectable, run_power_part, summarise
 from camhs_rom.robustness.summary import power_skipped, summary_markdown
-from camhs_rom.study2.apa import group_label
-from camhs_rom.study2.comparisons import compared_groups
+from camhs_rom.study2.wording import group_names
 
 
 def robustness_summary(summary, by_choice, power, mde, provenance, config: dict, out, questionnaire=None) -> None:
@@ -34,7 +33,7 @@ def robustness_summary(summary, by_choice, power, mde, provenance, config: dict,
     groups, skipped = ("users", "non-users"), None
     if questionnaire:
         q = load_questionnaire(questionnaire)
-        groups = tuple(group_label(g, q.group_labels) for g in compared_groups(q))
+        groups = group_names(q)
         skipped = power_skipped(config["replication"], q.subscales)
     model = SIMULATION_MODEL[simulated_from(study2)]
     text = summary_markdown(read(summary), read(by_choice), read(power), read(mde), config, study2["data_label"], model, groups, skipped)
@@ -58,15 +57,17 @@ def robustness_figures(multiverse, power, mde, questionnaire, provenance, config
     names = {key: q.subscales.get(s, f"{s} (not in the questionnaire)") if s else "(no such subscale here)" for key, s in replication["subscales"].items()}
     claims = {"S2-G+": ("positive", f"S2-G+: {names['positive']}"), "S2-G-": ("negative", f"S2-G-: {names['negative']}")}
     decisions = {d: settings["multiverse"][d] for d in DECISIONS}
-    save(specification_curve(table, claims, decisions, replication["alpha"]), out / "specification_curve", figure_label(provenance, "study2"))
+    groups = group_names(q)
+    save(specification_curve(table, claims, decisions, replication["alpha"], groups), out / "specification_curve", figure_label(provenance, "study2"))
     power_t = pd.read_csv(power, keep_default_na=False, na_values=[""])
     mde_t = pd.read_csv(mde, keep_default_na=False, na_values=[""])
     present = {key: names[key] for key in roles_present(replication, q.subscales)}
+    simulated = simulated_from(study_record(read_provenance(provenance), "study2"))
     if power_t.empty:
         fig = notice_figure(power_skipped(replication, q.subscales) or "No power simulation was run.")
     else:
-        fig = power_curves(power_t, mde_t, present, settings["power"]["reference_n"], settings["power"]["target_power"])
-    save(fig, out / "power_curve", SIMULATED_FIGURE[simulated_from(study_record(read_provenance(provenance), "study2"))])
+        fig = power_curves(power_t, mde_t, present, settings["power"]["reference_n"], settings["power"]["target_power"], groups, simulated)
+    save(fig, out / "power_curve", SIMULATED_FIGURE[simulated])
 
 
 def multiverse_part(coded, questionnaire, config: dict, source: str, index: int, parts: int, out) -> None:

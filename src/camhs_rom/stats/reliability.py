@@ -227,9 +227,17 @@ def omega_batch(x: np.ndarray, weights: np.ndarray, cov: np.ndarray | None = Non
     if ok.any():
         full = np.corrcoef(x, rowvar=False)[None]
         start = 1 - one_factor_uniquenesses(full)[0] if np.isfinite(full).all() else None
-        u2 = one_factor_uniquenesses(corr[ok], start=start)
-        out[ok] = 1 - u2.sum(axis=1) / corr[ok].sum(axis=(1, 2))
+        out[ok] = omega_from_correlations(corr[ok], start)
     return out
+
+
+def omega_from_correlations(corr: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """Omega total of correlation matrices (B x k x k) from one-factor minres fits: ``1 - sum(u^2) / sum(R)``
+    (``psych::omega``'s omega total); of polychoric matrices, ordinal omega. ``start``: communalities
+    to start from (:func:`one_factor_uniquenesses`)."""
+    corr = np.asarray(corr, dtype=float)
+    u2 = one_factor_uniquenesses(corr, start=start)
+    return 1 - u2.sum(axis=1) / corr.sum(axis=(1, 2))
 
 
 def standardized_alpha(corr: np.ndarray) -> np.ndarray:

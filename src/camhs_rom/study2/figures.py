@@ -25,7 +25,8 @@ def likert_colours(k: int) -> tuple[list, list]:
 
 
 def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_min: int, scale_max: int):
-    """Diverging stacked bars: disagreement left of zero, agreement right, the midpoint split across it."""
+    """Diverging stacked bars: the answers below the scale's midpoint left of zero, those above it right, the
+    midpoint split across it; the axis names the scale's ends by their labels in the spec."""
     codes = list(range(scale_min, scale_max + 1))
     k = len(codes)
     colours, hatches = likert_colours(k)
@@ -51,8 +52,8 @@ def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_m
             ax.axhline(j - 0.5, color="#333333", linewidth=0.8, linestyle=":")
     ax.set_xlim(-100, 100)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{abs(v):.0f}"))
-    ax.set_xlabel("Respondents (%), disagreement to the left, agreement to the right")
-    ax.set_title("Study 2: answers to the belief items, as given")
+    ax.set_xlabel(f"Respondents (%), towards '{labels[codes[0]]}' to the left, towards '{labels[codes[-1]]}' to the right")
+    ax.set_title("Study 2: answers to each item, as given")
     ax.legend(ncol=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     return fig
 
@@ -123,10 +124,11 @@ def scores_by_group(scores: pd.DataFrame, subscales: dict, groups: tuple[str, st
     return fig
 
 
-def group_coefficients(models: pd.DataFrame, subscales: dict, difference: str):
-    """The group coefficient (first minus second group) per subscale and model, with 95% CIs."""
+def group_coefficients(models: pd.DataFrame, subscales: dict, difference: str, cluster: str = "team"):
+    """The group coefficient (first minus second group) per subscale and model, with 95% CIs (``cluster``: the
+    spec's cluster column, whose random intercept the mixed model has)."""
     term = models[models["term"].str.startswith("group: ")]
-    names = {"ols_hc3": "OLS with covariates, HC3 SEs", "mixed_team": "Mixed, team random intercept"}
+    names = {"ols_hc3": "OLS with covariates, HC3 SEs", "mixed_team": f"Mixed, {cluster} random intercept"}
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * max(len(term), 2) + 1.4))
     labels, y = [], 0
     for (subscale, model), row in term.set_index(["outcome", "model"]).iterrows():

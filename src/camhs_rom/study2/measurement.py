@@ -27,10 +27,13 @@ missing-data rule, :func:`camhs_rom.study2.efa.efa_data`):
     respondents than items cannot be fitted: every row then says so.
 ``reliability_coefficients.csv``
     each subscale's coefficients named with their model, each with a seeded percentile
-    bootstrap interval: Cronbach's alpha and omega total (from ``reliability.csv``, whose
-    Feldt interval for alpha stays there), ordinal alpha (of the polychoric matrix, with a seeded
-    percentile bootstrap), and for the whole questionnaire omega hierarchical where three
-    or more subscales define a general factor.
+    bootstrap interval, all from one set of respondents, those who answered every item as
+    given (the WLSMV model's rows; no pro-rated value, which is no answer category):
+    Cronbach's alpha and omega total (computed as ``reliability.csv`` computes them, whose own
+    rows follow the missing-data rule per subscale), ordinal alpha and ordinal omega (alpha,
+    and omega total of a one-factor minres model, of the polychoric matrix; both from the same
+    resamples), and for the whole questionnaire omega hierarchical where three or more
+    subscales define a general factor.
 ``measurement.md``
     one APA paragraph: the two CFA fits, the factor correlation and the invariance verdict.
 """
@@ -50,7 +53,7 @@ from camhs_rom.stats.categorical_cfa import fit_dwls, ordinal_moments
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.factors import MODEL_ERRORS
 from camhs_rom.stats.polychoric import fit_group, polychoric_batch, polychoric_resampled
-from camhs_rom.stats.reliability import omega_hierarchical, standardized_alpha
+from camhs_rom.stats.reliability import full_rank, omega_from_correlations, omega_hierarchical, one_factor_uniquenesses, standardized_alpha
 from camhs_rom.study2.apa import interval, number, p_value
 from camhs_rom.study2.efa import ItemMatrix
 
@@ -217,66 +220,98 @@ def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
     return text
 
 
-def ordinal_alpha(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> tuple[float, float, float]:
-    """Ordinal alpha of one subscale's keyed codes and its percentile bootstrap interval (respondents resampled).
+def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> dict[str, tuple[float, float, float]]:
+    """Ordinal alpha and ordinal omega of one subscale's keyed codes, each with its percentile bootstrap interval.
 
-    Each resample is drawn as row indices (in batches whose sizes fix the random stream) and
-    analysed as its counts of each respondent (:func:`camhs_rom.stats.polychoric.polychoric_resampled`);
-    its polychoric search starts from the full sample's correlations and stops at 1e-5, far
-    below the interval's precision. Tables for up to about 200 MB of resamples (and their
-    counts, 100 MB) are formed at once, and fitted in groups of about 20,000 pairs
-    (:func:`camhs_rom.stats.polychoric.fit_group`).
+    ``{"ordinal_alpha": (estimate, low, high), "ordinal_omega": (...)}``: alpha of the polychoric
+    matrix (:func:`camhs_rom.stats.reliability.standardized_alpha`) and omega total of a one-factor
+    minres model of it (:func:`camhs_rom.stats.reliability.omega_from_correlations`, psych's
+    ``omega.tot``; NaN below three items). Both come from the same resamples: each is drawn as row
+    indices (in batches whose sizes fix the random stream) and analysed as its counts of each
+    respondent (:func:`camhs_rom.stats.polychoric.polychoric_resampled`); its polychoric search
+    starts from the full sample's correlations and stops at 1e-5, far below the interval's
+    precision. Tables for up to about 200 MB of resamples (and their counts, 100 MB) are formed at
+    once, and fitted in groups of about 20,000 pairs (:func:`camhs_rom.stats.polychoric.fit_group`).
     """
     x = codes.to_numpy(dtype=float)
     n, k = x.shape
-    full = polychoric_batch(x[None], categories)[0]
-    estimate = float(standardized_alpha(np.nan_to_num(full)))
+    full = np.nan_to_num(polychoric_batch(x[None], categories)[0])
+    with_omega = k >= 3
+    start = 1 - one_factor_uniquenesses(full[None])[0] if with_omega else None
+    estimates = {"ordinal_alpha": float(standardized_alpha(full)),
+                 "ordinal_omega": float(omega_from_correlations(full[None], start)[0]) if with_omega else np.nan}
     draw = max(1, int(2e6 // max(x.size * categories, 1)))
     cells = max(1, k * (k - 1) // 2) * categories * categories
     per_group = max(1, int(min(5e7 // cells, 2.5e7 // n)) // draw) * draw
-    estimates = []
+    boot: dict[str, list] = {"ordinal_alpha": [], "ordinal_omega": []}
     for group in range(0, resamples, per_group):
         weights = np.empty((min(per_group, resamples - group), n), dtype=np.float32)  # exact: a count is at most n < 2^24
-        for start in range(group, group + len(weights), draw):
-            size = min(draw, resamples - start)
+        for first in range(group, group + len(weights), draw):
+            size = min(draw, resamples - first)
             rows = rng.integers(0, n, size=(size, n))
-            weights[start - group : start - group + size] = np.bincount((rows + n * np.arange(size)[:, None]).ravel(), minlength=size * n).reshape(size, n)
-        matrices = polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k))
-        estimates.append(standardized_alpha(np.nan_to_num(matrices)))
-    low, high = percentile_interval(np.concatenate(estimates) if estimates else np.array([]), ci)
-    return estimate, low, high
+            weights[first - group : first - group + size] = np.bincount((rows + n * np.arange(size)[:, None]).ravel(), minlength=size * n).reshape(size, n)
+        matrices = np.nan_to_num(polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k)))
+        boot["ordinal_alpha"].append(standardized_alpha(matrices))
+        if with_omega:
+            fine = np.isfinite(matrices).all(axis=(1, 2)) & full_rank(matrices)
+            omega = np.full(len(matrices), np.nan)
+            omega[fine] = omega_from_correlations(matrices[fine], start) if fine.any() else omega[fine]
+            boot["ordinal_omega"].append(omega)
+    out = {}
+    for name, estimate in estimates.items():
+        low, high = percentile_interval(np.concatenate(boot[name]) if boot[name] else np.array([]), ci)
+        out[name] = (estimate, low, high)
+    return out
 
 
 COEFFICIENT_MODELS = {
     "alpha": "essentially tau-equivalent items; Pearson covariances of the scored items",
     "omega_total": "one-factor minres model of the Pearson correlations",
     "ordinal_alpha": "alpha of the polychoric correlations: the latent responses, not the answer codes",
+    "ordinal_omega": "one-factor minres model of the polychoric correlations: the latent responses, not the answer codes",
     "omega_hierarchical": "Schmid-Leiman general factor of an oblimin solution with one factor per subscale",
 }
 COEFFICIENT_COLUMNS = ["subscale", "coefficient", "model", "estimate", "ci_low", "ci_high", "ci_method", "n", "note"]
 
 
+def complete_answers(data: pd.DataFrame, codes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scored items and keyed codes of the respondents who answered every item as given (no pro-rated
+    value): the one set of rows of ``reliability_coefficients.csv`` and of the WLSMV model."""
+    answered = codes.notna().all(axis=1).to_numpy()
+    return data.loc[answered].reset_index(drop=True), codes.loc[answered].reset_index(drop=True)
+
+
 def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, codes: pd.DataFrame, q: Questionnaire, resamples: int, ci: float, seed: int) -> pd.DataFrame:
-    """Every coefficient per subscale with its model and interval (see the module docstring)."""
+    """Every coefficient per subscale with its model and interval (see the module docstring).
+
+    ``data`` and ``codes``: the scored items and keyed codes of one set of respondents
+    (:func:`complete_answers`); ``reliability``: :func:`camhs_rom.study2.reliability.reliability`
+    of the same respondents. Every row's ``n`` is theirs.
+    """
+    if not (reliability["n"].isin([len(data)]).all() and len(data) == len(codes)):
+        raise ValueError(f"reliability coefficients need one set of rows: {len(data)} scored, {len(codes)} coded, n in reliability {sorted(set(reliability['n']))}")
     rows = []
+    n = len(data)
     categories = q.scale_max - q.scale_min + 1
     boot = f"percentile bootstrap, {resamples} resamples"
     for rel in reliability.itertuples():
-        n = int(rel.n)
         rows.append([rel.subscale, "alpha", COEFFICIENT_MODELS["alpha"], rel.alpha, rel.alpha_boot_ci_low, rel.alpha_boot_ci_high, boot, n, rel.note])
         rows.append([rel.subscale, "omega_total", COEFFICIENT_MODELS["omega_total"], rel.omega_total, rel.omega_ci_low, rel.omega_ci_high, boot, n, rel.note])
         items = [i.id for i in q.items_of(rel.subscale)]
         if len(items) < 2:
-            rows.append([rel.subscale, "ordinal_alpha", COEFFICIENT_MODELS["ordinal_alpha"], np.nan, np.nan, np.nan, "", len(codes), "one item: internal consistency is undefined"])
+            for name in ("ordinal_alpha", "ordinal_omega"):
+                rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], np.nan, np.nan, np.nan, "", n, "one item: internal consistency is undefined"])
             continue
         rng = rng_for(seed, f"study2-ordinal-alpha-{rel.subscale}")
-        estimate, low, high = ordinal_alpha(codes[items], categories, resamples, ci, rng)
-        rows.append([rel.subscale, "ordinal_alpha", COEFFICIENT_MODELS["ordinal_alpha"], estimate, low, high, boot, len(codes), "pairwise-complete answers"])
+        found = ordinal_coefficients(codes[items], categories, resamples, ci, rng)
+        for name, (estimate, low, high) in found.items():
+            note = "two items: omega needs three or more" if name == "ordinal_omega" and len(items) < 3 else ""
+            rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], estimate, low, high, boot if np.isfinite(estimate) else "", n, note])
     m = len(q.subscales)
     model = COEFFICIENT_MODELS["omega_hierarchical"]
     if m < 3:
         note = f"{m} subscale(s): a general factor needs three or more group factors to be identified"
-        rows.append(["(all items)", "omega_hierarchical", model, np.nan, np.nan, np.nan, "", len(data), note])
+        rows.append(["(all items)", "omega_hierarchical", model, np.nan, np.nan, np.nan, "", n, note])
     else:
         x = data.to_numpy()
         estimate, _ = omega_hierarchical(np.corrcoef(x, rowvar=False), m)
@@ -289,7 +324,7 @@ def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, code
             except MODEL_ERRORS:
                 estimates.append(np.nan)
         low, high = percentile_interval(np.array(estimates), ci)
-        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, len(data), ""])
+        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, n, ""])
     return pd.DataFrame(rows, columns=COEFFICIENT_COLUMNS)
 
 

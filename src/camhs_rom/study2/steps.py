@@ -110,10 +110,12 @@ def study2_measurement(coded, scored, questionnaire, provenance, settings: dict,
     invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
     write_table(invariance, outputs["invariance"])
     log.info("invariance: %s", verdict)
-    # alpha and omega as reliability.csv has them (same function, same seeds), computed here rather than read,
-    # so that an EFA setting, which rewrites reliability.csv, does not re-run this stage
-    rel, _ = reliability(scored_t, q, bootstrap["resamples"], bootstrap["ci"], seed)
-    coefficients = measurement.reliability_coefficients(rel, matrix.data, matrix.codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    # every coefficient from one set of rows, the respondents who answered every item; alpha and omega as
+    # reliability.csv computes them (same function, same seeds) on those rows
+    data, codes = measurement.complete_answers(matrix.data, matrix.codes)
+    log.info("reliability coefficients from the %d respondents who answered every item", len(data))
+    rel, _ = reliability(data, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    coefficients = measurement.reliability_coefficients(rel, data, codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
     write_table(coefficients, outputs["coefficients"])
     write_text(measurement.measurement_paragraph(fit, factor_r, verdict, q.subscales, figure_label(provenance, "study2")), outputs["paragraph"])
 
@@ -178,4 +180,4 @@ def study2_comparison_figures(scores, models, questionnaire, provenance, ci: flo
     save(scores_by_group(frame, q.subscales, compared_groups(q), q.group_labels, ci, seed), out / "scores_by_group", label)
     first, second = (group_label(g, q.group_labels) for g in compared_groups(q))
     models_t = pd.read_csv(models, keep_default_na=False, na_values=[""])
-    save(group_coefficients(models_t, q.subscales, f"{first} \u2212 {second}"), out / "group_coefficients", label)
+    save(group_coefficients(models_t, q.subscales, f"{first} \u2212 {second}", q.cluster_column or "cluster"), out / "group_coefficients", label)
