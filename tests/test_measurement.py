@@ -141,3 +141,13 @@ def test_the_paragraph_reports_both_fits_and_escapes_the_spec_labels(matrix, que
     assert "<script>" not in text and "\\*" in text
     assert f"{int(fit['df'].iloc[0])})" in text
 
+
+
+def test_the_wlsmv_sentence_gives_the_robust_indices_where_they_are_defined():
+    row = {"df": 34, "chisq": 800.0, "pvalue": 0.0, "chisq_scaled": 700.0, "pvalue_scaled": 0.0, "cfi_scaled": 0.946, "tli_scaled": 0.929,
+           "rmsea_scaled": 0.079, "cfi_robust": 0.905, "tli_robust": 0.875, "rmsea_robust": 0.087, "rmsea_robust_ci_low": 0.081,
+           "rmsea_robust_ci_high": 0.093, "srmr": 0.05}
+    text = measurement._fit_text(row)
+    assert "= 700.00" in text and "robust CFI = .905, robust TLI = .875, robust RMSEA = .087, 90% CI [.081, .093]" in text
+    text = measurement._fit_text({**row, "cfi_robust": np.nan, "tli_robust": np.nan, "rmsea_robust": np.nan})
+    assert "scaled CFI = .946, scaled TLI = .929, scaled RMSEA = .079, SRMR" in text  # the polychoric matrix was not positive definite

@@ -99,7 +99,10 @@ def test_s2k_cites_the_confirmatory_fit_without_changing_the_verdict():
     assert card.loc["S2-K", "verdict"] == REPRODUCED  # a poor CFA fit is evidence, not the criterion
     assert card.loc["S2-K", "replicated"].endswith("intended-model CFA: ML CFI .81, RMSEA .12; WLSMV (scaled) CFI .93, RMSEA .07")
     assert card.loc["S2-K", "evidence"] == "results/study2/n_factors.csv; results/study2/cfa_fit.csv"
-    tables["cfa_fit"][["cfi", "cfi_scaled"]] = float("nan")
+    tables["cfa_fit"] = tables["cfa_fit"].assign(cfi_robust=[None, 0.88], rmsea_robust=[None, 0.09])  # preferred where defined
+    card = scorecard(tables, SETTINGS, "parallel_analysis", both_studies("test data")).set_index("claim_id")
+    assert card.loc["S2-K", "replicated"].endswith("intended-model CFA: ML CFI .81, RMSEA .12; WLSMV (robust) CFI .88, RMSEA .09")
+    tables["cfa_fit"][["cfi", "cfi_scaled", "cfi_robust"]] = float("nan")
     card = scorecard(tables, SETTINGS, "parallel_analysis", both_studies("test data")).set_index("claim_id")
     assert card.loc["S2-K", "replicated"].endswith("intended-model CFA not fitted")
 

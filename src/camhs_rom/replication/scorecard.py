@@ -162,13 +162,14 @@ def structure_claim(n_factors: pd.DataFrame, congruence: pd.DataFrame, flags: pd
 
 
 def cfa_evidence(cfa_fit: pd.DataFrame) -> str:
-    """``; intended model CFA: ML CFI .95, RMSEA .07; WLSMV (scaled) CFI .97, RMSEA .05`` (fits that could be computed)."""
+    """``; intended model CFA: ML CFI .95, RMSEA .07; WLSMV (robust) CFI .97, RMSEA .05`` (fits that could be computed;
+    WLSMV's robust indices, or those of its scaled statistic where the robust ones are undefined)."""
     parts = []
     for row in cfa_fit.to_dict("records"):
-        scaled = pd.notna(row.get("cfi_scaled"))
-        cfi, rmsea = (row["cfi_scaled"], row["rmsea_scaled"]) if scaled else (row["cfi"], row["rmsea"])
+        kind = next((k for k in ("robust", "scaled") if pd.notna(row.get(f"cfi_{k}"))), None)
+        cfi, rmsea = (row[f"cfi_{kind}"], row[f"rmsea_{kind}"]) if kind else (row["cfi"], row["rmsea"])
         if pd.notna(cfi):
-            name = "WLSMV (scaled)" if row["estimator"] == "wlsmv" else row["estimator"].upper()
+            name = f"WLSMV ({kind})" if row["estimator"] == "wlsmv" and kind else row["estimator"].upper()
             parts.append(f"{name} CFI {number(cfi, 2, False)}, RMSEA {number(rmsea, 2, False)}")
     return "; intended-model CFA: " + "; ".join(parts) if parts else "; intended-model CFA not fitted"
 

@@ -50,7 +50,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "estimator": ("Estimator", "text"), "correlations": ("Analysed", "text"), "chisq": ("\u03c7\u00b2", "stat"), "df": ("df", "int"),
     "pvalue": ("p", "p"), "chisq_scaled": ("\u03c7\u00b2 scaled", "stat"), "pvalue_scaled": ("p (scaled)", "p"), "cfi": ("CFI", "bounded3"),
     "tli": ("TLI", "bounded3"), "rmsea": ("RMSEA", "bounded3"), "srmr": ("SRMR", "bounded3"), "cfi_scaled": ("CFI (scaled)", "bounded3"),
-    "tli_scaled": ("TLI (scaled)", "bounded3"), "rmsea_scaled": ("RMSEA (scaled)", "bounded3"), "std_estimate": ("Standardised loading", "bounded"),
+    "tli_scaled": ("TLI (scaled)", "bounded3"), "rmsea_scaled": ("RMSEA (scaled)", "bounded3"),
+    "cfi_robust": ("CFI (robust)", "bounded3"), "tli_robust": ("TLI (robust)", "bounded3"), "rmsea_robust": ("RMSEA (robust)", "bounded3"), "std_estimate": ("Standardised loading", "bounded"),
     "constraints": ("Equal across groups", "text"), "delta_chisq": ("\u0394\u03c7\u00b2", "stat"), "delta_df": ("\u0394df", "int"),
     "delta_p": ("p (\u0394\u03c7\u00b2)", "p"), "delta_cfi": ("\u0394CFI", "bounded3"), "delta_rmsea": ("\u0394RMSEA", "bounded3"),
     "holds": ("Holds", "text"), "n_1": ("n (group 1)", "int"), "n_2": ("n (group 2)", "int"), "coefficient": ("Coefficient", "text"), "ci_method": ("Interval", "text"), "converged": ("Converged", "text"),
@@ -97,7 +98,7 @@ CHOICE_NAMES: dict[str, str] = {
 
 INTERVALS = (
     ("ci_low", "ci_high", ""), ("alpha_ci_low", "alpha_ci_high", "\u03b1 "), ("omega_ci_low", "omega_ci_high", "\u03c9 "),
-    ("rmsea_ci_low", "rmsea_ci_high", "RMSEA "),
+    ("rmsea_ci_low", "rmsea_ci_high", "RMSEA "), ("rmsea_robust_ci_low", "rmsea_robust_ci_high", "RMSEA (robust) "),
 )
 
 

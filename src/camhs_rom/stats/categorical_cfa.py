@@ -44,7 +44,7 @@ from scipy import optimize, stats
 from scipy.special import ndtr
 
 from camhs_rom.stats.cfa import Clusters, cluster_starts
-from camhs_rom.stats.fit_indices import FitIndices, cfi_tli, fit_indices, rmsea
+from camhs_rom.stats.fit_indices import FitIndices, cfi_tli, fit_indices, noncentrality_bounds, rmsea
 from camhs_rom.stats.polychoric import (
     CLIP,
     bivariate_normal_cdf,
@@ -176,7 +176,7 @@ class CategoricalCfaResult:
     chisq: float
     df: int
     fit: FitIndices  # from the plain statistic
-    scaled: dict  # chisq, df, pvalue, scaling factor, shift, cfi, tli, rmsea, baseline chisq (scaled-shifted)
+    scaled: dict  # chisq, df, pvalue, scaling factor, shift, cfi, tli, rmsea, baseline chisq (scaled-shifted); *_robust (robust_indices)
     converged: bool
 
     def standardized_loadings(self) -> np.ndarray:
@@ -203,6 +203,47 @@ def _scaled_shifted(stat: float, df: int, weights: np.ndarray, jacobian: np.ndar
     a = np.sqrt(df / float(np.sum(inner * inner)))
     b = df - a * float(np.sum(ru * root))
     return a * stat + b, a, b
+
+
+def robust_indices(sample: np.ndarray, implied: np.ndarray, weights: np.ndarray, jacobian: np.ndarray, root: np.ndarray, df: int,
+                   baseline_df: int, n: int, level: float = 0.90) -> dict:
+    """lavaan's robust CFI, TLI and RMSEA (with its interval) for ordered items (Savalei, 2021; lavaan >= 0.6-13).
+
+    The ML discrepancy of the DWLS estimates on the polychoric matrix ``sample`` (the "catML"
+    statistic) ``T3 = N (log|Sigma| - log|S| + tr(S Sigma^-1) - p)``, ``Sigma`` the model's
+    ``implied`` correlations, is corrected by its own scaling factor
+    ``c3 = tr(U' V U Gamma) / df``: ``V`` the normal-theory weight of the correlations at
+    ``Sigma`` (``s^ik s^jl + s^il s^jk`` for pairs ij and kl), ``U = I - J (J' W J)^-1 J' W`` the
+    DWLS residual projection (``W`` the diagonal weights, ``J`` the model's Jacobian) and
+    ``Gamma = R'R`` the correlations' asymptotic covariance (``root`` R). The baseline
+    (``Sigma = I``) has ``T3_0 = -N log|S|`` and ``c3_0 = tr(Gamma) / baseline_df``. Then CFI
+    ``1 - max(T3 - c3 df, 0) / max(T3 - c3 df, T3_0 - c3_0 df_0, 0)``, TLI
+    ``1 - (T3 - c3 df) df_0 / ((T3_0 - c3_0 df_0) df)``, RMSEA ``sqrt(max(T3 / (M df) - c3 / M, 0))``
+    and its interval ``sqrt(c3 lambda / (M df))`` at the noncentralities bounding ``T3 / c3``, with
+    ``M = N - 1`` as lavaan has it. Tested against lavaan 0.6.14 in ``tests/test_cfa.py``.
+    NaN when ``sample`` is not positive definite (lavaan's check: an eigenvalue below sqrt(eps)).
+    """
+    empty = {"cfi": np.nan, "tli": np.nan, "rmsea": np.nan, "rmsea_ci_low": np.nan, "rmsea_ci_high": np.nan}
+    p = len(sample)
+    if df <= 0 or np.linalg.eigvalsh(sample).min() < np.sqrt(np.finfo(float).eps):
+        return empty
+    inverse = np.linalg.inv(implied)
+    t3 = n * (np.linalg.slogdet(implied)[1] - np.linalg.slogdet(sample)[1] + float(np.sum(sample * inverse)) - p)
+    t3_null = -n * np.linalg.slogdet(sample)[1]
+    first, second = _pairs(p)
+    v = inverse[first][:, first] * inverse[second][:, second] + inverse[first][:, second] * inverse[second][:, first]
+    wj = weights[:, None] * jacobian
+    ur = root.T - jacobian @ np.linalg.solve(jacobian.T @ wj, wj.T @ root.T)  # U R'
+    c3 = float(np.sum(ur * (v @ ur))) / df
+    c3_null = float(np.sum(root * root)) / baseline_df
+    excess, excess_null = t3 - c3 * df, t3_null - c3_null * baseline_df
+    denominator = max(excess, excess_null, 0.0)
+    cfi = 1.0 - max(excess, 0.0) / denominator if denominator > 0 else 1.0
+    tli = 1.0 - excess * baseline_df / (excess_null * df) if excess_null != 0 else 1.0
+    low, high = noncentrality_bounds(t3 / c3, df, level)
+    m = n - 1  # lavaan's RMSEA divides by the N of the DWLS statistic, N - 1
+    return {"cfi": cfi, "tli": tli, "rmsea": float(np.sqrt(max(t3 / (m * df) - c3 / m, 0.0))),
+            "rmsea_ci_low": float(np.sqrt(c3 * low / (m * df))), "rmsea_ci_high": float(np.sqrt(c3 * high / (m * df)))}
 
 
 def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResult:
@@ -268,6 +309,10 @@ def fit_dwls(clusters: Clusters, moments: OrdinalMoments) -> CategoricalCfaResul
         "tli": tli_s,
         "rmsea": rmsea(scaled_stat, df, n - 1)[0],
     }
+    implied = np.eye(p)
+    implied[first, second] = implied[second, first] = model(x)
+    robust = robust_indices(corr, implied, w_rho, jacobian(x), moments.gamma_root, df, base_df, n)
+    scaled.update({f"{k}_robust": v for k, v in robust.items()})
     lam_matrix = np.zeros((p, m))
     lam_matrix[np.arange(p), factor_index] = lam
     return CategoricalCfaResult(lam_matrix, phi, stat, df, fit, scaled, bool(solution.success))

@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 
 FIT_COLUMNS = [
     "estimator", "correlations", "n", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "scaling_factor", "shift",
-    "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "cfi_scaled", "tli_scaled", "rmsea_scaled", "converged", "note",
+    "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "cfi_scaled", "tli_scaled", "rmsea_scaled",
+    "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "converged", "note",
 ]
 INDICES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
 INVARIANCE_COLUMNS = [
@@ -107,6 +108,8 @@ def _fit_row(estimator: str, n: int, fit, scaled: dict | None, converged: bool, 
         row.update(
             chisq_scaled=scaled["chisq"], pvalue_scaled=scaled["pvalue"], scaling_factor=scaled["scaling_factor"], shift=scaled["shift"],
             cfi_scaled=scaled["cfi"], tli_scaled=scaled["tli"], rmsea_scaled=scaled["rmsea"],
+            cfi_robust=scaled["cfi_robust"], tli_robust=scaled["tli_robust"], rmsea_robust=scaled["rmsea_robust"],
+            rmsea_robust_ci_low=scaled["rmsea_ci_low_robust"], rmsea_robust_ci_high=scaled["rmsea_ci_high_robust"],
         )
     return {**row, "converged": converged, "note": note}
 
@@ -329,13 +332,21 @@ def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, code
 
 
 def _fit_text(row) -> str:
-    """``chi2(df) = x, p; CFI, TLI, RMSEA [CI], SRMR`` for one fit row (scaled statistics where present)."""
+    """``chi2(df) = x, p; CFI, TLI, RMSEA [CI], SRMR`` for one fit row: the plain statistics (ML); for WLSMV the
+    scaled-and-shifted chi-square with the robust indices (lavaan's ``cfi.robust``, ...), or the indices of the
+    scaled statistic where the robust ones are undefined (a polychoric matrix that is not positive definite)."""
     scaled = pd.notna(row.get("chisq_scaled"))
+    robust = scaled and pd.notna(row.get("cfi_robust"))
     chisq = row["chisq_scaled"] if scaled else row["chisq"]
     p = row["pvalue_scaled"] if scaled else row["pvalue"]
-    cfi, tli, rmsea = (row[f"{k}_scaled"] if scaled else row[k] for k in ("cfi", "tli", "rmsea"))
-    text = f"\u03c7\u00b2({int(row['df'])}) = {number(chisq, 2)}, {p_value(p)}, CFI = {number(cfi, 3, False)}, TLI = {number(tli, 3, False)}, RMSEA = {number(rmsea, 3, False)}"
-    if not scaled:
+    kind = "_robust" if robust else ("_scaled" if scaled else "")
+    cfi, tli, rmsea = (row[f"{k}{kind}"] for k in ("cfi", "tli", "rmsea"))
+    label = "robust " if robust else ("scaled " if scaled else "")
+    text = (f"\u03c7\u00b2({int(row['df'])}) = {number(chisq, 2)}, {p_value(p)}, {label}CFI = {number(cfi, 3, False)}, "
+            f"{label}TLI = {number(tli, 3, False)}, {label}RMSEA = {number(rmsea, 3, False)}")
+    if robust:
+        text += f", {interval(row['rmsea_robust_ci_low'], row['rmsea_robust_ci_high'], 0.90, 3, False)}"
+    elif not scaled:
         text += f", {interval(row['rmsea_ci_low'], row['rmsea_ci_high'], 0.90, 3, False)}"
     return text + f", SRMR = {number(row['srmr'], 3, False)}"
 
