@@ -13,7 +13,7 @@ from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.polychoric import polychoric
 from camhs_rom.stats.reliability import cronbach_alpha, omega_from_correlations, standardized_alpha
 from camhs_rom.study2 import measurement
-from camhs_rom.study2.efa import item_matrix
+from camhs_rom.study2.efa import item_matrix, keyed_codes
 from camhs_rom.study2.reliability import reliability
 
 SETTINGS = {"acceptable_cfi": 0.90, "acceptable_rmsea": 0.08, "delta_cfi": 0.01, "delta_rmsea": 0.015, "advised_group_n": 100}
@@ -107,30 +107,32 @@ def test_the_configural_model_is_the_groups_fitted_separately():
     assert joint.chisq == pytest.approx(sum(r.chisq for r in alone), rel=1e-6) and joint.df == sum(r.df for r in alone)
 
 
-def test_reliability_coefficients_come_from_one_set_of_rows_and_name_their_model(clean, matrix, questionnaire):
-    """Every coefficient from the respondents who answered every item: alpha and omega as reliability.csv
-    computes them on those rows, ordinal alpha and omega of their polychoric matrix; one n in the table."""
-    data, codes = measurement.complete_answers(matrix.data, matrix.codes)
-    assert codes.notna().all().all() and len(data) == len(codes) <= len(matrix.data)
-    rel, _ = reliability(data, questionnaire, 50, 0.95, 1)
-    table = measurement.reliability_coefficients(rel, data, codes, questionnaire, 50, 0.95, 1)
-    assert table["model"].ne("").all() and set(table["n"]) == {len(data)}
+def test_reliability_coefficients_come_from_one_set_of_rows_per_subscale(clean, questionnaire):
+    """Each subscale's coefficients from the respondents who answered each of its items as given: alpha and omega
+    as reliability.csv computes them on those rows, ordinal alpha and omega of their polychoric matrix."""
+    codes = keyed_codes(clean.coded, questionnaire)
+    given = measurement.answered_as_given(clean.scored, codes)
+    assert given.notna().sum().sum() < clean.scored[questionnaire.item_ids].notna().sum().sum()  # pro-rated values blanked
+    rel, _ = reliability(given, questionnaire, 50, 0.95, 1)
+    table = measurement.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
+    assert table["model"].ne("").all()
     assert set(table["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "ordinal_omega", "omega_hierarchical"}
-    alpha = table[table["coefficient"] == "alpha"].set_index("subscale")["estimate"]
     for subscale in questionnaire.subscales:
         items = [i.id for i in questionnaire.items_of(subscale)]
-        assert alpha[subscale] == pytest.approx(cronbach_alpha(data[items]), abs=1e-12)
-        rho, _ = polychoric(codes[items], questionnaire.scale_max - questionnaire.scale_min + 1)
+        answered = codes[items].dropna()
+        mine = table[table["subscale"] == subscale].set_index("coefficient")
+        assert set(mine["n"]) == {len(answered)}  # one set of rows
+        assert mine.loc["alpha", "estimate"] == pytest.approx(cronbach_alpha(answered), abs=1e-12)  # keyed codes: the scored answers shifted
+        rho, _ = polychoric(answered, questionnaire.scale_max - questionnaire.scale_min + 1)
         for name, expected in (("ordinal_alpha", standardized_alpha(rho.to_numpy())), ("ordinal_omega", omega_from_correlations(rho.to_numpy()[None])[0])):
-            row = table[(table["coefficient"] == name) & (table["subscale"] == subscale)].iloc[0]
-            assert row["estimate"] == pytest.approx(expected, abs=1e-6)
-            assert row["ci_low"] < row["estimate"] < row["ci_high"]
-    again = measurement.reliability_coefficients(rel, data, codes, questionnaire, 50, 0.95, 1)
+            assert mine.loc[name, "estimate"] == pytest.approx(expected, abs=1e-6)
+            assert mine.loc[name, "ci_low"] < mine.loc[name, "estimate"] < mine.loc[name, "ci_high"]
+    again = measurement.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
     pd.testing.assert_frame_equal(table, again)  # seeded
     omega_h = table[table["coefficient"] == "omega_hierarchical"].iloc[0]
-    assert np.isnan(omega_h["estimate"]) and "three or more" in omega_h["note"]
-    with pytest.raises(ValueError, match="one set of rows"):  # alpha of other respondents is refused
-        measurement.reliability_coefficients(reliability(clean.scored, questionnaire, 5, 0.95, 1)[0], data, codes, questionnaire, 5, 0.95, 1)
+    assert np.isnan(omega_h["estimate"]) and "three or more" in omega_h["note"] and omega_h["n"] == len(codes.dropna())
+    with pytest.raises(ValueError, match="not one set of rows"):  # alpha of other respondents (pro-rated answers) is refused
+        measurement.reliability_coefficients(reliability(clean.scored, questionnaire, 5, 0.95, 1)[0], given, codes, questionnaire, 5, 0.95, 1)
 
 
 def test_the_paragraph_reports_both_fits_and_escapes_the_spec_labels(matrix, questionnaire):

@@ -27,13 +27,13 @@ missing-data rule, :func:`camhs_rom.study2.efa.efa_data`):
     respondents than items cannot be fitted: every row then says so.
 ``reliability_coefficients.csv``
     each subscale's coefficients named with their model, each with a seeded percentile
-    bootstrap interval, all from one set of respondents, those who answered every item as
-    given (the WLSMV model's rows; no pro-rated value, which is no answer category):
-    Cronbach's alpha and omega total (computed as ``reliability.csv`` computes them, whose own
-    rows follow the missing-data rule per subscale), ordinal alpha and ordinal omega (alpha,
-    and omega total of a one-factor minres model, of the polychoric matrix; both from the same
-    resamples), and for the whole questionnaire omega hierarchical where three or more
-    subscales define a general factor.
+    bootstrap interval, each subscale's from one set of respondents, those who answered every
+    item of it as given (a pro-rated value is no answer category; ``reliability.csv`` keeps the
+    spec's missing-data rule): Cronbach's alpha and omega total (computed as ``reliability.csv``
+    computes them), ordinal alpha and ordinal omega (alpha, and omega total of a one-factor
+    minres model, of the polychoric matrix; both from the same resamples), and for the whole
+    questionnaire omega hierarchical (the respondents who answered every item) where three or
+    more subscales define a general factor.
 ``measurement.md``
     one APA paragraph: the two CFA fits, the factor correlation and the invariance verdict.
 """
@@ -277,46 +277,49 @@ COEFFICIENT_MODELS = {
 COEFFICIENT_COLUMNS = ["subscale", "coefficient", "model", "estimate", "ci_low", "ci_high", "ci_method", "n", "note"]
 
 
-def complete_answers(data: pd.DataFrame, codes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The scored items and keyed codes of the respondents who answered every item as given (no pro-rated
-    value): the one set of rows of ``reliability_coefficients.csv`` and of the WLSMV model."""
-    answered = codes.notna().all(axis=1).to_numpy()
-    return data.loc[answered].reset_index(drop=True), codes.loc[answered].reset_index(drop=True)
+def answered_as_given(scored: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
+    """The scored items with every answer the respondent did not give (a pro-rated value) blanked: a subscale's
+    complete rows in this frame are the respondents who answered each of its items."""
+    return scored[list(codes.columns)].astype(float).where(codes.notna().to_numpy())
 
 
-def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, codes: pd.DataFrame, q: Questionnaire, resamples: int, ci: float, seed: int) -> pd.DataFrame:
+def reliability_coefficients(reliability: pd.DataFrame, scored: pd.DataFrame, codes: pd.DataFrame, q: Questionnaire, resamples: int, ci: float,
+                             seed: int) -> pd.DataFrame:
     """Every coefficient per subscale with its model and interval (see the module docstring).
 
-    ``data`` and ``codes``: the scored items and keyed codes of one set of respondents
-    (:func:`complete_answers`); ``reliability``: :func:`camhs_rom.study2.reliability.reliability`
-    of the same respondents. Every row's ``n`` is theirs.
+    One set of rows per subscale: the respondents who answered every item of it as given
+    (``scored``: :func:`answered_as_given`; ``codes``: their keyed codes, NaN unanswered);
+    ``reliability``: :func:`camhs_rom.study2.reliability.reliability` of ``scored``, so that alpha and
+    omega are computed on the rows of the ordinal coefficients beside them (checked). Omega
+    hierarchical takes the respondents who answered every item. Every row's ``n`` is its rows'.
     """
-    if not (reliability["n"].isin([len(data)]).all() and len(data) == len(codes)):
-        raise ValueError(f"reliability coefficients need one set of rows: {len(data)} scored, {len(codes)} coded, n in reliability {sorted(set(reliability['n']))}")
     rows = []
-    n = len(data)
     categories = q.scale_max - q.scale_min + 1
     boot = f"percentile bootstrap, {resamples} resamples"
     for rel in reliability.itertuples():
+        items = [i.id for i in q.items_of(rel.subscale)]
+        answered = codes[items].notna().all(axis=1).to_numpy()
+        n = int(answered.sum())
+        if n != rel.n:
+            raise ValueError(f"subscale {rel.subscale!r}: reliability on {rel.n} respondents, {n} answered every item: not one set of rows")
         rows.append([rel.subscale, "alpha", COEFFICIENT_MODELS["alpha"], rel.alpha, rel.alpha_boot_ci_low, rel.alpha_boot_ci_high, boot, n, rel.note])
         rows.append([rel.subscale, "omega_total", COEFFICIENT_MODELS["omega_total"], rel.omega_total, rel.omega_ci_low, rel.omega_ci_high, boot, n, rel.note])
-        items = [i.id for i in q.items_of(rel.subscale)]
         if len(items) < 2:
             for name in ("ordinal_alpha", "ordinal_omega"):
                 rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], np.nan, np.nan, np.nan, "", n, "one item: internal consistency is undefined"])
             continue
         rng = rng_for(seed, f"study2-ordinal-alpha-{rel.subscale}")
-        found = ordinal_coefficients(codes[items], categories, resamples, ci, rng)
+        found = ordinal_coefficients(codes.loc[answered, items], categories, resamples, ci, rng)
         for name, (estimate, low, high) in found.items():
             note = "two items: omega needs three or more" if name == "ordinal_omega" and len(items) < 3 else ""
             rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], estimate, low, high, boot if np.isfinite(estimate) else "", n, note])
     m = len(q.subscales)
     model = COEFFICIENT_MODELS["omega_hierarchical"]
+    x = scored.dropna().to_numpy()
     if m < 3:
         note = f"{m} subscale(s): a general factor needs three or more group factors to be identified"
-        rows.append(["(all items)", "omega_hierarchical", model, np.nan, np.nan, np.nan, "", n, note])
+        rows.append(["(all items)", "omega_hierarchical", model, np.nan, np.nan, np.nan, "", len(x), note])
     else:
-        x = data.to_numpy()
         estimate, _ = omega_hierarchical(np.corrcoef(x, rowvar=False), m)
         rng = rng_for(seed, "study2-omega-hierarchical")
         estimates = []
@@ -327,7 +330,7 @@ def reliability_coefficients(reliability: pd.DataFrame, data: pd.DataFrame, code
             except MODEL_ERRORS:
                 estimates.append(np.nan)
         low, high = percentile_interval(np.array(estimates), ci)
-        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, n, ""])
+        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, len(x), ""])
     return pd.DataFrame(rows, columns=COEFFICIENT_COLUMNS)
 
 

@@ -26,7 +26,7 @@ from camhs_rom.study2 import apa, measurement
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups, group_comparisons
 from camhs_rom.study2.descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
-from camhs_rom.study2.efa import efa_data, item_matrix, retention
+from camhs_rom.study2.efa import efa_data, item_matrix, keyed_codes, retention
 from camhs_rom.study2.figures import diverging_responses, group_coefficients, loadings_heatmap, scores_by_group, scree_parallel
 from camhs_rom.study2.models import adjusted_models
 from camhs_rom.study2.reliability import reliability, subscale_scores
@@ -110,12 +110,12 @@ def study2_measurement(coded, scored, questionnaire, provenance, settings: dict,
     invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
     write_table(invariance, outputs["invariance"])
     log.info("invariance: %s", verdict)
-    # every coefficient from one set of rows, the respondents who answered every item; alpha and omega as
-    # reliability.csv computes them (same function, same seeds) on those rows
-    data, codes = measurement.complete_answers(matrix.data, matrix.codes)
-    log.info("reliability coefficients from the %d respondents who answered every item", len(data))
-    rel, _ = reliability(data, q, bootstrap["resamples"], bootstrap["ci"], seed)
-    coefficients = measurement.reliability_coefficients(rel, data, codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    # each subscale's coefficients from one set of rows, the respondents who answered each of its items (all
+    # respondents, not only the factor analysis's); alpha and omega as reliability.csv computes them, on those rows
+    codes = keyed_codes(coded_t, q)
+    given = measurement.answered_as_given(scored_t, codes)
+    rel, _ = reliability(given, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    coefficients = measurement.reliability_coefficients(rel, given, codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
     write_table(coefficients, outputs["coefficients"])
     write_text(measurement.measurement_paragraph(fit, factor_r, verdict, q.subscales, figure_label(provenance, "study2")), outputs["paragraph"])
 
