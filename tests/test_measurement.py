@@ -12,7 +12,7 @@ from camhs_rom.ingest.survey import clean_responses
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.polychoric import polychoric
 from camhs_rom.stats.reliability import cronbach_alpha, omega_from_correlations, standardized_alpha
-from camhs_rom.study2 import measurement
+from camhs_rom.study2 import coefficients, measurement
 from camhs_rom.study2.efa import item_matrix, keyed_codes
 from camhs_rom.study2.reliability import reliability
 
@@ -111,10 +111,10 @@ def test_reliability_coefficients_come_from_one_set_of_rows_per_subscale(clean, 
     """Each subscale's coefficients from the respondents who answered each of its items as given: alpha and omega
     as reliability.csv computes them on those rows, ordinal alpha and omega of their polychoric matrix."""
     codes = keyed_codes(clean.coded, questionnaire)
-    given = measurement.answered_as_given(clean.scored, codes)
+    given = coefficients.answered_as_given(clean.scored, codes)
     assert given.notna().sum().sum() < clean.scored[questionnaire.item_ids].notna().sum().sum()  # pro-rated values blanked
     rel, _ = reliability(given, questionnaire, 50, 0.95, 1)
-    table = measurement.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
+    table = coefficients.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
     assert table["model"].ne("").all()
     assert set(table["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "ordinal_omega", "omega_hierarchical"}
     for subscale in questionnaire.subscales:
@@ -127,12 +127,12 @@ def test_reliability_coefficients_come_from_one_set_of_rows_per_subscale(clean, 
         for name, expected in (("ordinal_alpha", standardized_alpha(rho.to_numpy())), ("ordinal_omega", omega_from_correlations(rho.to_numpy()[None])[0])):
             assert mine.loc[name, "estimate"] == pytest.approx(expected, abs=1e-6)
             assert mine.loc[name, "ci_low"] < mine.loc[name, "estimate"] < mine.loc[name, "ci_high"]
-    again = measurement.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
+    again = coefficients.reliability_coefficients(rel, given, codes, questionnaire, 50, 0.95, 1)
     pd.testing.assert_frame_equal(table, again)  # seeded
     omega_h = table[table["coefficient"] == "omega_hierarchical"].iloc[0]
     assert np.isnan(omega_h["estimate"]) and "three or more" in omega_h["note"] and omega_h["n"] == len(codes.dropna())
     with pytest.raises(ValueError, match="not one set of rows"):  # alpha of other respondents (pro-rated answers) is refused
-        measurement.reliability_coefficients(reliability(clean.scored, questionnaire, 5, 0.95, 1)[0], given, codes, questionnaire, 5, 0.95, 1)
+        coefficients.reliability_coefficients(reliability(clean.scored, questionnaire, 5, 0.95, 1)[0], given, codes, questionnaire, 5, 0.95, 1)
 
 
 def test_the_paragraph_reports_both_fits_and_escapes_the_spec_labels(matrix, questionnaire):
@@ -153,3 +153,26 @@ def test_the_wlsmv_sentence_gives_the_robust_indices_where_they_are_defined():
     assert "= 700.00" in text and "robust CFI = .905, robust TLI = .875, robust RMSEA = .087, 90% CI [.081, .093]" in text
     text = measurement._fit_text({**row, "cfi_robust": np.nan, "tli_robust": np.nan, "rmsea_robust": np.nan})
     assert "scaled CFI = .946, scaled TLI = .929, scaled RMSEA = .079, SRMR" in text  # the polychoric matrix was not positive definite
+
+
+def test_fiml_keeps_every_respondent_and_says_so(clean, matrix, questionnaire):
+    """study2.missing.method: fiml fits the ML models to every answer given: more respondents than the factor
+    analysis keeps, the same model as lavaan's missing = "ml" (tests/test_fiml.py), and the table names the method."""
+    codes = keyed_codes(clean.coded, questionnaire)
+    given = coefficients.answered_as_given(clean.scored, codes)
+    spec, _, _ = measurement.confirmatory(questionnaire, matrix.data, matrix.codes)
+    fiml, loadings, _ = measurement.confirmatory(questionnaire, matrix.data, matrix.codes, "fiml", given)
+    spec, fiml = spec.set_index("estimator"), fiml.set_index("estimator")
+    assert fiml.loc["ml", "n"] == given.notna().any(axis=1).sum() > spec.loc["ml", "n"] == len(matrix.data)
+    assert fiml.loc["ml", "missing_data"] == "full-information ML: every answer given"
+    assert spec.loc["ml", "missing_data"].startswith("the factor analysis's respondents (skipped answers filled by the person's mean")
+    assert fiml.loc["ml", "df"] == spec.loc["ml", "df"] and fiml.loc["ml", "chisq"] != spec.loc["ml", "chisq"]
+    pd.testing.assert_series_equal(fiml.loc["wlsmv", ["n", "chisq"]], spec.loc["wlsmv", ["n", "chisq"]])  # WLSMV: complete answers either way
+    table, verdict = measurement.invariance(questionnaire, given, clean.scored["group"], ("user", "non_user"), SETTINGS, "fiml")
+    assert table["missing_data"].eq("full-information ML: every answer given").all()
+    assert table["n_1"].iloc[0] + table["n_2"].iloc[0] == clean.scored["group"].isin(["user", "non_user"]).sum()
+    # 21 users with skipped answers on 18 items determine no covariance matrix: every level says so, nothing crashes
+    assert table["chisq"].isna().all() and table["note"].str.startswith("not fitted: group 'user': the answers of 21 respondents").all()
+    assert verdict.startswith("Measurement invariance was not tested: group 'user'")
+    text = measurement.measurement_paragraph(fiml.reset_index(), pd.DataFrame(columns=["estimator", "factor_a", "factor_b", "r"]), verdict, {}, None)
+    assert f"fitted by full-information maximum likelihood to every answer given by {fiml.loc['ml', 'n']} respondents" in text

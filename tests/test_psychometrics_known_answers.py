@@ -210,7 +210,7 @@ def test_ordinal_omega_and_alpha_match_psych(subscale):
     who answered all 25 items, reverse items keyed (fixtures/psych/ordinal_omega.R): 1e-3 (measured 1e-5); the
     bootstrap interval (seeded, 40 resamples here) holds the estimate."""
     from camhs_rom.core.seeding import rng_for
-    from camhs_rom.study2.measurement import ordinal_coefficients
+    from camhs_rom.study2.coefficients import ordinal_coefficients
 
     items = [f"{t}{k}" for t in "ACENO" for k in range(1, 6)]
     data = pd.read_csv(Path(__file__).parents[1] / "examples" / "public-data" / "bfi" / "bfi.csv")[items].dropna()

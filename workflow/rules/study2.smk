@@ -92,6 +92,7 @@ rule study2_measurement:
         "logs/study2_measurement.log",
     params:
         settings=Settings(config["study2"]["measurement"], "study2.measurement"),
+        missing=Settings(config["study2"]["missing"], "study2.missing"),
         bootstrap=Settings(config["study2"]["bootstrap"], "study2.bootstrap"),
         seed=config["seed"],
     script:

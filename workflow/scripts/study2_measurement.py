@@ -9,6 +9,7 @@ run_step(
     questionnaire=snakemake.input.questionnaire,
     provenance=snakemake.input.provenance,
     settings=dict(snakemake.params.settings),
+    missing=dict(snakemake.params.missing)["method"],
     bootstrap=dict(snakemake.params.bootstrap),
     seed=snakemake.params.seed,
     outputs=dict(snakemake.output.items()),

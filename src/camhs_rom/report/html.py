@@ -133,10 +133,13 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         f"<b>Factor analysis.</b> <code>{efa['correlation']}</code> correlations, extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
         f"number of factors <code>{efa['n_factors']}</code> by <code>{efa['retention']}</code>; parallel analysis with "
         f"{pa['iterations']} {'resampled answer sets' if efa['correlation'] == 'polychoric' else 'random data sets'} at the {pa['percentile']}th percentile.",
-        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total, ordinal alpha, omega hierarchical (three or more subscales); "
+        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total, ordinal alpha and omega, omega hierarchical (three or more subscales); "
         f"{boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
-        f"<b>Measurement.</b> The intended model by maximum likelihood (Pearson covariances) and WLSMV (polychoric correlations, "
-        f"scaled-and-shifted test); configural, metric and scalar invariance between the compared groups (ML), a level holding when the "
+        "<b>Measurement.</b> The intended model by maximum likelihood ("
+        + ("full-information ML on every answer given, <code>study2.missing.method: fiml</code>" if s2.get("missing", {}).get("method") == "fiml"
+           else "Pearson covariances of the factor analysis's respondents")
+        + f") and WLSMV (polychoric correlations of the respondents who answered every item, scaled-and-shifted test, robust fit indices); "
+        f"configural, metric and scalar invariance between the compared groups (ML), a level holding when the "
         f"configural model has CFI ≥ {s2['measurement']['acceptable_cfi']:g} and RMSEA ≤ {s2['measurement']['acceptable_rmsea']:g} and each "
         f"constraint costs at most {s2['measurement']['delta_cfi']:g} of CFI and {s2['measurement']['delta_rmsea']:g} of RMSEA.",
         f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "

@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import optimize
 
 from camhs_rom.stats.fit_indices import FitIndices, fit_indices, srmr
+from camhs_rom.stats.missing import MissingMoments, fiml_discrepancy
 
 INVARIANCE_LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
@@ -185,7 +186,23 @@ class _Layout:
         return x
 
 
-def _discrepancy(x: np.ndarray, layout: _Layout, moments: list[GroupMoments], total: int):
+def _group_discrepancy(mom: GroupMoments | MissingMoments, sigma: np.ndarray, mu: np.ndarray | None):
+    """One group's F (zero at the saturated model) and its gradients in Sigma and mu (None without means)."""
+    if isinstance(mom, MissingMoments):
+        value, big_g, d_mu = fiml_discrepancy(mom.patterns, mom.n, sigma, mu)
+        return value - mom.h1, big_g, d_mu
+    chol = np.linalg.cholesky(sigma)
+    inv = np.linalg.inv(sigma)
+    moment = mom.cov.copy()
+    if mu is not None:
+        resid = mom.mean - mu
+        moment = moment + np.outer(resid, resid)
+    _, logdet_s = np.linalg.slogdet(mom.cov)
+    value = 2 * np.log(np.diag(chol)).sum() + np.trace(moment @ inv) - logdet_s - len(sigma)
+    return value, inv - inv @ moment @ inv, (-2 * inv @ resid if mu is not None else None)
+
+
+def _discrepancy(x: np.ndarray, layout: _Layout, moments: list, total: int):
     """F and its gradient (sum over groups weighted by N_g / N)."""
     value, grad = 0.0, np.zeros_like(x)
     rows = np.arange(layout.p)
@@ -193,24 +210,15 @@ def _discrepancy(x: np.ndarray, layout: _Layout, moments: list[GroupMoments], to
         lam, phi, theta, nu, alpha = layout.matrices(x, g)
         sigma = lam @ phi @ lam.T + np.diag(theta)
         try:
-            chol = np.linalg.cholesky(sigma)
+            f, big_g, d_mu = _group_discrepancy(mom, sigma, (nu + lam @ alpha) if layout.means else None)
         except np.linalg.LinAlgError:
             return np.inf, np.zeros_like(x)
-        inv = np.linalg.inv(sigma)
-        moment = mom.cov.copy()
         weight = mom.n / total
-        logdet = 2 * np.log(np.diag(chol)).sum()
-        if layout.means:
-            resid = mom.mean - (nu + lam @ alpha)
-            moment = moment + np.outer(resid, resid)
-        _, logdet_s = np.linalg.slogdet(mom.cov)
-        value += weight * (logdet + np.trace(moment @ inv) - logdet_s - layout.p)
-        big_g = inv - inv @ moment @ inv  # dF/dSigma (symmetric)
-        d_lam = 2 * big_g @ lam @ phi
+        value += weight * f
+        d_lam = 2 * big_g @ lam @ phi  # big_g: dF/dSigma (symmetric)
         d_phi = 2 * lam.T @ big_g @ lam - np.diag(np.diag(lam.T @ big_g @ lam))
         d_theta = np.diag(big_g)
         if layout.means:
-            d_mu = -2 * inv @ resid
             d_lam = d_lam + np.outer(d_mu, alpha)
             d_alpha = lam.T @ d_mu
             np.add.at(grad, layout.nu[g], weight * d_mu)
@@ -223,19 +231,24 @@ def _discrepancy(x: np.ndarray, layout: _Layout, moments: list[GroupMoments], to
     return value, grad
 
 
-def fit_ml(clusters: Clusters, moments: list[GroupMoments], level: str = "configural") -> CfaResult:
+def fit_ml(clusters: Clusters, moments: list, level: str = "configural") -> CfaResult:
     """Fit the clusters model by ML to one group (covariances) or several (means and covariances).
 
-    ``level`` is an invariance level (:data:`INVARIANCE_LEVELS`); with one group only
-    ``configural`` applies. Raises ``ValueError`` when a group's covariance matrix is not
-    positive definite (fewer respondents than items, or an item a combination of others).
+    ``moments``: per group, :class:`GroupMoments` (complete rows) or
+    :class:`camhs_rom.stats.missing.MissingMoments` (full-information ML on every answer given,
+    lavaan's ``missing = "ml"``: means are then modelled for one group too, and the "sample"
+    moments of SRMR are the saturated model's EM estimates, means included). ``level`` is an
+    invariance level (:data:`INVARIANCE_LEVELS`); with one group only ``configural`` applies.
+    Raises ``ValueError`` when a group's covariance matrix is not positive definite (fewer
+    respondents than items, or an item a combination of others).
     """
     if level not in INVARIANCE_LEVELS:
         raise ValueError(f"unknown invariance level {level!r}")
     for mom in moments:
         if np.linalg.eigvalsh(mom.cov).min() <= 1e-10:
             raise ValueError(f"a group of {mom.n} respondents has a singular covariance matrix for {len(clusters.items)} items")
-    means = len(moments) > 1
+    full_information = any(isinstance(mom, MissingMoments) for mom in moments)
+    means = len(moments) > 1 or full_information
     layout = _Layout(clusters, len(moments), INVARIANCE_LEVELS[level], means)
     total = sum(m.n for m in moments)
     result = optimize.minimize(_discrepancy, layout.start(moments), args=(layout, moments, total), jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 10_000})
@@ -244,7 +257,7 @@ def fit_ml(clusters: Clusters, moments: list[GroupMoments], level: str = "config
     per_group = p * (p + 1) // 2 + (p if means else 0)
     df = len(moments) * per_group - layout.size
     chisq = total * result.fun
-    baseline = sum(m.n * (np.log(np.diag(m.cov)).sum() - np.linalg.slogdet(m.cov)[1]) for m in moments)
+    baseline = sum(m.n * (m.baseline - m.h1 if isinstance(m, MissingMoments) else np.log(np.diag(m.cov)).sum() - np.linalg.slogdet(m.cov)[1]) for m in moments)
     mats = [layout.matrices(x, g) for g in range(len(moments))]
     implied = [(lam @ phi @ lam.T + np.diag(theta), (nu + lam @ alpha) if means else None) for lam, phi, theta, nu, alpha in mats]
     residual = srmr([m.cov for m in moments], [s for s, _ in implied], [m.mean for m in moments] if means else None, [mu for _, mu in implied] if means else None, [m.n for m in moments])

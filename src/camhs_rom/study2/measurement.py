@@ -1,5 +1,7 @@
 """Study 2 beyond the paper: the answers as ordinal, a confirmatory test of the intended model, invariance between groups.
 
+The reliability coefficients of ``reliability_coefficients.csv`` are in :mod:`camhs_rom.study2.coefficients`.
+
 Every table here is computed whatever ``study2.efa.correlation`` says (the EFA's choice),
 from the respondents the factor analysis keeps (every item present after the spec's
 missing-data rule, :func:`camhs_rom.study2.efa.efa_data`):
@@ -25,15 +27,6 @@ missing-data rule, :func:`camhs_rom.study2.efa.efa_data`):
     ``acceptable_rmsea``), a constrained level loses no more than ``delta_cfi`` of CFI and
     gains no more than ``delta_rmsea`` of RMSEA (Chen, 2007). A group with no more
     respondents than items cannot be fitted: every row then says so.
-``reliability_coefficients.csv``
-    each subscale's coefficients named with their model, each with a seeded percentile
-    bootstrap interval, each subscale's from one set of respondents, those who answered every
-    item of it as given (a pro-rated value is no answer category; ``reliability.csv`` keeps the
-    spec's missing-data rule): Cronbach's alpha and omega total (computed as ``reliability.csv``
-    computes them), ordinal alpha and ordinal omega (alpha, and omega total of a one-factor
-    minres model, of the polychoric matrix; both from the same resamples), and for the whole
-    questionnaire omega hierarchical (the respondents who answered every item) where three or
-    more subscales define a general factor.
 ``measurement.md``
     one APA paragraph: the two CFA fits, the factor correlation and the invariance verdict.
 """
@@ -47,26 +40,24 @@ import pandas as pd
 from scipy import stats
 
 from camhs_rom.core.markup import markdown_text
-from camhs_rom.core.seeding import percentile_interval, rng_for
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.categorical_cfa import fit_dwls, ordinal_moments
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 from camhs_rom.stats.factors import MODEL_ERRORS
-from camhs_rom.stats.polychoric import fit_group, polychoric_batch, polychoric_resampled
-from camhs_rom.stats.reliability import full_rank, omega_from_correlations, omega_hierarchical, one_factor_uniquenesses, standardized_alpha
+from camhs_rom.stats.missing import MissingMoments
 from camhs_rom.study2.apa import interval, number, p_value
 from camhs_rom.study2.efa import ItemMatrix
 
 log = logging.getLogger(__name__)
 
 FIT_COLUMNS = [
-    "estimator", "correlations", "n", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "scaling_factor", "shift",
+    "estimator", "correlations", "missing_data", "n", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "scaling_factor", "shift",
     "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr", "cfi_scaled", "tli_scaled", "rmsea_scaled",
     "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "converged", "note",
 ]
 INDICES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
 INVARIANCE_COLUMNS = [
-    "model", "constraints", "group_1", "group_2", "n_1", "n_2", *INDICES,
+    "model", "constraints", "missing_data", "group_1", "group_2", "n_1", "n_2", *INDICES,
     "delta_chisq", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "holds", "note",
 ]
 CONSTRAINTS = {"configural": "none (same pattern)", "metric": "loadings", "scalar": "loadings, intercepts"}
@@ -102,8 +93,16 @@ def polychoric_tables(matrix: ItemMatrix) -> tuple[pd.DataFrame, pd.DataFrame]:
     return corr, tau.sort_values(["item", "threshold"], kind="stable").reset_index(drop=True)
 
 
-def _fit_row(estimator: str, n: int, fit, scaled: dict | None, converged: bool, note: str = "") -> dict:
-    row = {"estimator": estimator, "correlations": ESTIMATORS[estimator], "n": n, **{k: getattr(fit, k) for k in INDICES}}
+def missing_words(method: str, q: Questionnaire) -> str:
+    """How a maximum-likelihood model treated skipped answers, for the ``missing_data`` column."""
+    if method == "fiml":
+        return "full-information ML: every answer given"
+    rule = {"person_mean": "skipped answers filled by the person's mean", "listwise": "listwise"}.get(q.missing_method, q.missing_method)
+    return f"the factor analysis's respondents ({rule}, spec rule)"
+
+
+def _fit_row(estimator: str, n: int, fit, scaled: dict | None, converged: bool, note: str = "", missing: str = "") -> dict:
+    row = {"estimator": estimator, "correlations": ESTIMATORS[estimator], "missing_data": missing, "n": n, **{k: getattr(fit, k) for k in INDICES}}
     if scaled:
         row.update(
             chisq_scaled=scaled["chisq"], pvalue_scaled=scaled["pvalue"], scaling_factor=scaled["scaling_factor"], shift=scaled["shift"],
@@ -114,28 +113,39 @@ def _fit_row(estimator: str, n: int, fit, scaled: dict | None, converged: bool, 
     return {**row, "converged": converged, "note": note}
 
 
-def confirmatory(q: Questionnaire, data: pd.DataFrame, codes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The intended model by ML (scored items) and WLSMV (complete answers): fit, loadings, factor correlations."""
+def confirmatory(q: Questionnaire, data: pd.DataFrame, codes: pd.DataFrame, missing: str = "spec",
+                 given: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The intended model by ML and WLSMV (complete answers): fit, loadings, factor correlations.
+
+    ML reads ``data`` (the factor analysis's respondents, scored by the spec's missing-data rule) or, with
+    ``missing="fiml"``, ``given`` (every respondent's answers as given, :func:`answered_as_given`) by
+    full-information ML.
+    """
     clusters, why = model_clusters(q)
     fits, loadings, correlations = [], [], []
     complete = codes.dropna()
-    for estimator, n in (("ml", len(data)), ("wlsmv", len(complete))):
+    fiml = missing == "fiml"
+    ml_n = int(given[q.item_ids].notna().any(axis=1).sum()) if fiml else len(data)
+    methods = {"ml": missing_words(missing, q), "wlsmv": "respondents who answered every item"}
+    for estimator, n in (("ml", ml_n), ("wlsmv", len(complete))):
         if clusters is None:
-            fits.append({"estimator": estimator, "correlations": ESTIMATORS[estimator], "n": n, "note": f"not fitted: {why}"})
+            fits.append({"estimator": estimator, "correlations": ESTIMATORS[estimator], "missing_data": methods[estimator], "n": n, "note": f"not fitted: {why}"})
             continue
         items = list(clusters.items)
         try:
             if estimator == "ml":
-                result = fit_ml(clusters, [GroupMoments.of(data[items].to_numpy())])
+                moments = MissingMoments.of(given[items].to_numpy()) if fiml else GroupMoments.of(data[items].to_numpy())
+                result = fit_ml(clusters, [moments])
                 raw, std, phi = result.loadings[0], result.standardized_loadings(), result.factor_correlations()
-                fits.append(_fit_row("ml", n, result.fit, None, result.converged))
+                fits.append(_fit_row("ml", n, result.fit, None, result.converged, missing=methods["ml"]))
             else:
                 result = fit_dwls(clusters, ordinal_moments(complete[items]))
                 raw, std, phi = result.loadings, result.standardized_loadings(), result.factor_correlations()
-                fits.append(_fit_row("wlsmv", n, result.fit, result.scaled, result.converged))
+                fits.append(_fit_row("wlsmv", n, result.fit, result.scaled, result.converged, missing=methods["wlsmv"]))
         except MODEL_ERRORS as error:
             log.info("CFA (%s) not fitted: %s", estimator, error)
-            fits.append({"estimator": estimator, "correlations": ESTIMATORS[estimator], "n": n, "note": f"not fitted: {str(error)[:160]}"})
+            fits.append({"estimator": estimator, "correlations": ESTIMATORS[estimator], "missing_data": methods[estimator], "n": n,
+                         "note": f"not fitted: {str(error)[:160]}"})
             continue
         factor_index, _ = clusters.pattern()
         for i, item in enumerate(items):
@@ -151,12 +161,19 @@ def confirmatory(q: Questionnaire, data: pd.DataFrame, codes: pd.DataFrame) -> t
     )
 
 
-def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: tuple[str, str], settings: dict) -> tuple[pd.DataFrame, str]:
-    """Configural, metric and scalar ML models across ``groups`` and the verdict (see the module docstring)."""
+def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: tuple[str, str], settings: dict,
+               missing: str = "spec") -> tuple[pd.DataFrame, str]:
+    """Configural, metric and scalar ML models across ``groups`` and the verdict (see the module docstring).
+
+    ``data``: the scored items of the factor analysis's respondents, or with ``missing="fiml"`` every
+    respondent's answers as given (:func:`answered_as_given`; a respondent who answered nothing is left out).
+    """
     clusters, why = model_clusters(q)
-    members = [group.eq(g).fillna(False).to_numpy(dtype=bool) for g in groups]  # respondents in neither group are left out
+    fiml = missing == "fiml"
+    anything = data[q.item_ids].notna().any(axis=1) if fiml else pd.Series(True, index=data.index)
+    members = [(group.eq(g).fillna(False) & anything).to_numpy(dtype=bool) for g in groups]  # respondents in neither group are left out
     sizes = [int(m.sum()) for m in members]
-    base = {"group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
+    base = {"missing_data": missing_words(missing, q), "group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
     p = len(q.item_ids)
     if clusters is None:
         reason = why
@@ -169,7 +186,14 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
         rows = [{"model": m, "constraints": CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in CONSTRAINTS]
         return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS), f"Measurement invariance was not tested: {reason}."
     items = list(clusters.items)
-    moments = [GroupMoments.of(data.loc[m, items].to_numpy()) for m in members]
+    moments = []
+    for name, member in zip(groups, members, strict=True):
+        try:
+            moments.append((MissingMoments.of if fiml else GroupMoments.of)(data.loc[member, items].to_numpy()))
+        except MODEL_ERRORS as error:
+            reason = f"group {name!r}: {str(error)[:160]}"
+            rows = [{"model": m, "constraints": CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in CONSTRAINTS]
+            return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS), f"Measurement invariance was not tested: {reason}."
     rows, previous = [], None
     for level in CONSTRAINTS:
         row = {"model": level, "constraints": CONSTRAINTS[level], **base}
@@ -223,117 +247,6 @@ def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
     return text
 
 
-def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> dict[str, tuple[float, float, float]]:
-    """Ordinal alpha and ordinal omega of one subscale's keyed codes, each with its percentile bootstrap interval.
-
-    ``{"ordinal_alpha": (estimate, low, high), "ordinal_omega": (...)}``: alpha of the polychoric
-    matrix (:func:`camhs_rom.stats.reliability.standardized_alpha`) and omega total of a one-factor
-    minres model of it (:func:`camhs_rom.stats.reliability.omega_from_correlations`, psych's
-    ``omega.tot``; NaN below three items). Both come from the same resamples: each is drawn as row
-    indices (in batches whose sizes fix the random stream) and analysed as its counts of each
-    respondent (:func:`camhs_rom.stats.polychoric.polychoric_resampled`); its polychoric search
-    starts from the full sample's correlations and stops at 1e-5, far below the interval's
-    precision. Tables for up to about 200 MB of resamples (and their counts, 100 MB) are formed at
-    once, and fitted in groups of about 20,000 pairs (:func:`camhs_rom.stats.polychoric.fit_group`).
-    """
-    x = codes.to_numpy(dtype=float)
-    n, k = x.shape
-    full = np.nan_to_num(polychoric_batch(x[None], categories)[0])
-    with_omega = k >= 3
-    start = 1 - one_factor_uniquenesses(full[None])[0] if with_omega else None
-    estimates = {"ordinal_alpha": float(standardized_alpha(full)),
-                 "ordinal_omega": float(omega_from_correlations(full[None], start)[0]) if with_omega else np.nan}
-    draw = max(1, int(2e6 // max(x.size * categories, 1)))
-    cells = max(1, k * (k - 1) // 2) * categories * categories
-    per_group = max(1, int(min(5e7 // cells, 2.5e7 // n)) // draw) * draw
-    boot: dict[str, list] = {"ordinal_alpha": [], "ordinal_omega": []}
-    for group in range(0, resamples, per_group):
-        weights = np.empty((min(per_group, resamples - group), n), dtype=np.float32)  # exact: a count is at most n < 2^24
-        for first in range(group, group + len(weights), draw):
-            size = min(draw, resamples - first)
-            rows = rng.integers(0, n, size=(size, n))
-            weights[first - group : first - group + size] = np.bincount((rows + n * np.arange(size)[:, None]).ravel(), minlength=size * n).reshape(size, n)
-        matrices = np.nan_to_num(polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k)))
-        boot["ordinal_alpha"].append(standardized_alpha(matrices))
-        if with_omega:
-            fine = np.isfinite(matrices).all(axis=(1, 2)) & full_rank(matrices)
-            omega = np.full(len(matrices), np.nan)
-            omega[fine] = omega_from_correlations(matrices[fine], start) if fine.any() else omega[fine]
-            boot["ordinal_omega"].append(omega)
-    out = {}
-    for name, estimate in estimates.items():
-        low, high = percentile_interval(np.concatenate(boot[name]) if boot[name] else np.array([]), ci)
-        out[name] = (estimate, low, high)
-    return out
-
-
-COEFFICIENT_MODELS = {
-    "alpha": "essentially tau-equivalent items; Pearson covariances of the scored items",
-    "omega_total": "one-factor minres model of the Pearson correlations",
-    "ordinal_alpha": "alpha of the polychoric correlations: the latent responses, not the answer codes",
-    "ordinal_omega": "one-factor minres model of the polychoric correlations: the latent responses, not the answer codes",
-    "omega_hierarchical": "Schmid-Leiman general factor of an oblimin solution with one factor per subscale",
-}
-COEFFICIENT_COLUMNS = ["subscale", "coefficient", "model", "estimate", "ci_low", "ci_high", "ci_method", "n", "note"]
-
-
-def answered_as_given(scored: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
-    """The scored items with every answer the respondent did not give (a pro-rated value) blanked: a subscale's
-    complete rows in this frame are the respondents who answered each of its items."""
-    return scored[list(codes.columns)].astype(float).where(codes.notna().to_numpy())
-
-
-def reliability_coefficients(reliability: pd.DataFrame, scored: pd.DataFrame, codes: pd.DataFrame, q: Questionnaire, resamples: int, ci: float,
-                             seed: int) -> pd.DataFrame:
-    """Every coefficient per subscale with its model and interval (see the module docstring).
-
-    One set of rows per subscale: the respondents who answered every item of it as given
-    (``scored``: :func:`answered_as_given`; ``codes``: their keyed codes, NaN unanswered);
-    ``reliability``: :func:`camhs_rom.study2.reliability.reliability` of ``scored``, so that alpha and
-    omega are computed on the rows of the ordinal coefficients beside them (checked). Omega
-    hierarchical takes the respondents who answered every item. Every row's ``n`` is its rows'.
-    """
-    rows = []
-    categories = q.scale_max - q.scale_min + 1
-    boot = f"percentile bootstrap, {resamples} resamples"
-    for rel in reliability.itertuples():
-        items = [i.id for i in q.items_of(rel.subscale)]
-        answered = codes[items].notna().all(axis=1).to_numpy()
-        n = int(answered.sum())
-        if n != rel.n:
-            raise ValueError(f"subscale {rel.subscale!r}: reliability on {rel.n} respondents, {n} answered every item: not one set of rows")
-        rows.append([rel.subscale, "alpha", COEFFICIENT_MODELS["alpha"], rel.alpha, rel.alpha_boot_ci_low, rel.alpha_boot_ci_high, boot, n, rel.note])
-        rows.append([rel.subscale, "omega_total", COEFFICIENT_MODELS["omega_total"], rel.omega_total, rel.omega_ci_low, rel.omega_ci_high, boot, n, rel.note])
-        if len(items) < 2:
-            for name in ("ordinal_alpha", "ordinal_omega"):
-                rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], np.nan, np.nan, np.nan, "", n, "one item: internal consistency is undefined"])
-            continue
-        rng = rng_for(seed, f"study2-ordinal-alpha-{rel.subscale}")
-        found = ordinal_coefficients(codes.loc[answered, items], categories, resamples, ci, rng)
-        for name, (estimate, low, high) in found.items():
-            note = "two items: omega needs three or more" if name == "ordinal_omega" and len(items) < 3 else ""
-            rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], estimate, low, high, boot if np.isfinite(estimate) else "", n, note])
-    m = len(q.subscales)
-    model = COEFFICIENT_MODELS["omega_hierarchical"]
-    x = scored.dropna().to_numpy()
-    if m < 3:
-        note = f"{m} subscale(s): a general factor needs three or more group factors to be identified"
-        rows.append(["(all items)", "omega_hierarchical", model, np.nan, np.nan, np.nan, "", len(x), note])
-    else:
-        estimate, _ = omega_hierarchical(np.corrcoef(x, rowvar=False), m)
-        rng = rng_for(seed, "study2-omega-hierarchical")
-        estimates = []
-        for _ in range(resamples):
-            sample = x[rng.integers(0, len(x), len(x))]
-            try:
-                estimates.append(omega_hierarchical(np.corrcoef(sample, rowvar=False), m)[0])
-            except MODEL_ERRORS:
-                estimates.append(np.nan)
-        low, high = percentile_interval(np.array(estimates), ci)
-        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, len(x), ""])
-    return pd.DataFrame(rows, columns=COEFFICIENT_COLUMNS)
-
-
 def _fit_text(row) -> str:
     """``chi2(df) = x, p; CFI, TLI, RMSEA [CI], SRMR`` for one fit row: the plain statistics (ML); for WLSMV the
     scaled-and-shifted chi-square with the robust indices (lavaan's ``cfi.robust``, ...), or the indices of the
@@ -366,7 +279,9 @@ def measurement_paragraph(fit: pd.DataFrame, factor_correlations: pd.DataFrame, 
     if pd.isna(ml["chisq"]):
         parts.append(f"A confirmatory factor analysis of {model} could not be fitted by maximum likelihood ({markdown_text(ml['note'])}).")
     else:
-        parts.append(f"A confirmatory factor analysis of {model}, fitted by maximum likelihood to the Pearson covariances of {int(ml['n']):,} respondents, gave {_fit_text(ml)}.")
+        how = ("full-information maximum likelihood to every answer given by" if str(ml.get("missing_data", "")).startswith("full-information")
+               else "maximum likelihood to the Pearson covariances of")
+        parts.append(f"A confirmatory factor analysis of {model}, fitted by {how} {int(ml['n']):,} respondents, gave {_fit_text(ml)}.")
     if pd.isna(wlsmv["chisq"]):
         parts.append(f"Treating the answers as ordinal (DWLS on polychoric correlations) was not possible ({markdown_text(wlsmv['note'])}).")
     else:

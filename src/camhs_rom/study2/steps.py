@@ -22,7 +22,7 @@ from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.stats.factors import check_factorable, check_n_factors, factorability, loading_flags, run_efa
-from camhs_rom.study2 import apa, measurement
+from camhs_rom.study2 import apa, coefficients, measurement
 from camhs_rom.study2.apa import group_label
 from camhs_rom.study2.comparisons import compared_groups, group_comparisons
 from camhs_rom.study2.descriptives import FREQUENCY_COLUMNS, frequency_of_use, item_descriptives, response_distribution, sample_description
@@ -91,11 +91,12 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     write_table(subscale_scores(scored_t, q), outputs["scores"])
 
 
-def study2_measurement(coded, scored, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict) -> None:
+def study2_measurement(coded, scored, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict, missing: str = "spec") -> None:
     """Write the measurement tables (polychoric matrix, CFA, invariance, named reliability coefficients) and paragraph.
 
     Keys of ``outputs``: polychoric, thresholds, cfa_fit, cfa_loadings, cfa_factor_correlations,
-    invariance, coefficients, paragraph (see :mod:`camhs_rom.study2.measurement`).
+    invariance, coefficients, paragraph (see :mod:`camhs_rom.study2.measurement`). ``missing``:
+    ``study2.missing.method`` (``spec`` or ``fiml``, for the ML models).
     """
     q = load_questionnaire(questionnaire)
     coded_t, scored_t = read_clean(coded), read_clean(scored)
@@ -103,20 +104,23 @@ def study2_measurement(coded, scored, questionnaire, provenance, settings: dict,
     corr, tau = measurement.polychoric_tables(matrix)
     write_table(corr, outputs["polychoric"])
     write_table(tau, outputs["thresholds"])
-    fit, loadings, factor_r = measurement.confirmatory(q, matrix.data, matrix.codes)
+    codes = keyed_codes(coded_t, q)
+    given = coefficients.answered_as_given(scored_t, codes)  # every respondent's answers as given (NaN skipped)
+    fit, loadings, factor_r = measurement.confirmatory(q, matrix.data, matrix.codes, missing, given)
     for name, table in (("cfa_fit", fit), ("cfa_loadings", loadings), ("cfa_factor_correlations", factor_r)):
         write_table(table, outputs[name])
-    group = scored_t.loc[matrix.rows, "group"].reset_index(drop=True)
-    invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
+    if missing == "fiml":
+        invariance, verdict = measurement.invariance(q, given, scored_t["group"], compared_groups(q), settings, missing)
+    else:
+        group = scored_t.loc[matrix.rows, "group"].reset_index(drop=True)
+        invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
     write_table(invariance, outputs["invariance"])
-    log.info("invariance: %s", verdict)
+    log.info("invariance (%s): %s", missing, verdict)
     # each subscale's coefficients from one set of rows, the respondents who answered each of its items (all
     # respondents, not only the factor analysis's); alpha and omega as reliability.csv computes them, on those rows
-    codes = keyed_codes(coded_t, q)
-    given = measurement.answered_as_given(scored_t, codes)
     rel, _ = reliability(given, q, bootstrap["resamples"], bootstrap["ci"], seed)
-    coefficients = measurement.reliability_coefficients(rel, given, codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
-    write_table(coefficients, outputs["coefficients"])
+    table = coefficients.reliability_coefficients(rel, given, codes, q, bootstrap["resamples"], bootstrap["ci"], seed)
+    write_table(table, outputs["coefficients"])
     write_text(measurement.measurement_paragraph(fit, factor_r, verdict, q.subscales, figure_label(provenance, "study2")), outputs["paragraph"])
 
 
