@@ -93,6 +93,7 @@ rule study2_measurement:
     params:
         settings=Settings(config["study2"]["measurement"], "study2.measurement"),
         missing=Settings(config["study2"]["missing"], "study2.missing"),
+        correlation=config["study2"]["efa"]["correlation"],
         bootstrap=Settings(config["study2"]["bootstrap"], "study2.bootstrap"),
         seed=config["seed"],
     script:

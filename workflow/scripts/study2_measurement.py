@@ -10,6 +10,7 @@ run_step(
     provenance=snakemake.input.provenance,
     settings=dict(snakemake.params.settings),
     missing=dict(snakemake.params.missing)["method"],
+    correlation=snakemake.params.correlation,
     bootstrap=dict(snakemake.params.bootstrap),
     seed=snakemake.params.seed,
     outputs=dict(snakemake.output.items()),

@@ -87,6 +87,7 @@ VALUES: dict[str, str] = {
     "not_testable": "not testable", "supported": "supported", "not_supported": "not supported", "benefit": "Benefit", "concern": "Concern",
     "group": "Group", "covariate": "Covariate", "cluster": "Cluster",
     "wlsmv": "WLSMV (DWLS on polychoric correlations)", "configural": "Configural", "metric": "Metric", "scalar": "Scalar",
+    "thresholds": "Thresholds", "thresholds_loadings": "Thresholds and loadings",
     "alpha": "Cronbach's \u03b1", "ordinal_alpha": "Ordinal \u03b1", "ordinal_omega": "Ordinal \u03c9", "omega_total": "\u03c9 total", "omega_hierarchical": "\u03c9 hierarchical", "(all items)": "All items",
 }
 

@@ -71,6 +71,8 @@ class OrdinalMoments:
     correlations: np.ndarray  # p x p
     gamma_diagonal: np.ndarray  # diag of N x asymptotic covariance of (thresholds..., correlations in lavaan's order)
     gamma_root: np.ndarray  # R with R'R = the correlations' block of that matrix
+    gamma_root_full: np.ndarray | None = None  # R with R'R = the whole matrix (ordinal_moments(full=True))
+    categories: tuple[tuple[float, ...], ...] = ()  # each item's observed answer codes (its thresholds lie between them)
 
 
 def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -89,8 +91,11 @@ def _threshold_slopes(cuts_a: np.ndarray, cuts_b: np.ndarray, rho: np.ndarray) -
     return stats.norm.pdf(cuts_a)[:, :, None] * np.diff(inner, axis=2)
 
 
-def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
+def ordinal_moments(codes: pd.DataFrame, full: bool = False) -> OrdinalMoments:
     """Thresholds, polychoric correlations and Gamma of integer-coded ordinal items (complete rows only).
+
+    ``full``: also a root of the whole of Gamma, thresholds included (the models whose thresholds
+    are constrained, :mod:`camhs_rom.stats.ordinal_invariance`, need it).
 
     Every per-respondent score depends only on the respondent's category (one item) or
     cell (a pair), so the bivariate probabilities and their derivatives are computed once
@@ -149,24 +154,43 @@ def ordinal_moments(codes: pd.DataFrame) -> OrdinalMoments:
     # each respondent's correlation influence A22^-1 (s_rho - A21 A11^-1 s_th), in chunks of respondents;
     # Gamma = N Z'Z, so N x colsum(Z^2) is its diagonal and sqrt(N) Z (or a root of N Z'Z) the root of its correlation block
     pairs = np.arange(len(first))
-    keep_rows = n <= len(first)
-    diag_rho, gram, kept = np.zeros(len(first)), np.zeros((0, 0) if keep_rows else (len(first), len(first))), []
-    chunk = max(1, int(4e6 // max(len(first), 1)))
+    diag_rho, roots = np.zeros(len(first)), {"rho": _RootBuilder(n, len(first))}
+    if full:
+        roots["full"] = _RootBuilder(n, n_th + len(first))
+    chunk = max(1, int(4e6 // max(len(first) + (n_th if full else 0), 1)))
     for begin in range(0, n, chunk):
         part = ranks[begin : begin + chunk]
         z = (score_cell[pairs, part[:, first], part[:, second]] - z_th[begin : begin + chunk] @ a21.T) / a22
         diag_rho += (z * z).sum(axis=0)
-        if keep_rows:
-            kept.append(z)
-        else:
-            gram += z.T @ z
-    if keep_rows:
-        root = np.sqrt(n) * np.vstack(kept)
-    else:
-        values, vectors = np.linalg.eigh(n * gram)
-        root = (vectors * np.sqrt(np.clip(values, 0.0, None))).T
+        roots["rho"].add(z)
+        if full:
+            roots["full"].add(np.hstack([z_th[begin : begin + chunk], z]))
     diagonal = n * np.concatenate([(z_th * z_th).sum(axis=0), diag_rho])
-    return OrdinalMoments(n, [c[1 : levels[j]] for j, c in enumerate(cuts)], r, diagonal, root)
+    observed = tuple(tuple(float(v) for v in np.unique(data[c].to_numpy())) for c in data.columns)
+    return OrdinalMoments(n, [c[1 : levels[j]] for j, c in enumerate(cuts)], r, diagonal, roots["rho"].root(),
+                          roots["full"].root() if full else None, observed)
+
+
+class _RootBuilder:
+    """A root R of N Z'Z (R'R = N Z'Z) from the rows of Z in chunks: sqrt(N) Z itself when Z has no more rows
+    than columns, else the eigen-root of the Gram matrix (columns x columns)."""
+
+    def __init__(self, n: int, columns: int):
+        self.n, self.keep = n, n <= columns
+        self.kept: list[np.ndarray] = []
+        self.gram = None if self.keep else np.zeros((columns, columns))
+
+    def add(self, z: np.ndarray) -> None:
+        if self.keep:
+            self.kept.append(z)
+        else:
+            self.gram += z.T @ z
+
+    def root(self) -> np.ndarray:
+        if self.keep:
+            return np.sqrt(self.n) * np.vstack(self.kept)
+        values, vectors = np.linalg.eigh(self.n * self.gram)
+        return (vectors * np.sqrt(np.clip(values, 0.0, None))).T
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ FIT_COLUMNS = [
 ]
 INDICES = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "srmr"]
 INVARIANCE_COLUMNS = [
-    "model", "constraints", "missing_data", "group_1", "group_2", "n_1", "n_2", *INDICES,
+    "model", "estimator", "constraints", "missing_data", "group_1", "group_2", "n_1", "n_2", *INDICES,
+    "chisq_scaled", "pvalue_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled",
     "delta_chisq", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "holds", "note",
 ]
 CONSTRAINTS = {"configural": "none (same pattern)", "metric": "loadings", "scalar": "loadings, intercepts"}
@@ -173,7 +174,7 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
     anything = data[q.item_ids].notna().any(axis=1) if fiml else pd.Series(True, index=data.index)
     members = [(group.eq(g).fillna(False) & anything).to_numpy(dtype=bool) for g in groups]  # respondents in neither group are left out
     sizes = [int(m.sum()) for m in members]
-    base = {"missing_data": missing_words(missing, q), "group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
+    base = {"estimator": "ml", "missing_data": missing_words(missing, q), "group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
     p = len(q.item_ids)
     if clusters is None:
         reason = why
@@ -220,8 +221,9 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
 
 
 def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
-    """Which level holds and what it allows, in one or two sentences."""
-    rows = table.set_index("model")
+    """Which level of the ML models holds and what it allows, in one or two sentences."""
+    ml = table["estimator"].fillna("ml") == "ml" if "estimator" in table else pd.Series(True, index=table.index)
+    rows = table[ml].set_index("model")
     holds = {m: rows.loc[m, "holds"] is True or str(rows.loc[m, "holds"]) == "True" for m in CONSTRAINTS}
     configural = rows.loc["configural"]
     if pd.isna(configural["chisq"]):

@@ -29,6 +29,7 @@ from camhs_rom.study2.descriptives import FREQUENCY_COLUMNS, frequency_of_use, i
 from camhs_rom.study2.efa import efa_data, item_matrix, keyed_codes, retention
 from camhs_rom.study2.figures import diverging_responses, group_coefficients, loadings_heatmap, scores_by_group, scree_parallel
 from camhs_rom.study2.models import adjusted_models
+from camhs_rom.study2.ordinal_invariance import ordinal_invariance, ordinal_verdict
 from camhs_rom.study2.reliability import reliability, subscale_scores
 
 log = logging.getLogger(__name__)
@@ -91,12 +92,14 @@ def study2_psychometrics(coded, scored, questionnaire, source: str, efa: dict, b
     write_table(subscale_scores(scored_t, q), outputs["scores"])
 
 
-def study2_measurement(coded, scored, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict, missing: str = "spec") -> None:
+def study2_measurement(coded, scored, questionnaire, provenance, settings: dict, bootstrap: dict, seed: int, outputs: dict, missing: str = "spec",
+                       correlation: str = "pearson") -> None:
     """Write the measurement tables (polychoric matrix, CFA, invariance, named reliability coefficients) and paragraph.
 
     Keys of ``outputs``: polychoric, thresholds, cfa_fit, cfa_loadings, cfa_factor_correlations,
     invariance, coefficients, paragraph (see :mod:`camhs_rom.study2.measurement`). ``missing``:
-    ``study2.missing.method`` (``spec`` or ``fiml``, for the ML models).
+    ``study2.missing.method`` (``spec`` or ``fiml``, for the ML models); ``correlation``:
+    ``study2.efa.correlation`` (``polychoric``: the invariance verdict is the ordinal models').
     """
     q = load_questionnaire(questionnaire)
     coded_t, scored_t = read_clean(coded), read_clean(scored)
@@ -114,8 +117,13 @@ def study2_measurement(coded, scored, questionnaire, provenance, settings: dict,
     else:
         group = scored_t.loc[matrix.rows, "group"].reset_index(drop=True)
         invariance, verdict = measurement.invariance(q, matrix.data, group, compared_groups(q), settings)
+    log.info("invariance (ML, %s): %s", missing, verdict)
+    ordinal = ordinal_invariance(q, codes, scored_t["group"], compared_groups(q), settings)
+    invariance = pd.concat([invariance, ordinal], ignore_index=True)
+    if correlation == "polychoric":  # the run treats the answers as ordinal: the verdict is the WLSMV models'
+        verdict = ordinal_verdict(invariance, settings)
+        log.info("invariance (WLSMV): %s", verdict)
     write_table(invariance, outputs["invariance"])
-    log.info("invariance (%s): %s", missing, verdict)
     # each subscale's coefficients from one set of rows, the respondents who answered each of its items (all
     # respondents, not only the factor analysis's); alpha and omega as reliability.csv computes them, on those rows
     rel, _ = reliability(given, q, bootstrap["resamples"], bootstrap["ci"], seed)
