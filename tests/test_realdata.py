@@ -126,12 +126,15 @@ def test_anes96_one_subscale_gets_through_and_matches_r(anes96_run):
 
 def test_a_five_subscale_questionnaire_with_the_default_claim_roles(tmp_path_factory):
     """bfi with `replication` left at the defaults (roles naming subscales bfi does not have): the untestable
-    claims are named at `snakemake -n`, the run finishes, the scorecard marks them, the report says why there is no power."""
+    claims are named at `snakemake -n`, the run finishes, the scorecard marks them, the report says why there is no power.
+    The answers are treated as ordinal and skipped answers kept (FIML): the measurement stage on 25 items and five factors."""
     work = workflow_copy(tmp_path_factory.mktemp("bfi_default_roles") / "w")
     shutil.copytree(BFI, work / "examples" / "public-data" / "bfi")
     config = work / "examples" / "public-data" / "bfi" / "bfi.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("  subscales: {positive: openness, negative: neuroticism}\n", "  teams: 4\n"), encoding="utf-8")
+    text = text.replace("  subscales: {positive: openness, negative: neuroticism}\n", "  teams: 4\n")
+    text = text.replace("study2:\n", "study2:\n  efa: {correlation: polychoric, parallel_analysis: {iterations: 100}}\n  missing: {method: fiml}\n")
+    config.write_text(text, encoding="utf-8")
     checked = snakemake(work, "-n", "--configfile", "examples/public-data/bfi/bfi.yaml")
     assert checked.returncode == 0, checked.stderr[-3000:]
     for claim in ("S2-K", "S2-G+", "S2-G-"):
@@ -144,4 +147,13 @@ def test_a_five_subscale_questionnaire_with_the_default_claim_roles(tmp_path_fac
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "No power simulation" in page
     assert "no share by choice to show" in page and "by Choice" not in page  # no empty table
+    fit = pd.read_csv(work / "results" / "study2" / "cfa_fit.csv").set_index("estimator")
+    assert fit.loc["ml", "n"] == 2800 and fit.loc["ml", "missing_data"] == "full-information ML: every answer given"
+    assert fit.loc["wlsmv", "n"] == 2436 and 0 < fit.loc["wlsmv", "cfi_robust"] < 1  # the respondents who answered all 25
+    invariance = pd.read_csv(work / "results" / "study2" / "invariance.csv")
+    assert invariance["estimator"].tolist() == ["ml"] * 3 + ["wlsmv"] * 3 and invariance["chisq_scaled"].iloc[3:].notna().all()
+    assert invariance["delta_df"].iloc[4:].tolist() == [75, 20]  # 125 thresholds equated, 25 intercepts and 25 residual variances freed; 25 loadings equated, 5 factor variances freed
+    measured = (work / "results" / "study2" / "measurement.md").read_text(encoding="utf-8")
+    assert "full-information maximum likelihood to every answer given by 2,800 respondents" in measured and "With the answers as ordinal" in measured
+    assert "Measurement Invariance With the Answers as Ordinal" in page
     assert (work / "results" / "robustness" / "figures" / "power_curve.png").exists()
