@@ -33,7 +33,6 @@ categorical estimator; the estimates and fit indices here are tested against lav
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 
 import numpy as np
 import pandas as pd
@@ -128,6 +127,22 @@ def cluster_starts(matrix: np.ndarray, factor_index: np.ndarray, m: int) -> tupl
     return lam, variance
 
 
+class ParameterIndex:
+    """Numbers the free parameters of a model: a new one per call, or one index per ``key`` for parameters
+    held equal across groups (an equality constraint is a shared index); ``size`` is how many so far."""
+
+    def __init__(self):
+        self.size, self._shared = 0, {}
+
+    def __call__(self, key=None, is_shared: bool = False) -> int:
+        if is_shared and key in self._shared:
+            return self._shared[key]
+        index, self.size = self.size, self.size + 1
+        if is_shared:
+            self._shared[key] = index
+        return index
+
+
 class _Layout:
     """Where each free parameter sits in each group's matrices; shared indices are equality constraints."""
 
@@ -135,14 +150,7 @@ class _Layout:
         self.p, self.m = len(clusters.items), len(clusters.factors)
         self.factor_index, marker = clusters.pattern()
         self.means = means
-        counter, shared = count(), {}
-
-        def free(key, is_shared):
-            if is_shared:
-                if key not in shared:
-                    shared[key] = next(counter)
-                return shared[key]
-            return next(counter)
+        free = ParameterIndex()
 
         lower = np.tril_indices(self.m)
         self.lam, self.phi, self.theta, self.nu, self.alpha = [], [], [], [], []
@@ -155,7 +163,7 @@ class _Layout:
                 latent_free = "intercepts" in equal and g > 0
                 self.alpha.append(np.array([free(None, False) if latent_free else -1 for _ in range(self.m)]))
         self.lower = lower
-        self.size = next(counter)
+        self.size = free.size
 
     def matrices(self, x: np.ndarray, g: int):
         lam = np.zeros((self.p, self.m))

@@ -41,13 +41,12 @@ fits ordinal multi-group models; tested against lavaan 0.6.14 and semTools 0.5.6
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 
 import numpy as np
 from scipy import optimize, stats
 
 from camhs_rom.stats.categorical_cfa import OrdinalMoments, _pairs
-from camhs_rom.stats.cfa import Clusters, cluster_starts
+from camhs_rom.stats.cfa import Clusters, ParameterIndex, cluster_starts
 from camhs_rom.stats.fit_indices import cfi_tli, rmsea
 
 ORDINAL_LEVELS = {"configural": (), "thresholds": ("thresholds",), "thresholds_loadings": ("thresholds", "loadings")}
@@ -60,15 +59,7 @@ class _Layout:
         self.p, self.m = len(clusters.items), len(clusters.factors)
         self.factor_index, _ = clusters.pattern()
         self.n_thresholds = n_thresholds
-        counter, shared = count(), {}
-
-        def free(key, is_shared):
-            if is_shared:
-                if key not in shared:
-                    shared[key] = next(counter)
-                return shared[key]
-            return next(counter)
-
+        free = ParameterIndex()
         fixed = np.full(self.p, -1)
         self.cov_pairs = np.tril_indices(self.m, -1)
         self.lam, self.tau, self.nu, self.theta, self.psi_var, self.psi_cov = [], [], [], [], [], []
@@ -80,7 +71,7 @@ class _Layout:
             self.theta.append(np.array([free(None, False) for _ in range(self.p)]) if later else fixed)
             self.psi_var.append(np.array([free(None, False) if g > 0 and "loadings" in equal else -1 for _ in range(self.m)]))
             self.psi_cov.append(np.array([free(None, False) for _ in self.cov_pairs[0]]))
-        self.size = next(counter)
+        self.size = free.size
         self.item_of_threshold = np.repeat(np.arange(self.p), n_thresholds)
 
     @staticmethod
