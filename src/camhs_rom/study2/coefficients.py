@@ -28,7 +28,9 @@ def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, c
     ``{"ordinal_alpha": (estimate, low, high), "ordinal_omega": (...)}``: alpha of the polychoric
     matrix (:func:`camhs_rom.stats.reliability.standardized_alpha`) and omega total of a one-factor
     minres model of it (:func:`camhs_rom.stats.reliability.omega_from_correlations`, psych's
-    ``omega.tot``; NaN below three items). Both come from the same resamples: each is drawn as row
+    ``omega.tot``; NaN below three items). semTools' ``compRelSEM(ord.scale = FALSE)`` estimates the
+    same quantity from a DWLS fit's loadings, ``(sum lambda)^2 / sum(R)``, and differs in the third
+    decimal (fixtures/psych/ordinal_omega.R writes both). Both come from the same resamples: each is drawn as row
     indices (in batches whose sizes fix the random stream) and analysed as its counts of each
     respondent (:func:`camhs_rom.stats.polychoric.polychoric_resampled`); its polychoric search
     starts from the full sample's correlations and stops at 1e-5, far below the interval's
