@@ -44,7 +44,8 @@ from camhs_rom.stats.two_groups import permutation_p
 from camhs_rom.study1.agreement import agreement_table
 from camhs_rom.study1.passages import coded_passages
 from camhs_rom.study2.comparisons import compared_groups
-from camhs_rom.study2.measurement import invariance, model_clusters, ordinal_alpha
+from camhs_rom.study2.coefficients import ordinal_coefficients
+from camhs_rom.study2.measurement import invariance, model_clusters
 from camhs_rom.synthetic.study1 import simulate_study1
 from camhs_rom.synthetic.study2 import simulate_study2
 
@@ -115,7 +116,7 @@ def main() -> None:
             "wlsmv": lambda: [fit_dwls(clusters, ordinal_moments(items)) for _ in range(10)],
             "cfa_ml": lambda: [fit_ml(clusters, [GroupMoments.of(items[list(clusters.items)].to_numpy())]) for _ in range(10)],
             "invariance": lambda: [invariance(q, items, group, compared_groups(q), config["study2"]["measurement"]) for _ in range(10)],
-            "ordinal_alpha": lambda: [ordinal_alpha(items[[i.id for i in q.items_of(sub)]], 5, 2000, 0.95, rng_for(1, sub)) for sub in q.subscales],
+            "ordinal_alpha": lambda: [ordinal_coefficients(items[[i.id for i in q.items_of(sub)]], 5, 2000, 0.95, rng_for(1, sub)) for sub in q.subscales],
         }
 
     steps = measurement()
@@ -136,7 +137,7 @@ def main() -> None:
         ("CFA, WLSMV (thresholds, polychoric, Gamma, robust test), 10 fits", best_of(steps["wlsmv"]), in_r(r, "wlsmv"), ">= 1x R"),
         ("CFA, ML, 10 fits", best_of(steps["cfa_ml"]), in_r(r, "cfa_ml"), ">= 1x R"),
         ("invariance, configural + metric + scalar, 10 times", best_of(steps["invariance"]), in_r(r, "invariance"), ">= 1x R"),
-        ("ordinal alpha bootstrap, 2,000 resamples, 2 subscales", best_of(steps["ordinal_alpha"]), in_r(r, "ordinal_alpha"), ">= 1x R"),
+        ("ordinal alpha and omega bootstrap, 2,000 resamples, 2 subscales", best_of(steps["ordinal_alpha"]), in_r(r, "ordinal_alpha"), ">= 1x R"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'what':<{width}}  {'seconds':>8}  {'R psych s':>14}  target")

@@ -32,8 +32,9 @@ orthogonal complement of ``Delta_1^+ Delta_0`` (the constraints that make the le
 restricted model the more restricted one, from the two models' Jacobians).
 
 Every group must have answered each item in the same categories (a threshold that exists in
-one group only cannot be equal across groups). Jacobians are central differences of the
-model (1e-6 steps; the tests hold to 1e-3). Written on scipy: no maintained Python library
+one group only cannot be equal across groups). The model's Jacobian is analytic and sparse
+(each statistic depends on a handful of parameters), so the fit and the traces, taken group
+block by group block through Gamma's root, stay within memory for long questionnaires. Written on scipy: no maintained Python library
 fits ordinal multi-group models; tested against lavaan 0.6.14 and semTools 0.5.6 in
 ``tests/test_ordinal_invariance.py``.
 """
@@ -43,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, sparse, stats
 
 from camhs_rom.stats.categorical_cfa import OrdinalMoments, _pairs
 from camhs_rom.stats.cfa import Clusters, ParameterIndex, cluster_starts
@@ -92,14 +93,51 @@ class _Layout:
         items = self.item_of_threshold
         return np.concatenate([(x[self.tau[g]] - mu[items]) / sd[items], sigma[first, second] / (sd[first] * sd[second])])
 
-    def jacobian(self, x: np.ndarray, g: int, step: float = 1e-6) -> np.ndarray:
-        out = np.empty((len(self.implied(x, g)), self.size))
-        for k in range(self.size):
-            up, down = x.copy(), x.copy()
-            up[k] += step
-            down[k] -= step
-            out[:, k] = (self.implied(up, g) - self.implied(down, g)) / (2 * step)
-        return out
+    def jacobian(self, x: np.ndarray, g: int) -> sparse.csr_matrix:
+        """d (group g's model statistics) / d (free parameters), analytic and sparse: a threshold depends on its
+        own value and its item's loading, intercept, residual variance and factor variance; a correlation on its
+        two items' loadings and residual variances and their factors' (co)variance."""
+        p, fi = self.p, self.factor_index
+        lam = self._take(x, self.lam[g], 0.0)
+        psi = np.diag(self._take(x, self.psi_var[g], 1.0))
+        psi[self.cov_pairs] = psi[self.cov_pairs[::-1]] = x[self.psi_cov[g]]
+        own = psi[fi, fi]
+        s_ii = lam**2 * own + self._take(x, self.theta[g], 1.0)
+        d = np.sqrt(s_ii)
+        rows, cols, vals = [], [], []
+
+        def add(r, c, v):
+            keep = c >= 0
+            rows.append(r[keep])
+            cols.append(c[keep])
+            vals.append(np.broadcast_to(v, r.shape)[keep])
+
+        t = np.arange(len(self.item_of_threshold))
+        i = self.item_of_threshold
+        z = (x[self.tau[g]] - self._take(x, self.nu[g], 0.0)[i]) / d[i]
+        add(t, self.tau[g], 1 / d[i])
+        add(t, self.nu[g][i], -1 / d[i])
+        add(t, self.theta[g][i], -z / (2 * s_ii[i]))
+        add(t, self.lam[g][i], -z * lam[i] * own[i] / s_ii[i])
+        add(t, self.psi_var[g][fi[i]], -z * lam[i] ** 2 / (2 * s_ii[i]))
+        a, b = _pairs(p)
+        q = len(t) + np.arange(len(a))
+        cross = psi[fi[a], fi[b]]
+        dd = d[a] * d[b]
+        r = lam[a] * lam[b] * cross / dd
+        add(q, self.lam[g][a], lam[b] * cross / dd - r * lam[a] * own[a] / s_ii[a])
+        add(q, self.lam[g][b], lam[a] * cross / dd - r * lam[b] * own[b] / s_ii[b])
+        add(q, self.theta[g][a], -r / (2 * s_ii[a]))
+        add(q, self.theta[g][b], -r / (2 * s_ii[b]))
+        same = fi[a] == fi[b]
+        position = np.full((self.m, self.m), -1)
+        position[self.cov_pairs] = position[self.cov_pairs[::-1]] = self.psi_cov[g]
+        add(q, np.where(same, -1, position[fi[a], fi[b]]), lam[a] * lam[b] / dd)
+        add(q, np.where(same, self.psi_var[g][fi[a]], -1), lam[a] * lam[b] / dd)  # a shared factor's variance in the numerator
+        add(q, self.psi_var[g][fi[a]], -r * lam[a] ** 2 / (2 * s_ii[a]))
+        add(q, self.psi_var[g][fi[b]], -r * lam[b] ** 2 / (2 * s_ii[b]))
+        shape = (len(t) + len(a), self.size)
+        return sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape).tocsr()  # repeats add up
 
     def start(self, moments: list[OrdinalMoments]) -> np.ndarray:
         """Each group's one-factor-per-cluster components of its polychoric matrix, in the theta metric."""
@@ -116,8 +154,57 @@ class _Layout:
 
 
 @dataclass(frozen=True)
+class _Groups:
+    """The groups' statistics as the estimator reads them: per group the observed thresholds and correlations,
+    the DWLS weights ``W_g``, a root ``R_g`` of ``Gamma_g / f_g`` and ``N_g - 1``; ``shares`` the ``f_g``."""
+
+    observed: list[np.ndarray]
+    weights: list[np.ndarray]
+    roots: list[np.ndarray]
+    counts: list[float]
+    shares: np.ndarray
+    n_thresholds: list[int]
+
+    @classmethod
+    def of(cls, moments: list[OrdinalMoments]) -> _Groups:
+        n = sum(m.n for m in moments)
+        shares = np.array([m.n / n for m in moments])
+        observed = [np.concatenate([*m.thresholds, m.correlations[_pairs(len(m.correlations))]]) for m in moments]
+        roots = [m.gamma_root_full / np.sqrt(f) for m, f in zip(moments, shares, strict=True)]
+        return cls(observed, [1 / m.gamma_diagonal for m in moments], roots, [m.n - 1.0 for m in moments], shares,
+                   [sum(len(t) for t in m.thresholds) for m in moments])
+
+    def scaled_shifted(self, stat: float, df: int, jacobians: list) -> float:
+        """``a T + b`` with ``U = W - W Delta (Delta' W Delta)^-1 Delta' W``, ``W = bdiag(f_g W_g)`` and
+        ``Gamma = bdiag(Gamma_g / f_g) = R'R``: the traces of ``U Gamma`` from ``R U R'``, group block by block."""
+        inner = self._projected(jacobians, None)
+        a = np.sqrt(df / float(np.sum(inner * inner)))
+        return a * stat + df - a * float(np.trace(inner))
+
+    def _projected(self, jacobians: list, middle: np.ndarray | None) -> np.ndarray:
+        """``R U R'`` (``middle`` None) or ``R W Delta M Delta' W R'`` (the difference test's ``U_d``)."""
+        rw = [r * (f * w)[None, :] for r, f, w in zip(self.roots, self.shares, self.weights, strict=True)]
+        rwj = np.vstack([np.asarray((j.T @ x.T).T) for j, x in zip(jacobians, rw, strict=True)])  # R W Delta
+        if middle is not None:
+            return rwj @ middle @ rwj.T
+        info = self.information(jacobians)
+        sizes = [x.shape[0] for x in rw]
+        inner = -rwj @ np.linalg.solve(info, rwj.T)
+        start = 0
+        for x, r, k in zip(rw, self.roots, sizes, strict=True):
+            inner[start : start + k, start : start + k] += x @ r.T
+            start += k
+        return inner
+
+    def information(self, jacobians: list) -> np.ndarray:
+        """``Delta' W Delta`` with ``W = bdiag(f_g W_g)``."""
+        return sum(np.asarray((j.T @ sparse.diags(f * w) @ j).todense()) for j, f, w in zip(jacobians, self.shares, self.weights, strict=True))
+
+
+@dataclass(frozen=True)
 class OrdinalInvarianceFit:
-    """One level fitted: its test statistic and df, the scaled-and-shifted test, and what the difference test needs."""
+    """One level fitted: its test statistic and df, the scaled-and-shifted test and its indices, and what the
+    difference test needs (each group's Jacobian at the estimate, the groups' statistics)."""
 
     level: str
     chisq: float
@@ -128,24 +215,8 @@ class OrdinalInvarianceFit:
     tli_scaled: float
     rmsea_scaled: float
     converged: bool
-    jacobian: np.ndarray  # all groups' rows stacked, one column per free parameter
-    _moments: tuple = ()
-
-
-def _stacked(moments: list[OrdinalMoments]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Observed statistics, DWLS weights, group shares and the block-diagonal root of Gamma / f_g (all groups)."""
-    n = sum(m.n for m in moments)
-    shares = np.array([m.n / n for m in moments])
-    observed = np.concatenate([np.concatenate([*m.thresholds, m.correlations[_pairs(len(m.correlations))]]) for m in moments])
-    weights = np.concatenate([1 / m.gamma_diagonal for m in moments])
-    rows = sum(m.gamma_root_full.shape[0] for m in moments)
-    root = np.zeros((rows, len(observed)))
-    r0 = c0 = 0
-    for share, m in zip(shares, moments, strict=True):
-        block = m.gamma_root_full / np.sqrt(share)
-        root[r0 : r0 + block.shape[0], c0 : c0 + block.shape[1]] = block
-        r0, c0 = r0 + block.shape[0], c0 + block.shape[1]
-    return observed, weights, shares, root
+    jacobians: list
+    groups: _Groups
 
 
 def check_categories(items: list[str], answers: list, groups: tuple[str, ...]) -> None:
@@ -161,65 +232,60 @@ def check_categories(items: list[str], answers: list, groups: tuple[str, ...]) -
 
 def fit_ordinal_level(clusters: Clusters, moments: list[OrdinalMoments], level: str) -> OrdinalInvarianceFit:
     """Fit one level (:data:`ORDINAL_LEVELS`) to the groups' moments (``ordinal_moments(..., full=True)``)."""
-    equal = ORDINAL_LEVELS[level]
-    layout = _Layout(clusters, [len(t) for t in moments[0].thresholds], len(moments), equal)
-    observed, weights, shares, root = _stacked(moments)
-    sizes = [len(np.concatenate([*m.thresholds])) + len(_pairs(len(m.correlations))[0]) for m in moments]
-    group_weight = np.concatenate([np.full(k, m.n - 1.0) for k, m in zip(sizes, moments, strict=True)])
-    scale = np.sqrt(group_weight * weights)
+    layout = _Layout(clusters, [len(t) for t in moments[0].thresholds], len(moments), ORDINAL_LEVELS[level])
+    data = _Groups.of(moments)
+    scale = np.concatenate([np.sqrt(c * w) for c, w in zip(data.counts, data.weights, strict=True)])
+    observed = np.concatenate(data.observed)
+    groups = range(len(moments))
 
     def residuals(x):
-        return scale * (observed - np.concatenate([layout.implied(x, g) for g in range(len(moments))]))
+        return scale * (observed - np.concatenate([layout.implied(x, g) for g in groups]))
 
-    solution = optimize.least_squares(residuals, layout.start(moments), method="trf", xtol=1e-14, ftol=1e-14, gtol=1e-12, max_nfev=20_000)
+    def jacobian(x):
+        return sparse.diags(-scale) @ sparse.vstack([layout.jacobian(x, g) for g in groups]).tocsr()
+
+    solution = optimize.least_squares(residuals, layout.start(moments), jac=jacobian, method="trf", x_scale="jac",
+                                      xtol=1e-15, ftol=1e-15, gtol=1e-12, max_nfev=5_000)
     x = solution.x
     stat = float(np.sum(residuals(x) ** 2))
     df = len(observed) - layout.size
-    delta = np.vstack([layout.jacobian(x, g) for g in range(len(moments))])
-    scaled = _scaled_shifted(stat, df, weights * np.repeat(shares, sizes), delta, root)  # W weighted by f_g
-    base, base_df = _baseline(moments, observed, weights, shares, root, sizes)
+    jacobians = [layout.jacobian(x, g) for g in groups]
+    scaled = data.scaled_shifted(stat, df, jacobians)
+    base, base_df = _baseline(data)
     cfi, tli = cfi_tli(scaled, df, base, base_df)
     n = sum(mom.n for mom in moments)
     return OrdinalInvarianceFit(level, stat, int(df), float(scaled), float(stats.chi2.sf(scaled, df)), cfi, tli,
-                                rmsea(scaled, df, n - len(moments), len(moments))[0], bool(solution.success), delta, (weights, shares, root, sizes))
+                                rmsea(scaled, df, n - len(moments), len(moments))[0], bool(solution.success), jacobians, data)
 
 
-def _scaled_shifted(stat: float, df: int, w: np.ndarray, delta: np.ndarray, root: np.ndarray) -> float:
-    """``a T + b`` with ``U = W - W Delta (Delta' W Delta)^-1 Delta' W`` and Gamma = R'R (traces through the root)."""
-    ru = root * w[None, :]
-    wj = w[:, None] * delta
-    ru = ru - (ru @ delta) @ np.linalg.solve(delta.T @ wj, wj.T)
-    inner = ru @ root.T
-    a = np.sqrt(df / float(np.sum(inner * inner)))
-    return a * stat + df - a * float(np.sum(ru * root))
-
-
-def _baseline(moments, observed, weights, shares, root, sizes) -> tuple[float, int]:
-    """The baseline model's scaled statistic and df: every group's thresholds free, every correlation zero."""
-    is_threshold = np.concatenate([np.r_[np.ones(sum(len(t) for t in m.thresholds)), np.zeros(k - sum(len(t) for t in m.thresholds))]
-                                   for m, k in zip(moments, sizes, strict=True)]).astype(bool)
-    group_weight = np.concatenate([np.full(k, m.n - 1.0) for k, m in zip(sizes, moments, strict=True)])
-    stat = float(np.sum((group_weight * weights * observed**2)[~is_threshold]))
-    delta = np.eye(len(observed))[:, is_threshold]  # the thresholds, fitted exactly
-    df = int((~is_threshold).sum())
-    return _scaled_shifted(stat, df, weights * np.repeat(shares, sizes), delta, root), df
+def _baseline(data: _Groups) -> tuple[float, int]:
+    """The baseline model's scaled statistic and df: every group's thresholds free (fitted exactly), every
+    correlation zero."""
+    stat, df, jacobians, column = 0.0, 0, [], 0
+    total = sum(data.n_thresholds)
+    for observed, weights, count, k in zip(data.observed, data.weights, data.counts, data.n_thresholds, strict=True):
+        stat += count * float(np.sum((weights * observed**2)[k:]))
+        df += len(observed) - k
+        jacobians.append(sparse.csr_matrix((np.ones(k), (np.arange(k), column + np.arange(k))), shape=(len(observed), total)))
+        column += k
+    return data.scaled_shifted(stat, df, jacobians), df
 
 
 def satorra_2000(restricted: OrdinalInvarianceFit, free: OrdinalInvarianceFit) -> tuple[float, int, float]:
     """The scaled-and-shifted difference test of two nested levels (``lavTestLRT(method = "satorra.2000")``):
     the statistic, its df and p (see the module docstring)."""
     m = restricted.df - free.df
-    weights, shares, root, sizes = free._moments
-    delta1, delta0 = free.jacobian, restricted.jacobian
-    w = weights * np.repeat(shares, sizes)  # f_g W_g
-    info_inv = np.linalg.inv(delta1.T @ (w[:, None] * delta1))
-    h = np.linalg.pinv(delta1) @ delta0
+    data = free.groups
+    delta1 = sparse.vstack(free.jacobians).tocsr()
+    delta0 = sparse.vstack(restricted.jacobians).tocsr()
+    info_inv = np.linalg.inv(data.information(free.jacobians))
+    # H = Delta_1^+ Delta_0 (Delta_1 has full column rank), and A its orthogonal complement: A H = 0
+    h = np.linalg.solve(np.asarray((delta1.T @ delta1).todense()), np.asarray((delta1.T @ delta0).todense()))
     u, sv, _ = np.linalg.svd(h, full_matrices=True)
     rank = int(np.sum(sv > sv.max() * max(h.shape) * np.finfo(float).eps))
-    constraints = u[:, rank:].T  # A with A H = 0
+    constraints = u[:, rank:].T
     middle = info_inv @ constraints.T @ np.linalg.pinv(constraints @ info_inv @ constraints.T) @ constraints @ info_inv
-    rw = root @ (w[:, None] * delta1)  # R W Delta_1
-    inner = rw @ middle @ rw.T  # R U_d R'
+    inner = data._projected(free.jacobians, middle)  # R U_d R'
     a = np.sqrt(m / float(np.sum(inner * inner)))
     b = m - a * float(np.trace(inner))
     t = (restricted.chisq - free.chisq) * a + b
