@@ -43,8 +43,8 @@ from camhs_rom.stats.retention import parallel_analysis, parallel_analysis_polyc
 from camhs_rom.stats.two_groups import permutation_p
 from camhs_rom.study1.agreement import agreement_table
 from camhs_rom.study1.passages import coded_passages
-from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.coefficients import ordinal_coefficients
+from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.measurement import invariance, model_clusters
 from camhs_rom.synthetic.study1 import simulate_study1
 from camhs_rom.synthetic.study2 import simulate_study2
