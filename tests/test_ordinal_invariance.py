@@ -118,3 +118,12 @@ def test_small_groups_with_unused_categories_are_reported_not_fitted(synthetic_d
     assert table["chisq"].isna().all() and table["note"].str.contains("equal thresholds need the same categories").all()
     assert ordinal_verdict(table, SETTINGS).startswith("With the answers as ordinal, the configural model could not be fitted (item ")
     assert np.isnan(table["delta_p"]).all()
+
+
+def test_one_factor_has_no_factor_covariance_to_fit(bfi):
+    """A single subscale (anes96's case): every level fits, and the configural model is the groups alone."""
+    one = Clusters.from_mapping({"agree": ITEMS[:5]})
+    moments = [ordinal_moments(bfi.loc[bfi["gender"] == g, ITEMS[:5]], full=True) for g in ("female", "male")]
+    fits = [fit_ordinal_level(one, moments, level) for level in ORDINAL_LEVELS]
+    alone = sum(fit_dwls(one, ordinal_moments(bfi.loc[bfi["gender"] == g, ITEMS[:5]])).chisq for g in ("female", "male"))
+    assert fits[0].chisq == pytest.approx(alone, rel=1e-6) and [f.df for f in fits] == [10, 25, 29]  # 25 thresholds equated, 5 + 5 freed; 5 loadings equated, 1 variance freed

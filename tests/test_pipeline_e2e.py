@@ -157,7 +157,10 @@ def test_default_run_writes_study2_results(default_run):
     cfa = pd.read_csv(study2 / "cfa_fit.csv").set_index("estimator")
     assert list(cfa.index) == ["ml", "wlsmv"] and cfa["cfi"].notna().all() and cfa.loc["wlsmv", "chisq_scaled"] > 0
     invariance = pd.read_csv(study2 / "invariance.csv")
-    assert invariance["model"].tolist() == ["configural", "metric", "scalar"]
+    assert invariance["model"].tolist() == ["configural", "metric", "scalar", "configural", "thresholds", "thresholds_loadings"]
+    assert invariance["estimator"].tolist() == ["ml"] * 3 + ["wlsmv"] * 3
+    # the default's 35 complete respondents leave categories unused in one group: the ordinal rows say so
+    assert invariance["note"].iloc[3:].str.contains("equal thresholds need the same categories").all()
     coefficients = pd.read_csv(study2 / "reliability_coefficients.csv")
     assert set(coefficients["coefficient"]) == {"alpha", "omega_total", "ordinal_alpha", "ordinal_omega", "omega_hierarchical"}
     assert (coefficients.groupby("subscale")["n"].nunique() == 1).all()  # one set of rows per subscale

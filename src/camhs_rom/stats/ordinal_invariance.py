@@ -70,8 +70,8 @@ class _Layout:
             later = g > 0 and "thresholds" in equal
             self.nu.append(np.array([free(None, False) for _ in range(self.p)]) if later else fixed)
             self.theta.append(np.array([free(None, False) for _ in range(self.p)]) if later else fixed)
-            self.psi_var.append(np.array([free(None, False) if g > 0 and "loadings" in equal else -1 for _ in range(self.m)]))
-            self.psi_cov.append(np.array([free(None, False) for _ in self.cov_pairs[0]]))
+            self.psi_var.append(np.array([free(None, False) if g > 0 and "loadings" in equal else -1 for _ in range(self.m)], dtype=int))
+            self.psi_cov.append(np.array([free(None, False) for _ in self.cov_pairs[0]], dtype=int))  # none with one factor
         self.size = free.size
         self.item_of_threshold = np.repeat(np.arange(self.p), n_thresholds)
 
