@@ -177,6 +177,9 @@ def test_default_run_writes_the_report_and_the_scorecard(default_run):
         assert section in page
     assert "data:image/png;base64," in page
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", page)  # nothing fetched from elsewhere
+    # the ordinal invariance the default's few complete respondents cannot support: one sentence, not three rows of it
+    assert "Measurement invariance with the answers as ordinal (WLSMV, Wu and Estabrook, 2016) was not fitted: item" in page
+    assert "Measurement Invariance With the Answers as Ordinal" not in page
 
 
 def test_the_report_numbers_and_captions_every_table_and_figure(default_run):
