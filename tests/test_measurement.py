@@ -87,12 +87,12 @@ def test_invariance_with_a_group_too_small_says_so_in_the_table(matrix, question
     [((True, True, False), "Metric but not scalar"), ((True, False, False), "Only configural"), ((False, False, False), "The configural model fitted poorly")],
 )
 def test_the_verdict_names_the_highest_level_that_holds(holds, start):
-    table = pd.DataFrame({"model": ["configural", "metric", "scalar"], "holds": holds, "chisq": 300.0, "cfi": 0.8, "rmsea": 0.1, "n_1": 150, "n_2": 150})
+    table = pd.DataFrame({"model": ["configural", "metric", "scalar"], "estimator": "ml", "holds": holds, "chisq": 300.0, "cfi": 0.8, "rmsea": 0.1, "n_1": 150, "n_2": 150})
     assert measurement.invariance_verdict(table, SETTINGS).startswith(start)
 
 
 def test_the_verdict_when_the_configural_model_could_not_be_fitted():
-    table = pd.DataFrame({"model": ["configural", "metric", "scalar"], "holds": None, "chisq": np.nan, "cfi": np.nan, "rmsea": np.nan,
+    table = pd.DataFrame({"model": ["configural", "metric", "scalar"], "estimator": "ml", "holds": None, "chisq": np.nan, "cfi": np.nan, "rmsea": np.nan,
                           "n_1": 150, "n_2": 150, "note": "not fitted: the optimiser failed"})
     assert measurement.invariance_verdict(table, SETTINGS).startswith("The configural model could not be fitted (the optimiser failed)")
 

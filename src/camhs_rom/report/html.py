@@ -136,7 +136,7 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total, ordinal alpha and omega, omega hierarchical (three or more subscales); "
         f"{boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
         "<b>Measurement.</b> The intended model by maximum likelihood ("
-        + ("full-information ML on every answer given, <code>study2.missing.method: fiml</code>" if s2.get("missing", {}).get("method") == "fiml"
+        + ("full-information ML on every answer given, <code>study2.missing.method: fiml</code>" if s2["missing"]["method"] == "fiml"
            else "Pearson covariances of the factor analysis's respondents")
         + f") and WLSMV (polychoric correlations of the respondents who answered every item, scaled-and-shifted test, robust fit indices); "
         f"configural, metric and scalar invariance between the compared groups (ML), a level holding when the "

@@ -183,18 +183,16 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
         reason = f"group {small!r} has {min(sizes)} respondents for {p} items: a covariance matrix needs more respondents than items"
     else:
         reason = ""
-    if reason:
-        rows = [{"model": m, "constraints": CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in CONSTRAINTS]
-        return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS), f"Measurement invariance was not tested: {reason}."
-    items = list(clusters.items)
     moments = []
     for name, member in zip(groups, members, strict=True):
+        if reason:
+            break
         try:
-            moments.append((MissingMoments.of if fiml else GroupMoments.of)(data.loc[member, items].to_numpy()))
+            moments.append((MissingMoments.of if fiml else GroupMoments.of)(data.loc[member, list(clusters.items)].to_numpy()))
         except MODEL_ERRORS as error:
             reason = f"group {name!r}: {str(error)[:160]}"
-            rows = [{"model": m, "constraints": CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in CONSTRAINTS]
-            return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS), f"Measurement invariance was not tested: {reason}."
+    if reason:
+        return not_fitted_rows(CONSTRAINTS, base, reason), f"Measurement invariance was not tested: {reason}."
     rows, previous = [], None
     for level in CONSTRAINTS:
         row = {"model": level, "constraints": CONSTRAINTS[level], **base}
@@ -207,12 +205,12 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
         fit = result.fit
         row.update({k: getattr(fit, k) for k in INDICES})
         if level == "configural":
-            row["holds"] = bool(fit.cfi >= settings["acceptable_cfi"] and fit.rmsea <= settings["acceptable_rmsea"])
+            row["holds"] = level_holds(None, fit.cfi, fit.rmsea, settings)
         elif previous is not None:
             d_chisq, d_df = fit.chisq - previous.chisq, fit.df - previous.df
             d_cfi, d_rmsea = fit.cfi - previous.cfi, fit.rmsea - previous.rmsea
             row.update(delta_chisq=d_chisq, delta_df=d_df, delta_p=float(stats.chi2.sf(max(d_chisq, 0.0), d_df)), delta_cfi=d_cfi, delta_rmsea=d_rmsea)
-            row["holds"] = bool(rows[-1].get("holds") is True and d_cfi >= -settings["delta_cfi"] and d_rmsea <= settings["delta_rmsea"])
+            row["holds"] = level_holds(rows[-1], d_cfi, d_rmsea, settings)
         row["note"] = "" if result.converged else "the optimiser did not converge"
         rows.append(row)
         previous = fit
@@ -220,10 +218,24 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
     return table, invariance_verdict(table, settings)
 
 
+def level_holds(above: dict | None, cfi: float, rmsea: float, settings: dict) -> bool:
+    """Whether an invariance level holds (``study2.measurement``): the configural model (``above`` None) when its CFI
+    and RMSEA are acceptable; a constrained level when the level above held and the constraint changed CFI
+    by at least ``-delta_cfi`` and RMSEA by at most ``delta_rmsea`` (Chen, 2007; ``cfi``, ``rmsea``: the changes)."""
+    if above is None:
+        return bool(cfi >= settings["acceptable_cfi"] and rmsea <= settings["acceptable_rmsea"])
+    return bool(above.get("holds") is True and cfi >= -settings["delta_cfi"] and rmsea <= settings["delta_rmsea"])
+
+
+def not_fitted_rows(constraints: dict[str, str], base: dict, reason: str) -> pd.DataFrame:
+    """Invariance rows, one per level of ``constraints`` (level: what it holds equal), each saying why it was not fitted."""
+    rows = [{"model": level, "constraints": held, **base, "note": f"not fitted: {reason}"} for level, held in constraints.items()]
+    return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS)
+
+
 def invariance_verdict(table: pd.DataFrame, settings: dict) -> str:
     """Which level of the ML models holds and what it allows, in one or two sentences."""
-    ml = table["estimator"].fillna("ml") == "ml" if "estimator" in table else pd.Series(True, index=table.index)
-    rows = table[ml].set_index("model")
+    rows = table[table["estimator"] == "ml"].set_index("model")
     holds = {m: rows.loc[m, "holds"] is True or str(rows.loc[m, "holds"]) == "True" for m in CONSTRAINTS}
     configural = rows.loc["configural"]
     if pd.isna(configural["chisq"]):

@@ -24,7 +24,7 @@ from camhs_rom.stats.categorical_cfa import ordinal_moments
 from camhs_rom.stats.factors import MODEL_ERRORS
 from camhs_rom.stats.ordinal_invariance import ORDINAL_LEVELS, check_categories, fit_ordinal_level, satorra_2000
 from camhs_rom.study2.apa import number, p_value
-from camhs_rom.study2.measurement import INVARIANCE_COLUMNS, model_clusters
+from camhs_rom.study2.measurement import INVARIANCE_COLUMNS, level_holds, model_clusters, not_fitted_rows
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,8 @@ def ordinal_invariance(q: Questionnaire, codes: pd.DataFrame, group: pd.Series, 
     sizes = [int(m.sum()) for m in members]
     base = {"estimator": "wlsmv", "missing_data": ANSWERED, "group_1": groups[0], "group_2": groups[1], "n_1": sizes[0], "n_2": sizes[1]}
 
-    def not_fitted(reason: str) -> pd.DataFrame:
-        rows = [{"model": m, "constraints": ORDINAL_CONSTRAINTS[m], **base, "note": f"not fitted: {reason}"} for m in ORDINAL_LEVELS]
-        return pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS)
-
     if clusters is None:
-        return not_fitted(why)
+        return not_fitted_rows(ORDINAL_CONSTRAINTS, base, why)
     items = list(clusters.items)
     try:
         answers = [codes.loc[m, items] for m in members]
@@ -53,7 +49,7 @@ def ordinal_invariance(q: Questionnaire, codes: pd.DataFrame, group: pd.Series, 
         moments = [ordinal_moments(frame, full=True) for frame in answers]
     except MODEL_ERRORS as error:
         log.info("ordinal invariance not fitted: %s", error)
-        return not_fitted(str(error)[:200])
+        return not_fitted_rows(ORDINAL_CONSTRAINTS, base, str(error)[:200])
     rows, previous = [], None
     for level in ORDINAL_LEVELS:
         row = {"model": level, "constraints": ORDINAL_CONSTRAINTS[level], **base}
@@ -66,12 +62,12 @@ def ordinal_invariance(q: Questionnaire, codes: pd.DataFrame, group: pd.Series, 
         row.update(chisq=fit.chisq, df=fit.df, chisq_scaled=fit.chisq_scaled, pvalue_scaled=fit.pvalue_scaled, cfi_scaled=fit.cfi_scaled,
                    tli_scaled=fit.tli_scaled, rmsea_scaled=fit.rmsea_scaled)
         if level == "configural":
-            row["holds"] = bool(fit.cfi_scaled >= settings["acceptable_cfi"] and fit.rmsea_scaled <= settings["acceptable_rmsea"])
+            row["holds"] = level_holds(None, fit.cfi_scaled, fit.rmsea_scaled, settings)
         elif previous is not None:
             t, df, p = satorra_2000(fit, previous)
             d_cfi, d_rmsea = fit.cfi_scaled - previous.cfi_scaled, fit.rmsea_scaled - previous.rmsea_scaled
             row.update(delta_chisq=t, delta_df=df, delta_p=p, delta_cfi=d_cfi, delta_rmsea=d_rmsea)
-            row["holds"] = bool(rows[-1].get("holds") is True and d_cfi >= -settings["delta_cfi"] and d_rmsea <= settings["delta_rmsea"])
+            row["holds"] = level_holds(rows[-1], d_cfi, d_rmsea, settings)
         row["note"] = "" if fit.converged else "the optimiser did not converge"
         rows.append(row)
         previous = fit
