@@ -29,10 +29,11 @@ from camhs_rom.core.contract import (
 )
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.provenance import Settings  # a rule's settings, shown by digest in -n reasons
-from camhs_rom.core.schemas import validate_config, with_defaults
+from camhs_rom.core.schemas import check_config_files, validate_config, with_defaults
 from camhs_rom.core.studies import DATA_KEY, check_studies, included, is_generated, left_out
 
 try:
+    check_config_files(workflow.configfiles)
     validate_config(config, "config (config.yaml and any --configfile)")
     check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)")
 except InputError as err:

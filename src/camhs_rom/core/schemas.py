@@ -6,13 +6,21 @@ misspelled key is an error that names the key, never a silently ignored setting.
 
 What is read is bounded: a YAML file over :data:`MAX_YAML_BYTES`, or a document whose
 anchors and aliases would expand to more than :data:`MAX_YAML_NODES` values (a "billion
-laughs" bomb), is rejected before anything walks it.
+laughs" bomb), is rejected before anything walks it. A key given twice in one mapping
+(``reverse: true`` then ``reverse: false``) is an error naming both lines, never "the last
+one wins".
+
+Numbers are checked more strictly than JSON Schema's own types: ``integer`` is a whole
+number written as one (``20.0`` and ``1.0e+3`` are refused where a count or seed belongs),
+and ``number`` is finite (``.nan`` and ``.inf`` pass every ``minimum``/``maximum`` in
+JSON Schema, so they are refused by type).
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import math
 import sys
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from camhs_rom.core.errors import InputError, quote_list
+from camhs_rom.core.errors import InputError, clip, quote_list
 from camhs_rom.core.tables import read_text
 
 if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
@@ -84,14 +92,53 @@ def load_schema(kind: str) -> dict:
         return yaml.safe_load(fh)
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A key given twice in one YAML mapping (raised by :class:`UniqueKeyLoader`)."""
+
+    def __init__(self, key, first_line: int, second_line: int):
+        super().__init__(f"key {key!r} on lines {first_line} and {second_line}")
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping.
+
+    YAML says keys are unique; PyYAML keeps the last value silently, so a spec reading
+    ``reverse: true`` and then ``reverse: false`` for one item would flip its keying
+    unseen. Keys merged in with ``<<: *anchor`` may be overridden, as YAML intends: only
+    the keys written in the mapping itself are compared.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    if key in seen:
+                        raise DuplicateKey(key, seen[key], line)
+                    seen[key] = line
+                except TypeError:  # an unhashable key: PyYAML's own error follows
+                    continue
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning every way it can be unreadable or too large into an :class:`InputError`."""
+    """Read a YAML file, turning every way it can be unreadable, too large or ambiguous into an :class:`InputError`."""
     path = Path(path)
     if path.is_file() and path.stat().st_size > MAX_YAML_BYTES:
         raise InputError(path, "file", f"{path.stat().st_size:,} bytes", f"a YAML document of at most {MAX_YAML_BYTES:,} bytes")
     text = read_text(path, "a YAML document", cp1252=False)
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except DuplicateKey as exc:
+        raise InputError(
+            path, f"lines {exc.first_line} and {exc.second_line}", f"the key {clip(repr(exc.key), 60)} twice in one mapping",
+            "each key once (YAML keeps only the last value: delete the one you do not mean)",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
@@ -146,6 +193,63 @@ def read_document(path: str | Path, kind: str) -> Any:
     return document
 
 
+def _is_integer(checker, instance) -> bool:
+    """A whole number written as one: ``int`` (never ``bool``), not ``20.0`` or ``1.0e+3``."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_number(checker, instance) -> bool:
+    """A finite number (never ``bool``): NaN and infinity compare false with every bound."""
+    if isinstance(instance, bool) or not isinstance(instance, (int, float)):
+        return False
+    return isinstance(instance, int) or math.isfinite(instance)
+
+
+STRICT_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft7Validator,
+    type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
+)
+
+
+def _number_words(value) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else f"{value:g}"
+
+
+def describe_range(schema: dict) -> str:
+    """What a numeric schema accepts, in words: ``a whole number from 1 to 100``, ``a number greater than 0 and less than 1``."""
+    kinds = schema.get("type", "number")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    noun = "a whole number" if "integer" in kinds else "a number"
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    xlo, xhi = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if lo is not None and hi is not None:
+        words = f"from {_number_words(lo)} to {_number_words(hi)}"
+    else:
+        parts = []
+        if lo is not None:
+            parts.append(f"of at least {_number_words(lo)}")
+        if xlo is not None:
+            parts.append(f"greater than {_number_words(xlo)}")
+        if hi is not None:
+            parts.append(f"{'and ' if parts else 'of '}at most {_number_words(hi)}")
+        if xhi is not None:
+            parts.append(f"{'and ' if parts else ''}less than {_number_words(xhi)}")
+        words = " ".join(parts)
+    text = f"{noun} {words}".strip()
+    if "null" in kinds:
+        text += ", or null"
+    return text
+
+
+def _found_number(instance) -> str:
+    """A value found where a number belongs, said so that a reader sees what is wrong with it."""
+    if isinstance(instance, float) and not math.isfinite(instance):
+        return f"{instance!r} (not a finite number)"
+    if isinstance(instance, float):
+        return f"{instance!r} (a number with a decimal point or exponent)"
+    return f"{instance!r} ({type(instance).__name__})"
+
+
 def _key_path(parts) -> str:
     out = ""
     for part in parts:
@@ -176,7 +280,15 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str, str]:
     if error.validator == "type":
         kinds = error.validator_value
         kinds = [kinds] if isinstance(kinds, str) else kinds
+        if isinstance(instance, (int, float)) and not isinstance(instance, bool) and {"integer", "number"} & set(kinds):
+            return location, _found_number(instance), describe_range(schema)
         return location, f"{instance!r} ({type(instance).__name__})", " or ".join(JSON_TYPES.get(k, f"a value of type {k}") for k in kinds)
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        expected = describe_range(schema)
+        upper = schema.get("maximum", schema.get("exclusiveMaximum"))
+        if upper is not None and upper <= 1 and isinstance(instance, (int, float)) and 1 < instance <= 100:
+            expected += f" (a share, such as {instance / 100:g}, not a percentage)"
+        return location, repr(instance), expected
     if error.validator in ("oneOf", "anyOf"):
         options = [s.get("enum", [s.get("type")]) for s in error.validator_value]
         flat = [o for opt in options for o in (opt if isinstance(opt, list) else [opt])]
@@ -191,7 +303,7 @@ def validate(document: Any, kind: str, file: str | Path) -> None:
 
     Errors are ordered by their position in the document so the message is stable.
     """
-    validator = jsonschema.Draft7Validator(load_schema(kind))
+    validator = STRICT_VALIDATOR(load_schema(kind))
     errors = sorted(
         validator.iter_errors(document),
         key=lambda e: (len(e.absolute_path), [str(p) for p in e.absolute_path], e.validator),
@@ -200,6 +312,16 @@ def validate(document: Any, kind: str, file: str | Path) -> None:
         # Prefer the shallowest error: a typo'd key explains the deeper "required" errors.
         location, found, expected = _describe(errors[0])
         raise InputError(file, location, found, expected)
+
+
+def check_config_files(paths) -> None:
+    """Read each config file as this module reads YAML (bounded, a key given twice refused).
+
+    Snakemake loads ``config.yaml`` and every ``--configfile`` itself, keeping the last of a
+    repeated key; the workflow calls this first, so the duplicate stops the run instead.
+    """
+    for path in paths:
+        read_yaml(path)
 
 
 def validate_config(config: dict, file: str | Path = "config") -> None:
