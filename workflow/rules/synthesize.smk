@@ -1,8 +1,27 @@
 # The synthetic default inputs. These rules run only when the config's inputs point at
-# files under data/synthetic/; a replication team's own files are never generated.
+# files under data/synthetic/; a replication team's own files are never generated, and a
+# file under data/synthetic/ the generator did not write (a team's export copied over the
+# default) stops the run before Snakemake would replace it.
+
+from camhs_rom.core.studies import check_generator_owns
+
+
+def check_synthetic_outputs(outputs, manifest, key):
+    if not workflow.is_main_process:  # checked once, before any job; a job's process may see files mid-write
+        return
+    try:
+        check_generator_owns(outputs, manifest, key, "config (config.yaml and any --configfile)")
+    except InputError as err:
+        sys.exit(f"Bad input, nothing was run: {err}")
+
 
 
 if generated("study2"):
+
+    check_synthetic_outputs(
+        [f"{SYNTHETIC}/study2/responses.csv", f"{SYNTHETIC}/study2/responses.sav", *([synthetic_spec_path()] if n_synthetic_items() else [])],
+        f"{SYNTHETIC}/study2/MANIFEST.json", "study2.responses",
+    )
 
     rule synthesize_study2:
         input:
@@ -22,6 +41,11 @@ if generated("study2"):
 
 
 if generated("study1"):
+
+    check_synthetic_outputs(
+        [f"{SYNTHETIC}/study1/coded_segments.csv", f"{SYNTHETIC}/study1/focus_groups.qdpx", *transcript_paths()],
+        f"{SYNTHETIC}/study1/MANIFEST.json", "study1.segments",
+    )
 
     rule synthesize_study1:
         input:

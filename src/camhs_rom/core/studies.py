@@ -7,14 +7,16 @@ synthetic study is left out, with the reason, instead of being analysed and repo
 to the user's results. Give that study your own files to include it, or set it to ``null``
 to say so.
 
-Light on purpose: the workflow calls this at start-up.
+Light on purpose (no analysis library): the workflow calls this at start-up.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from camhs_rom.core.errors import InputError, clip
+from camhs_rom.core.tables import sha256_of
 
 STUDIES = ("study1", "study2")
 INPUT_KEYS = {"study1": ("codebook", "segments"), "study2": ("questionnaire", "responses")}
@@ -64,3 +66,33 @@ def check_studies(config: dict, generated: str, file: str | Path = "config") -> 
             if not path.is_file():
                 found = f"{clip(repr(str(path)), 80)}, which is {'a directory' if path.is_dir() else 'not there'}"
                 raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
+
+
+def check_generator_owns(outputs, manifest: str | Path, key: str, file: str | Path = "config") -> None:
+    """Refuse to run a generator over a file it did not write.
+
+    The synthetic-data step writes ``outputs`` and a ``MANIFEST.json`` listing their
+    SHA-256. An output already on disk whose bytes the manifest does not list (a team's
+    export copied over the default path, an edited synthetic file, a file with no manifest
+    beside it) would be replaced by generated data and lost: stop instead, naming it and
+    where a team's files belong. Called at workflow start-up, before Snakemake removes a
+    job's old outputs.
+    """
+    manifest = Path(manifest)
+    listed = {}
+    if manifest.is_file():
+        try:
+            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            listed = {}
+    for output in outputs:
+        path = Path(output)
+        if not path.is_file():
+            continue
+        if listed.get(path.name) != sha256_of(path):
+            raise InputError(
+                path, "file",
+                f"a file the synthetic-data step did not write ({manifest.name} does not list these bytes)",
+                f"only generated files under {manifest.parent.parent}/, which a run overwrites: put your own data elsewhere "
+                f"(e.g. data/own/{path.name}) and name it by {key} in your --configfile, or delete this file to have the default generated again",
+            )
