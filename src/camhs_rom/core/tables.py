@@ -73,6 +73,27 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
+def _refuse_mixed_encodings(raw: bytes, start: int, line: int, path, encoding: str) -> None:
+    """A file that is UTF-8 in part (a byte-order mark, or valid multi-byte characters) and not in another is corrupt.
+
+    Decoding it whole as Windows-1252 would turn every UTF-8 ``É`` into ``Ã‰``, so one
+    team (``Équipe Sud``) would become two: name the first bad byte instead.
+    """
+    if encoding == "utf-8-sig":
+        why = "a UTF-8 byte-order mark at the start"
+    else:
+        escaped = raw.decode("utf-8", "surrogateescape")
+        valid = next((k for k, ch in enumerate(escaped) if ord(ch) > 0x7F and not 0xDC80 <= ord(ch) <= 0xDCFF), None)
+        if valid is None:
+            return
+        why = f"valid UTF-8 on line {escaped[:valid].count(chr(10)) + 1} ({escaped[valid]!r})"
+    raise InputError(
+        path, f"line {line} (byte {start})",
+        f"byte 0x{raw[start]:02x}, which is not UTF-8, in a file with {why}: two encodings mixed in one file",
+        "one encoding for the whole file (save or export it again as CSV UTF-8)",
+    )
+
+
 def decode_text(raw: bytes, path: str | Path, cp1252: bool = True) -> tuple[str, str]:
     """Decode a text file's bytes; return (text, the encoding used).
 
@@ -81,7 +102,9 @@ def decode_text(raw: bytes, path: str | Path, cp1252: bool = True) -> tuple[str,
     text"), then Windows-1252 (cp1252, the default of older Western-European Excel) for a
     file that is not UTF-8 and uses no byte cp1252 leaves undefined (unless ``cp1252`` is
     false: YAML must be Unicode). Anything else, and a binary file, raises
-    :class:`InputError` naming the first offending byte.
+    :class:`InputError` naming the first offending byte; so does a file that is UTF-8 in
+    part and not in another (a byte-order mark or valid multi-byte UTF-8 beside an invalid
+    byte), which no single decoding reads right.
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
@@ -94,11 +117,14 @@ def decode_text(raw: bytes, path: str | Path, cp1252: bool = True) -> tuple[str,
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as exc:
             raise InputError(path, f"byte {exc.start}", "bytes that are not valid UTF-16", "a UTF-16 or UTF-8 text file") from None
+    offset = 3 if encoding == "utf-8-sig" else 0  # positions count from the file's first byte, the mark included
     try:
-        text = raw.decode(encoding)
+        text = raw[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
+        exc.start += offset
         line = raw[: exc.start].count(b"\n") + 1
         undefined = sorted(set(raw) & _CP1252_UNDEFINED)
+        _refuse_mixed_encodings(raw, exc.start, line, path, encoding)
         if not cp1252:
             raise InputError(
                 path, f"line {line} (byte {exc.start})", f"byte 0x{raw[exc.start]:02x}, which is not UTF-8", "a UTF-8 encoded file (save it as UTF-8)"
@@ -115,7 +141,7 @@ def decode_text(raw: bytes, path: str | Path, cp1252: bool = True) -> tuple[str,
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(path, f"line {line}", "a NUL byte (a binary file, not text)", "a text file encoded as UTF-8 (save or export it as UTF-8)")
-    return text, "utf-8"
+    return text, encoding
 
 
 def read_text(path: str | Path, content: str = "a header row and at least one data row", audit=None, cp1252: bool = True) -> str:

@@ -5,8 +5,9 @@ Accepted inputs
 - CSV or TSV, one row per respondent, answers as codes (``4``) or as the spec's text
   labels (``Strongly agree``, matched ignoring case and surrounding spaces). Survey
   platform exports are read as they come: extra header rows below the column names (the
-  question wording, import ids) are recognised because none of their answer cells is a
-  valid answer, and dropped; columns the spec does not mention (timestamps, consent,
+  question wording, import ids) are recognised by what they hold (text differing from item
+  to item and no number, label or missing code in any item cell; see
+  :func:`_is_header_row`) and dropped, never because an answer is invalid; columns the spec does not mention (timestamps, consent,
   free text) are left out and listed once in the audit log.
 - SPSS ``.sav``: value labels are honoured (a group or frequency code is read through its
   label; an item whose label names a different code on the spec's scale is recoded).
@@ -143,18 +144,40 @@ def _answer_expected(q: Questionnaire) -> str:
     return expected + ", or blank for missing"
 
 
+def _is_header_row(row: pd.Series, q: Questionnaire) -> bool:
+    """Whether a row below the column names is a survey platform's header row, by what such rows hold.
+
+    Qualtrics, SurveyMonkey and others put the question wording, or import ids
+    (``{"ImportId":"QID3_1"}``), under the column names: text that differs from item to
+    item and is no answer at all. A respondent's row never looks like that, however wrong
+    its answers: a number in any item cell (``7`` off the scale, ``0``), a scale label or a
+    missing-value code makes it a respondent, and so does the same text in every cell
+    (``Agree a lot`` throughout). Such a row then stops the run like any other bad row;
+    an off-scale answer is never a reason to drop a respondent.
+    """
+    cells = [str(c).strip() for c in row[q.item_ids]]
+    filled = [c for c in cells if c]
+    for c in filled:
+        key = normalise_label(c)
+        if PLAIN_NUMBER.match(c.replace(",", ".")) or key in q.labels or key in q.missing_values:
+            return False
+    respondent_id = str(row[q.id_column]).strip()
+    if respondent_id.startswith('{"ImportId"'):
+        return True
+    if not filled:
+        return False
+    wording = any(normalise_label(c) == normalise_label(item.text) for c, item in zip(cells, q.items, strict=True))
+    distinct = len(filled) >= min(2, len(cells)) and len(set(filled)) == len(filled)
+    return wording or distinct or not respondent_id  # a respondent's row has an id; SurveyMonkey's second row has none
+
+
 def _count_extra_header_rows(frame: pd.DataFrame, q: Questionnaire) -> int:
-    """Leading rows in which no answer cell is a valid answer but some are filled (question wording, import ids)."""
+    """Leading rows that are survey-platform header rows (:func:`_is_header_row`), at most :data:`MAX_EXTRA_HEADER_ROWS`."""
     n = 0
     for _, row in frame.head(MAX_EXTRA_HEADER_ROWS).iterrows():
-        cells = row[q.item_ids]
-        filled = [c for c in cells if str(c).strip()]
-        mapping, _ = _answer_map(pd.Series(filled, dtype=object), q)
-        answers = [c for c in filled if pd.notna(mapping.get(c, np.nan)) or normalise_label(c) in q.missing_values]
-        if filled and not answers:
-            n += 1
-        else:
+        if not _is_header_row(row, q):
             break
+        n += 1
     return n
 
 
