@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
+from camhs_rom.core.encoding import read_text
 from camhs_rom.core.errors import InputError, clip, quote_list
-from camhs_rom.core.tables import read_text
 
 if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
     # jsonschema imports rfc3987_syntax, when installed, only to check the "iri" string

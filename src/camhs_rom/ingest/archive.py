@@ -61,6 +61,9 @@ class BoundedArchive:
 
     def read(self, name: str) -> bytes:
         info = self.archive.getinfo(name)
+        if info.flag_bits & 0x1:
+            raise InputError(self.path, f"zip member {name!r}", "an encrypted member (the project was exported with a password)",
+                             "a .qdpx exported without a password")
         if info.compress_type not in READABLE_COMPRESSION:
             raise InputError(self.path, f"zip member {name!r}", f"compression method {info.compress_type}", "a member stored or compressed with deflate, bzip2 or lzma")
         allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.inflated, max(info.compress_size, 1) * MAX_RATIO)

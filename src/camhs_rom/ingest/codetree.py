@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from camhs_rom.core.errors import InputError
 from camhs_rom.ingest.archive import _Q
+
+IDENTIFIED = ("Code", "User", "Case", "Variable", "Set", "TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
+"""Elements a GUID identifies across the project: codings refer to codes, users, cases and sources by it."""
 
 
 def guid_key(value: str | None) -> str | None:
@@ -20,6 +24,34 @@ class ProjectCode:
     path: tuple[str, ...]  # names from the top-level code down to this one
     parent: str | None  # the parent code's GUID
     description: str
+
+
+def _describe(elem) -> str:
+    tag = elem.tag.removeprefix(_Q)
+    name = elem.get("name")
+    return f"<{tag} name={name!r}>" if name else f"<{tag}>"
+
+
+def check_unique_guids(root, path, qde_name: str = "project.qde") -> None:
+    """Stop when one GUID identifies two elements: two codes (or two users) sharing one would move codings between themes.
+
+    The elements of :data:`IDENTIFIED` share one namespace; a text selection's GUID must be
+    unique among text selections (ATLAS.ti gives a PDF selection and its text
+    representation one GUID, which is allowed).
+    """
+    for tags in (IDENTIFIED, ("PlainTextSelection",)):
+        seen: dict[str, object] = {}
+        for tag in tags:
+            for elem in root.iter(f"{_Q}{tag}"):
+                guid = guid_key(elem.get("guid"))
+                if not guid:
+                    continue
+                if guid in seen:
+                    raise InputError(
+                        path, f"{qde_name}, GUID {guid!r}", f"one GUID on two elements: {_describe(seen[guid])} and {_describe(elem)}",
+                        "a GUID of its own for every code, user, case, variable, set, source and selection (export the project again)",
+                    )
+                seen[guid] = elem
 
 
 def code_tree(root) -> dict[str, ProjectCode]:

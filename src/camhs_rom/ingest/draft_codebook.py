@@ -21,7 +21,7 @@ from pathlib import Path
 
 from camhs_rom.core.errors import InputError
 from camhs_rom.ingest.archive import open_project
-from camhs_rom.ingest.codetree import code_tree, codings_per_code
+from camhs_rom.ingest.codetree import check_unique_guids, code_tree, codings_per_code
 from camhs_rom.ingest.draft import run_draft_command
 from camhs_rom.instruments.codebook import PATH_SEPARATOR
 
@@ -52,7 +52,8 @@ def code_ids(codes) -> dict[str, str]:
 
 def read_code_tree(path: str | Path):
     """The project's code tree, codings per code and the program that wrote it."""
-    with open_project(path) as (_, root, _):
+    with open_project(path) as (_, root, qde_name):
+        check_unique_guids(root, path, qde_name)
         codes = code_tree(root)
         if not codes:
             raise InputError(path, "CodeBook", "a project with no codes", "a project whose CodeBook has at least one Code")

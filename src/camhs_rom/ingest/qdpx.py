@@ -41,7 +41,7 @@ import pandas as pd
 from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, clip, quote_list
 from camhs_rom.ingest.archive import _Q, MAX_MEMBER_BYTES, folded, open_project, zip_member
-from camhs_rom.ingest.codetree import ProjectCode, code_tree, guid_key
+from camhs_rom.ingest.codetree import ProjectCode, check_unique_guids, code_tree, guid_key
 from camhs_rom.ingest.placement import PARTICIPANT_MODES, PlacementSettings, read_participant_map, speaker_turns, turns_in
 from camhs_rom.ingest.positions import describe_trials, place
 from camhs_rom.instruments.codebook import normalise_code
@@ -96,12 +96,18 @@ class QdpxProject:
     not_analysed: dict[str, int] = field(default_factory=dict)  # codings of pictures, audio, video, PDF regions
 
 
+MAX_POSITION = 10**12  # no text a .qdpx can hold is longer: a larger position is refused as written, never overflowed
+
+
 def _int_attr(elem, name, path, where) -> int:
     raw = elem.get(name)
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise InputError(path, f"{where}, attribute {name}", repr(raw), "a whole number of characters") from None
+    if abs(value) > MAX_POSITION:
+        raise InputError(path, f"{where}, attribute {name}", f"{raw.strip()!r}", f"a whole number of characters of at most {MAX_POSITION:,}")
+    return value
 
 
 def read_qdpx(path: str | Path, sources_dir: str | Path | None = None, placement: PlacementSettings | None = None) -> QdpxProject:
@@ -145,6 +151,7 @@ class _Reader:
             raise InputError(placement.config_file, "key study1.speaker_pattern", f"{clip(placement.speaker_pattern)!r}, not a regular expression ({exc})",
                              "a Python regular expression whose group 'speaker' (or first group) is the speaker's name") from None
         self.mapping = read_participant_map(placement.mapping, placement.config_file) if placement.mapping else None
+        check_unique_guids(root, path, qde_name)
         self.users = {guid_key(u.get("guid")): (u.get("name") or u.get("id") or u.get("guid")) for u in root.iter(f"{_Q}User")}
         self.codes = code_tree(root)
         self.notes: list[str] = []

@@ -7,7 +7,7 @@ Accepted inputs
   platform exports are read as they come: extra header rows below the column names (the
   question wording, import ids) are recognised by what they hold (text differing from item
   to item and no number, label or missing code in any item cell; see
-  :func:`_is_header_row`) and dropped, never because an answer is invalid; columns the spec does not mention (timestamps, consent,
+  :func:`camhs_rom.ingest.survey_columns.is_header_row`) and dropped, never because an answer is invalid; columns the spec does not mention (timestamps, consent,
   free text) are left out and listed once in the audit log.
 - SPSS ``.sav``: value labels are honoured (a group or frequency code is read through its
   label; an item whose label names a different code on the spec's scale is recoded).
@@ -35,9 +35,9 @@ import pandas as pd
 from camhs_rom.core.audit import AuditLog, neutralise_logged
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import PLAIN_NUMBER, read_delimited, read_sav
+from camhs_rom.ingest.survey_columns import check_cell_lengths, clean_covariate, count_extra_header_rows
 from camhs_rom.instruments.questionnaire import Questionnaire, normalise_label, raw_value_keys
 
-MAX_EXTRA_HEADER_ROWS = 5
 MISSING_METHODS = ("person_mean", "listwise")  # see score_items
 
 
@@ -144,43 +144,6 @@ def _answer_expected(q: Questionnaire) -> str:
     return expected + ", or blank for missing"
 
 
-def _is_header_row(row: pd.Series, q: Questionnaire) -> bool:
-    """Whether a row below the column names is a survey platform's header row, by what such rows hold.
-
-    Qualtrics, SurveyMonkey and others put the question wording, or import ids
-    (``{"ImportId":"QID3_1"}``), under the column names: text that differs from item to
-    item and is no answer at all. A respondent's row never looks like that, however wrong
-    its answers: a number in any item cell (``7`` off the scale, ``0``), a scale label or a
-    missing-value code makes it a respondent, and so does the same text in every cell
-    (``Agree a lot`` throughout). Such a row then stops the run like any other bad row;
-    an off-scale answer is never a reason to drop a respondent.
-    """
-    cells = [str(c).strip() for c in row[q.item_ids]]
-    filled = [c for c in cells if c]
-    for c in filled:
-        key = normalise_label(c)
-        if PLAIN_NUMBER.match(c.replace(",", ".")) or key in q.labels or key in q.missing_values:
-            return False
-    respondent_id = str(row[q.id_column]).strip()
-    if respondent_id.startswith('{"ImportId"'):
-        return True
-    if not filled:
-        return False
-    wording = any(normalise_label(c) == normalise_label(item.text) for c, item in zip(cells, q.items, strict=True))
-    distinct = len(filled) >= min(2, len(cells)) and len(set(filled)) == len(filled)
-    return wording or distinct or not respondent_id  # a respondent's row has an id; SurveyMonkey's second row has none
-
-
-def _count_extra_header_rows(frame: pd.DataFrame, q: Questionnaire) -> int:
-    """Leading rows that are survey-platform header rows (:func:`_is_header_row`), at most :data:`MAX_EXTRA_HEADER_ROWS`."""
-    n = 0
-    for _, row in frame.head(MAX_EXTRA_HEADER_ROWS).iterrows():
-        if not _is_header_row(row, q):
-            break
-        n += 1
-    return n
-
-
 def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResponses:
     """Read, validate and clean one responses file against its questionnaire spec.
 
@@ -209,8 +172,9 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
     for column, item in q.renamed_columns.items():
         audit.add(path, "*", column, column, item, "column_renamed_to_item_id")
 
+    check_cell_lengths(frame, rows, q, path)
     if _is_delimited(path):
-        n_extra = _count_extra_header_rows(frame, q)
+        n_extra = count_extra_header_rows(frame, q)
         for i in range(n_extra):
             audit.add(path, rows[i], q.id_column, frame[q.id_column].iloc[i], "", "extra_header_row_dropped")
         frame, rows = frame.iloc[n_extra:].reset_index(drop=True), rows[n_extra:]
@@ -223,7 +187,7 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
     if q.frequency_column:
         coded["frequency"], coded["frequency_code"] = _clean_frequency(frame[q.frequency_column], rows, q, path, audit)
     for col in q.covariates:
-        coded[col] = _clean_covariate(frame[col], rows, path, col, audit)
+        coded[col] = clean_covariate(frame[col], rows, path, col, audit, q.covariate_types.get(col))
     expected = _answer_expected(q)
     for item in q.item_ids:
         raw = frame[item]
@@ -339,18 +303,6 @@ def _clean_frequency(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditL
     )
     order = {level: k + 1 for k, level in enumerate(q.frequency_levels)}
     return levels, levels.map(order, na_action="ignore").astype("Int64")
-
-
-def _clean_covariate(raw: pd.Series, rows, path, column, audit: AuditLog) -> pd.Series:
-    text = raw.astype(str).str.strip()
-    trimmed = np.flatnonzero((text != raw.astype(str)).to_numpy())
-    if len(trimmed):
-        audit.add_many(path, [rows[i] for i in trimmed], column, raw.iloc[trimmed], text.iloc[trimmed], "whitespace_trimmed")
-    text = text.mask(text == "")
-    filled = text.dropna()
-    if len(filled) and filled.str.match(PLAIN_NUMBER).all():
-        return pd.to_numeric(text)
-    return text.astype("string")
 
 
 def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) -> pd.DataFrame:

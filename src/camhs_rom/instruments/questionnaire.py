@@ -84,6 +84,7 @@ class Questionnaire:
     cluster_column: str | None = None
     missing_values: frozenset[str] = frozenset()
     group_labels: dict[str, str] = field(default_factory=dict)
+    covariate_types: dict[str, str] = field(default_factory=dict)  # covariate -> numeric | categorical, when declared
 
     @property
     def item_ids(self) -> list[str]:
@@ -198,7 +199,11 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
             raise InputError(path, f"key group.labels.{group_id}", "a label for a group not under group.levels", f"one of {quote_list(group['levels'])}")
     frequency = spec.get("frequency") or {}
     missing = spec["missing"]
-    covariates = tuple(spec["covariates"])
+    covariates = tuple(c["column"] if isinstance(c, dict) else c for c in spec["covariates"])
+    if len(set(covariates)) < len(covariates):
+        again = next(c for c in covariates if covariates.count(c) > 1)
+        raise InputError(path, "key covariates", f"column {again!r} twice", "each covariate once")
+    covariate_types = {c["column"]: c["type"] for c in spec["covariates"] if isinstance(c, dict)}
     if spec["cluster"] is not None and spec["cluster"] not in covariates:
         raise InputError(path, "key cluster", repr(spec["cluster"]), f"one of the covariates {quote_list(covariates)} (the cluster is also a covariate)")
     q = Questionnaire(
@@ -220,6 +225,7 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         max_missing_share=float(missing["max_missing_share"]),
         missing_values=frozenset(key for value in scale.get("missing_values") or () for key in raw_value_keys(value)),
         group_labels=dict(group.get("labels") or {}),
+        covariate_types=covariate_types,
     )
     roles: dict[str, str] = {}
     for role, column in [("id_column", q.id_column), ("group.column", q.group_column)] + (
@@ -228,4 +234,32 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
         if column in roles:
             raise InputError(path, f"key {role}", f"column {column!r}, already used as {roles[column]}", "each column in one role only")
         roles[column] = role
+    check_clean_names(q, path)
     return q
+
+
+DERIVED_COLUMNS = ("respondent_id", "source_row", "group", "frequency", "frequency_code")  # what the clean tables call their own columns
+
+
+def check_clean_names(q: Questionnaire, path) -> None:
+    """Every column of the clean tables has one name: covariates, item ids and subscale scores never share one.
+
+    The clean tables hold :data:`DERIVED_COLUMNS`, the covariates and the items under
+    their ids, ``n_missing_<subscale>`` and ``scorable_<subscale>``; the subscale scores
+    table holds the subscales beside the covariates. A covariate called ``group``, or an
+    item id equal to a covariate, would overwrite one column with another.
+    """
+    owners: dict[str, str] = {name: "a column the pipeline derives (respondent_id, source_row, group, frequency, frequency_code)" for name in DERIVED_COLUMNS}
+    named = [(f"covariates[{i}]", c, "covariate") for i, c in enumerate(q.covariates)]
+    named += [(f"items[{i}].id", item.id, "item id") for i, item in enumerate(q.items)]
+    for subscale in q.subscales:
+        key = f"items[{next(i for i, item in enumerate(q.items) if item.subscale == subscale)}].subscale"
+        named += [(key, name, f"a column of subscale {subscale!r}") for name in (subscale, f"n_missing_{subscale}", f"scorable_{subscale}")]
+    for key, name, role in named:
+        if name in owners:
+            raise InputError(
+                path, f"key {key}", f"{name!r}, a name the clean tables already give to {owners[name]}",
+                "a name of its own (covariates, item ids and subscales name columns of one table: rename one of them in the spec, or the column in your export)",
+            )
+        owners[name] = f"{role} {name!r}" if role in ("covariate", "item id") else role
+
