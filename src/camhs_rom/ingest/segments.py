@@ -29,7 +29,7 @@ from camhs_rom.core.contract import SEGMENT_COLUMNS
 from camhs_rom.core.errors import InputError, quote_list
 from camhs_rom.core.tables import read_delimited
 from camhs_rom.ingest.placement import PlacementSettings
-from camhs_rom.ingest.qdpx import QdpxProject, read_qdpx
+from camhs_rom.ingest.qdpx import MAX_POSITION, QdpxProject, read_qdpx
 from camhs_rom.instruments.codebook import Codebook
 
 REQUIRED_FILLED = ["transcript_id", "group_id", "participant_id", "segment_id", "code", "coder"]
@@ -168,10 +168,13 @@ def clean_segments(path: str | Path, codebook: Codebook, options: SegmentOptions
             raise InputError(path, f"{rows[blank[0]]}, column {col}", what, f"a {col} on every row")
         frame[col] = values
     for col in ("start", "end"):
-        numbers = pd.to_numeric(frame[col], errors="coerce")
-        bad = np.flatnonzero((numbers.isna() | (numbers < 0) | (numbers % 1 != 0)).to_numpy())
+        # digits only (an exponent or a 25-digit offset would overflow int64 and be reported as another number)
+        text = frame[col].astype(str).str.strip()
+        whole = text.str.fullmatch(r"\d{1,13}(\.0*)?")
+        numbers = pd.to_numeric(text.where(whole), errors="coerce")
+        bad = np.flatnonzero((~whole | numbers.isna() | (numbers > MAX_POSITION)).to_numpy())
         if len(bad):
-            raise InputError(path, f"{rows[bad[0]]}, column {col}", repr(frame[col].iloc[bad[0]]), "a whole number of characters, 0 or more")
+            raise InputError(path, f"{rows[bad[0]]}, column {col}", repr(frame[col].iloc[bad[0]]), f"a whole number of characters from 0 to {MAX_POSITION:,}")
         frame[col] = numbers.astype("int64")
     bad = np.flatnonzero((frame["start"] >= frame["end"]).to_numpy())
     if len(bad):
