@@ -25,8 +25,9 @@ import pytest
 import yaml
 
 from camhs_rom.core.errors import MAX_FOUND, MAX_PART, InputError
-from camhs_rom.core.schemas import validate_config
+from camhs_rom.core.schemas import check_config_files, validate_config
 from camhs_rom.core.studies import check_studies
+from camhs_rom.core.tables import sha256_of
 from camhs_rom.ingest.steps import ingest_study1, ingest_study2
 
 from .conftest import CODEBOOK, SPEC
@@ -210,6 +211,94 @@ def _long_answer(records):
     cell(records, 4, "pos_motivation", "<script>alert(1)</script>" * 400)
 
 
+# ----------------------------------------------------------------- builders of the second corpus (issue: no silent wrong numbers)
+
+
+def spec_text(tmp: Path, edit: Callable[[str], str]) -> Path:
+    """The default spec as text with ``edit`` applied (for what a mapping cannot hold, such as a key given twice)."""
+    return text_file(tmp, "questionnaire.yaml", edit(SPEC.read_text(encoding="utf-8")))
+
+
+def s2_spec_text(edit):
+    return lambda base, tmp: {"responses": base / "responses.csv", "questionnaire": spec_text(tmp, edit)}
+
+
+def config_file(text):
+    """A ``--configfile`` as written, checked as the workflow checks each config file."""
+    return lambda base, tmp: {"configfile": text_file(tmp, "my-study.yaml", text)}
+
+
+def mixed_encoding(base: Path, bom: bool = False) -> bytes:
+    """The export as UTF-8 with a non-ASCII team, and one respondent's row saved as Windows-1252."""
+    records = read_records(base / "responses.csv")
+    for row in (3, 4):
+        cell(records, row, "team", "Équipe Sud")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records[:3])
+    head = buffer.getvalue().encode("utf-8")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records[3:])
+    return (b"\xef\xbb\xbf" if bom else b"") + head + buffer.getvalue().encode("cp1252")
+
+
+def bom_and_invalid_byte(base: Path) -> bytes:
+    records = read_records(base / "responses.csv")
+    cell(records, 5, "profession", "th\x00rapeute")
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8").replace(b"th\x00rapeute", b"th\xe9rapeute")
+
+
+def encrypted(tmp: Path) -> Path:
+    """A project whose members carry the zip "encrypted" flag, as a password-protected export has them."""
+    path = write_project(tmp, project(inline_source(selection(START, END))), name="project.qdpx")
+    data = bytearray(path.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        while at != -1:
+            data[at + flag_at] |= 0x1
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def every_item(row: int, value: str):
+    def edit(records):
+        for name in records[0]:
+            if name.startswith(("pos_", "neg_")):
+                cell(records, row, name, value)
+    return edit
+
+
+def covariate_spec(column: str, kind: str):
+    def change(spec):
+        spec["covariates"] = [c if c != column else {"column": column, "type": kind} for c in spec["covariates"]]
+    return change
+
+
+def renamed_item(new_id: str):
+    def change(spec):
+        spec["items"][0]["column"] = spec["items"][0]["id"]
+        spec["items"][0]["id"] = new_id
+    return change
+
+
+def set_config(path: str, value):
+    def change(config):
+        *parents, leaf = path.split(".")
+        node = config
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return bad_config(change)
+
+
+DUP_CODE = project(inline_source(selection(START, END)))["project.qde"].replace("55555555-5555-4555-8555-555555555555", "22222222-2222-4222-8222-222222222222")
+DUP_USER = project(inline_source(selection(START, END)), users='<User guid="11111111-1111-4111-8111-111111111111" name="coder_a"/>'
+                   '<User guid="11111111-1111-4111-8111-111111111111" name="coder_b"/>')["project.qde"]
+CODE_USER = project(inline_source(selection(START, END)), users='<User guid="22222222-2222-4222-8222-222222222222" name="coder_a"/>')["project.qde"]
+
+
 SEG_HEADER = "transcript_id,group_id,participant_id,segment_id,start,end,text,code,coder"
 QDE_SELECTION = project(inline_source(selection(START, END)))["project.qde"]
 CASES = [
@@ -291,6 +380,83 @@ CASES = [
     Case("config-alias-bomb", "config", bad_config(_bomb_config), "config", "key study1.notes", "expands to more than 100,000 values", "at most 100,000 values"),
     Case("config-missing-input", "config", bad_config(lambda c: c["study2"].__setitem__("responses", "mine/nothing-here.csv")), "config", "key study2.responses",
          "'mine/nothing-here.csv', which is not there", ""),
+
+    # === the second corpus: each case once got past validation (a crash later, a wrong number with exit 0, or data loss)
+    # --- 2. a respondent is never taken for a header row
+    Case("survey-first-respondent-off-scale", "study2", s2(lambda r: cell(r, 3, "pos_motivation", "7")), "responses.csv", "row 3, column pos_motivation", "'7' (outside the scale)", "a whole number from 1 to 5"),
+    Case("survey-first-respondent-all-off-scale", "study2", s2(every_item(3, "0")), "responses.csv", "row 3, column ", "'0' (outside the scale)", "a whole number from 1 to 5"),
+    Case("survey-first-respondent-one-unknown-text", "study2", s2(every_item(3, "Agree a lot")), "responses.csv", "row 3, column ", "'Agree a lot' (not one of the scale's labels)", "one of the labels"),
+    Case("survey-no-wording-row-first-off-scale", "study2", s2(lambda r: (r.pop(1), cell(r, 2, "neg_disrupts_flow", "9"))), "responses.csv", "row 2, column neg_disrupts_flow", "'9' (outside the scale)", "a whole number from 1 to 5"),
+    Case("survey-first-respondent-decimal", "study2", s2(every_item(3, "3.5")), "responses.csv", "row 3, column ", "'3.5' (not a whole number)", "a whole number from 1 to 5"),
+    # --- 3. mixed encodings
+    Case("csv-utf8-with-a-cp1252-row", "study2", lambda base, tmp: {"responses": text_file(tmp, "responses.csv", mixed_encoding(base))}, "responses.csv", "line 4",
+         "byte 0xc9, which is not UTF-8, in a file with valid UTF-8 on line 3", "one encoding for the whole file"),
+    Case("csv-bom-with-a-cp1252-row", "study2", lambda base, tmp: {"responses": text_file(tmp, "responses.csv", mixed_encoding(base, bom=True))}, "responses.csv", "line 4",
+         "in a file with a UTF-8 byte-order mark", "one encoding for the whole file"),
+    Case("csv-bom-with-one-invalid-byte", "study2", lambda base, tmp: {"responses": text_file(tmp, "responses.csv", bom_and_invalid_byte(base))}, "responses.csv", "line 5",
+         "byte 0xe9, which is not UTF-8, in a file with a UTF-8 byte-order mark", "save or export it again as CSV UTF-8"),
+    Case("codebook-mixed-encoding", "study1", s1_codebook("themes: caf\u00e9\nnote: caf".encode("utf-8") + b"\xe9\n"), "codebook.yaml", "line 2",
+         "in a file with valid UTF-8 on line 1", "one encoding for the whole file"),
+    # --- 4. config values the schema let through
+    Case("config-alpha-nan", "config", set_config("replication.alpha", float("nan")), "config", "key replication.alpha", "nan (not a finite number)", "a number greater than 0 and less than 1"),
+    Case("config-alpha-inf", "config", set_config("study2.comparisons.alpha", float("inf")), "config", "key study2.comparisons.alpha", "inf (not a finite number)", "greater than 0 and less than 1"),
+    Case("config-seed-float", "config", set_config("seed", 20.0), "config", "key seed", "20.0 (a number with a decimal point or exponent)", "a whole number from 0 to 4,294,967,295"),
+    Case("config-replicates-exponent", "config", set_config("robustness.power.replicates", 1.0e3), "config", "key robustness.power.replicates", "1000.0 (a number with a decimal point", "a whole number from 2 to 1,000,000"),
+    Case("config-resamples-huge-float", "config", set_config("study2.bootstrap.resamples", 1.0e308), "config", "key study2.bootstrap.resamples", "1e+308", "a whole number from 1 to 1,000,000"),
+    Case("config-permutations-huge", "config", set_config("study2.comparisons.permutations", 10**30), "config", "key study2.comparisons.permutations", "1000000000000000000000000000000", "a whole number from 100 to 10,000,000"),
+    Case("config-ci-as-percentage", "config", set_config("study2.bootstrap.ci", 95), "config", "key study2.bootstrap.ci", "95", "(a share, such as 0.95, not a percentage)"),
+    Case("config-negative-count", "config", set_config("study1.quotes.per_theme", -1), "config", "key study1.quotes.per_theme", "-1", "a whole number from 0 to 1,000"),
+    Case("config-seed-true", "config", set_config("seed", True), "config", "key seed", "True (bool)", "a whole number"),
+    Case("config-min-loading-nan", "config", set_config("study2.efa.min_loading", float("nan")), "config", "key study2.efa.min_loading", "nan (not a finite number)", "a number from 0 to 1"),
+    Case("config-n-factors-float", "config", set_config("study2.efa.n_factors", 2.0), "config", "key study2.efa.n_factors", "2.0", "one of"),
+    Case("config-shift-inf", "config", set_config("robustness.power.shifts", [0.2, float("inf")]), "config", "key robustness.power.shifts[1]", "inf (not a finite number)", "a number from 0 to 10"),
+    Case("config-weight-huge", "config", set_config("synthetic.study2.team_weights", {"North": 1e308}), "config", "key synthetic.study2.team_weights.North", "1e+308", "a number from 0 to 1,000,000"),
+    # --- 5. a key given twice
+    Case("spec-duplicate-reverse", "study2", s2_spec_text(lambda t: t.replace("reverse: true", "reverse: true\n    reverse: false", 1)), "questionnaire.yaml", "lines ",
+         "the key 'reverse' twice in one mapping", "each key once"),
+    Case("spec-duplicate-top-level", "study2", s2_spec_text(lambda t: t + "name: another name\n"), "questionnaire.yaml", "lines 1 and ", "the key 'name' twice", "each key once"),
+    Case("spec-duplicate-in-flow-mapping", "study2", s2_spec_text(lambda t: t + "cluster_note: {a: 1, a: 2}\n"), "questionnaire.yaml", "lines ", "the key 'a' twice", "each key once"),
+    Case("codebook-duplicate-key", "study1", s1_codebook(CODEBOOK.read_text(encoding="utf-8").replace("    valence: benefit\n", "    valence: benefit\n    valence: concern\n", 1)), "codebook.yaml", "lines ",
+         "the key 'valence' twice", "each key once"),
+    Case("configfile-duplicate-key", "configfile", config_file("replication:\n  alpha: 0.05\n  test: welch_t\n  alpha: 0.5\n"), "my-study.yaml", "lines 2 and 4", "the key 'alpha' twice", "each key once"),
+    # --- 6. covariates
+    Case("survey-covariate-decimal-comma", "study2", s2(lambda r: cell(r, 5, "years_qualified", "7,5")), "responses.csv", "row 5, column years_qualified",
+         "'7,5' (a decimal comma, in a column with 58 numbers of 59 filled cells)", "a decimal comma is read only in a semicolon-delimited file"),
+    Case("survey-covariate-inf", "study2", s2(lambda r: cell(r, 6, "years_qualified", "inf")), "responses.csv", "row 6, column years_qualified", "'inf' (not a number", "a number with a decimal point in every filled cell"),
+    Case("survey-covariate-400-digits", "study2", s2(lambda r: cell(r, 7, "years_qualified", "9" * 400)), "responses.csv", "row 7, column years_qualified", "(not a finite number of at most 1e15)", "a number"),
+    Case("survey-covariate-exponent-overflow", "study2", s2(lambda r: cell(r, 7, "years_qualified", "1e999")), "responses.csv", "row 7, column years_qualified", "'1e999' (not a finite number", "a number"),
+    Case("survey-covariate-declared-numeric", "study2", s2_spec(covariate_spec("years_qualified", "numeric"), lambda r: cell(r, 8, "years_qualified", "ten")), "responses.csv",
+         "row 8, column years_qualified", "'ten' (not a number)", "a number with a decimal point in every filled cell"),
+    Case("survey-covariate-mixed-text", "study2", s2(lambda r: cell(r, 9, "profession", "2")), "responses.csv", "row ", "(not a number, in a column with 1 numbers of 59 filled cells)",
+         "type: categorical"),
+    # --- 7. one name, one role
+    Case("spec-item-id-is-a-covariate", "study2", s2_spec(renamed_item("profession")), "questionnaire.yaml", "key items[0].id", "'profession', a name the clean tables already give to covariate 'profession'", "a name of its own"),
+    Case("spec-covariate-named-group", "study2", s2_spec(lambda s: s["covariates"].append("group")), "questionnaire.yaml", "key covariates[3]", "'group', a name the clean tables already give to a column the pipeline derives", "a name of its own"),
+    Case("spec-covariate-named-source-row", "study2", s2_spec(lambda s: s["covariates"].append("source_row")), "questionnaire.yaml", "key covariates[3]", "'source_row'", "a name of its own"),
+    Case("spec-subscale-named-like-a-covariate", "study2", s2_spec(lambda s: [i.__setitem__("subscale", "team") for i in s["items"] if i["subscale"] == "negative_impact"] and s.pop("subscales", None)),
+         "questionnaire.yaml", "subscale", "'team', a name the clean tables already give to covariate 'team'", "a name of its own"),
+    Case("spec-item-id-like-a-derived-column", "study2", s2_spec(renamed_item("scorable_positive_impact")), "questionnaire.yaml", "key items[0].id",
+         "'scorable_positive_impact'", "a name of its own"),
+    Case("spec-covariate-twice-declared", "study2", s2_spec(lambda s: s["covariates"].append({"column": "team", "type": "categorical"})), "questionnaire.yaml", "key covariates", "column 'team' twice", "each covariate once"),
+    Case("spec-scale-max-huge", "study2", s2_spec(lambda s: s["response_scale"].__setitem__("max", 10**12)), "questionnaire.yaml", "key response_scale.max", "1000000000000", "a whole number from -1,000 to 1,000"),
+    Case("spec-missing-value-nan", "study2", s2_spec_text(lambda t: t.replace('missing_values: ["prefer not to say", -99]', "missing_values: [.nan, -99]", 1)), "questionnaire.yaml", "key response_scale.missing_values[0]",
+         "nan (not a finite number)", "a number, or text"),
+    # --- 8. GUIDs
+    Case("qdpx-two-codes-one-guid", "study1", s1_qdpx({"project.qde": DUP_CODE}), "project.qdpx", "GUID '22222222-2222-4222-8222-222222222222'",
+         "one GUID on two elements: <Code name='Objectivity'> and <Code name='service_use_of_data'>", "a GUID of its own"),
+    Case("qdpx-two-users-one-guid", "study1", s1_qdpx({"project.qde": DUP_USER}), "project.qdpx", "GUID '11111111-1111-4111-8111-111111111111'",
+         "<User name='coder_a'> and <User name='coder_b'>", "a GUID of its own"),
+    Case("qdpx-a-user-and-a-code-one-guid", "study1", s1_qdpx({"project.qde": CODE_USER}), "project.qdpx", "GUID '22222222", "<Code name='Objectivity'> and <User name='coder_a'>", "a GUID of its own"),
+    # --- 9. valid input misdescribed
+    Case("qdpx-encrypted", "study1", lambda base, tmp: {"segments": encrypted(tmp)}, "project.qdpx", "zip member 'project.qde'", "an encrypted member", "a .qdpx exported without a password"),
+    Case("qdpx-huge-offset", "study1", s1_qdpx(project(inline_source(selection(START, "100000000000000000000000")))), "project.qdpx", "attribute endPosition",
+         "'100000000000000000000000'", "a whole number of characters of at most 1,000,000,000,000"),
+    Case("segments-huge-offset", "study1", s1(lambda r: cell(r, 4, "end", "100000000000000000000000")), "segments.csv", "row 4, column end", "'100000000000000000000000'",
+         "a whole number of characters from 0 to 1,000,000,000,000"),
+    Case("segments-offset-exponent", "study1", s1(lambda r: cell(r, 4, "end", "1e5")), "segments.csv", "row 4, column end", "'1e5'", "a whole number of characters"),
+    Case("survey-long-id", "study2", s2(lambda r: cell(r, 4, "respondent_id", "R" * 200_000)), "responses.csv", "row 4, column respondent_id", "a cell of 200,000 characters", "at most 1,000 characters in a column the spec uses"),
+    Case("survey-long-team", "study2", s2(lambda r: cell(r, 4, "team", "T" * 5000)), "responses.csv", "row 4, column team", "a cell of 5,000 characters", "at most 1,000 characters"),
+    Case("config-range-reads-forward", "config", set_config("study2.efa.parallel_analysis.iterations", 5), "config", "key study2.efa.parallel_analysis.iterations", "5", "a whole number from 10 to 1,000,000"),
 ]
 
 
@@ -299,9 +465,12 @@ def test_bad_input_is_named_and_nothing_is_written(case, synthetic_dir, tmp_path
     work = tmp_path / "in"
     work.mkdir()
     inputs = case.build(synthetic_dir, work)
+    before = digests(work, synthetic_dir)
     out = tmp_path / "results"
     with pytest.raises(InputError) as info:
-        if case.study == "config":
+        if case.study == "configfile":
+            check_config_files([inputs["configfile"]])
+        elif case.study == "config":
             validate_config(inputs["config"], "config")
             check_studies(inputs["config"], str(synthetic_dir), "config")
         elif case.study == "study2":
@@ -317,12 +486,18 @@ def test_bad_input_is_named_and_nothing_is_written(case, synthetic_dir, tmp_path
     assert case.expected in error.expected, message
     assert len(message) <= LONGEST_MESSAGE and len(error.found) <= MAX_FOUND, f"{len(message)} characters"
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*")), "a table was written"
+    assert digests(work, synthetic_dir) == before, "an input was changed"
+
+
+def digests(*folders: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folders``: the inputs before and after a run."""
+    return {str(p): sha256_of(p) for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_corpus_covers_every_kind_of_input():
     kinds = {c.id.split("-")[0] for c in CASES}
-    assert len(CASES) >= 40
-    assert kinds >= {"csv", "tsv", "survey", "sav", "spec", "segments", "qdpx", "codebook", "config"}
+    assert len(CASES) >= 100
+    assert kinds >= {"csv", "tsv", "survey", "sav", "spec", "segments", "qdpx", "codebook", "config", "configfile"}
 
 
 def test_the_untouched_config_passes_the_check():

@@ -281,7 +281,8 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str, str]:
         kinds = error.validator_value
         kinds = [kinds] if isinstance(kinds, str) else kinds
         if isinstance(instance, (int, float)) and not isinstance(instance, bool) and {"integer", "number"} & set(kinds):
-            return location, _found_number(instance), describe_range(schema)
+            others = [JSON_TYPES.get(k, k) for k in kinds if k not in ("integer", "number", "null")]
+            return location, _found_number(instance), ", or ".join([describe_range(schema), *others])
         return location, f"{instance!r} ({type(instance).__name__})", " or ".join(JSON_TYPES.get(k, f"a value of type {k}") for k in kinds)
     if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         expected = describe_range(schema)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.audit import AuditLog
-from camhs_rom.core.errors import InputError
+from camhs_rom.core.errors import InputError, clip
 from camhs_rom.core.tables import PLAIN_NUMBER
 from camhs_rom.instruments.questionnaire import Questionnaire, normalise_label
 
@@ -107,10 +107,10 @@ def clean_covariate(raw: pd.Series, rows, path, column, audit: AuditLog, kind: s
         value = filled.loc[first]
         what = "a decimal comma" if re.fullmatch(r"[+-]?\d+,\d+", value) else "not a number"
         share = "" if declared else f", in a column with {int(numbers.sum())} numbers of {len(filled)} filled cells"
-        raise InputError(path, f"row {rows[first]}, column {column}", f"{value!r} ({what}{share})", expected)
+        raise InputError(path, f"row {rows[first]}, column {column}", f"{clip(repr(value), 40)} ({what}{share})", expected)
     values = filled.astype(float)
     bad = ~np.isfinite(values.to_numpy()) | (values.abs().to_numpy() > MAX_COVARIATE)
     if bad.any():
         first = filled.index[np.flatnonzero(bad)[0]]
-        raise InputError(path, f"row {rows[first]}, column {column}", f"{filled.loc[first]!r} (not a finite number of at most 1e15)", expected)
+        raise InputError(path, f"row {rows[first]}, column {column}", f"{clip(repr(filled.loc[first]), 40)} (not a finite number of at most 1e15)", expected)
     return pd.to_numeric(text)

@@ -251,10 +251,10 @@ def check_clean_names(q: Questionnaire, path) -> None:
     """
     owners: dict[str, str] = {name: "a column the pipeline derives (respondent_id, source_row, group, frequency, frequency_code)" for name in DERIVED_COLUMNS}
     named = [(f"covariates[{i}]", c, "covariate") for i, c in enumerate(q.covariates)]
-    named += [(f"items[{i}].id", item.id, "item id") for i, item in enumerate(q.items)]
     for subscale in q.subscales:
         key = f"items[{next(i for i, item in enumerate(q.items) if item.subscale == subscale)}].subscale"
         named += [(key, name, f"a column of subscale {subscale!r}") for name in (subscale, f"n_missing_{subscale}", f"scorable_{subscale}")]
+    named += [(f"items[{i}].id", item.id, "item id") for i, item in enumerate(q.items)]
     for key, name, role in named:
         if name in owners:
             raise InputError(
