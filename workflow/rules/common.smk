@@ -30,7 +30,7 @@ from camhs_rom.core.contract import (
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.provenance import Settings  # a rule's settings, shown by digest in -n reasons
 from camhs_rom.core.schemas import check_config_files, validate_config, with_defaults
-from camhs_rom.core.studies import DATA_KEY, check_studies, included, is_generated, left_out
+from camhs_rom.core.studies import DATA_KEY, check_generator_owns, check_studies, included, is_generated, left_out
 
 try:
     check_config_files(workflow.configfiles)
@@ -376,3 +376,13 @@ def power_parts():
 
     parts = power_jobs(config["robustness"]["power"])
     return [f"{ROBUSTNESS}/power/parts/{k}-of-{parts}.csv" for k in range(1, parts + 1)]
+
+
+def check_synthetic_outputs(outputs, manifest, key):
+    """Stop before Snakemake would replace a file under data/synthetic/ the generator did not write."""
+    if not workflow.is_main_process:  # checked once, before any job; a job's process may see files mid-write
+        return
+    try:
+        check_generator_owns(outputs, manifest, key, "config (config.yaml and any --configfile)")
+    except InputError as err:
+        sys.exit(f"Bad input, nothing was run: {err}")

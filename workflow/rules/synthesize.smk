@@ -3,19 +3,6 @@
 # file under data/synthetic/ the generator did not write (a team's export copied over the
 # default) stops the run before Snakemake would replace it.
 
-from camhs_rom.core.studies import check_generator_owns
-
-
-def check_synthetic_outputs(outputs, manifest, key):
-    if not workflow.is_main_process:  # checked once, before any job; a job's process may see files mid-write
-        return
-    try:
-        check_generator_owns(outputs, manifest, key, "config (config.yaml and any --configfile)")
-    except InputError as err:
-        sys.exit(f"Bad input, nothing was run: {err}")
-
-
-
 if generated("study2"):
 
     check_synthetic_outputs(
