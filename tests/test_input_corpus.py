@@ -455,6 +455,10 @@ CASES = [
          "a whole number of characters from 0 to 1,000,000,000,000"),
     Case("segments-offset-exponent", "study1", s1(lambda r: cell(r, 4, "end", "1e5")), "segments.csv", "row 4, column end", "'1e5'", "a whole number of characters"),
     Case("survey-long-id", "study2", s2(lambda r: cell(r, 4, "respondent_id", "R" * 200_000)), "responses.csv", "row 4, column respondent_id", "a cell of 200,000 characters", "at most 1,000 characters in a column the spec uses"),
+    Case("survey-item-without-variance", "study2", s2(lambda r: column(r, "pos_motivation", "Agree")), "responses.csv", "column pos_motivation",
+         "the same answer (4) from all 59 respondents who answered it", "answers that vary"),
+    Case("survey-item-answered-once", "study2", s2(lambda r: (column(r, "neg_misinterpreted", ""), cell(r, 12, "neg_misinterpreted", "2"))), "responses.csv", "column neg_misinterpreted",
+         "the same answer (2) from all 1 respondents who answered it", "answers that vary"),
     Case("survey-long-team", "study2", s2(lambda r: cell(r, 4, "team", "T" * 5000)), "responses.csv", "row 4, column team", "a cell of 5,000 characters", "at most 1,000 characters"),
     Case("config-range-reads-forward", "config", set_config("study2.efa.parallel_analysis.iterations", 5), "config", "key study2.efa.parallel_analysis.iterations", "5", "a whole number from 10 to 1,000,000"),
 ]

@@ -217,11 +217,32 @@ def check_answered(coded: pd.DataFrame, q: Questionnaire, path) -> None:
     """Stop on an item nobody answered: it has no correlations, so no factor analysis or score can use it."""
     for item in q.items:
         if coded[item.id].isna().all():
-            name = item.source_column + (f" (item {item.id})" if item.source_column != item.id else "")
             raise InputError(
-                path, f"column {name}", f"no answer in any of the {len(coded)} rows",
+                path, f"column {_column_name(item)}", f"no answer in any of the {len(coded)} rows",
                 "answers from at least some respondents: check the column, or leave the item out of the questionnaire spec",
             )
+
+
+def check_varies(coded: pd.DataFrame, q: Questionnaire, path) -> None:
+    """Stop on an item every respondent who answered it answered alike.
+
+    It has no variance and no correlations, so the factor analysis, the confirmatory
+    models and the reliability coefficients cannot use it: without this check the run
+    fails in a later step (an eigenvalue problem that does not converge). Checked by the
+    ingest step of the workflow, on the whole sample, after :func:`clean_responses`.
+    """
+    for item in q.items:
+        answers = coded[item.id].dropna()
+        if len(answers) and answers.nunique() < 2:
+            raise InputError(
+                path, f"column {_column_name(item)}", f"the same answer ({int(answers.iloc[0])}) from all {len(answers)} respondents who answered it",
+                "answers that vary (an item everyone answers alike has no variance and no correlations: check the column, "
+                "or leave the item out of the questionnaire spec)",
+            )
+
+
+def _column_name(item) -> str:
+    return item.source_column + (f" (item {item.id})" if item.source_column != item.id else "")
 
 
 def check_scorable(scored: pd.DataFrame, q: Questionnaire, path) -> None:
