@@ -241,6 +241,24 @@ def check_varies(coded: pd.DataFrame, q: Questionnaire, path) -> None:
             )
 
 
+def check_groups(scored: pd.DataFrame, q: Questionnaire, path) -> None:
+    """Stop when one of the two compared groups (the first two under ``group.levels``) has fewer than 2 respondents
+    scored on a subscale: no group difference is defined, and the comparison step would stop on a table the
+    pipeline wrote instead of on the file that lacks them."""
+    counts = scored["group"].value_counts().to_dict()
+    for group in list(q.group_levels)[:2]:
+        rows = scored[scored["group"] == group]
+        for subscale in q.subscales:
+            n = int(rows[f"scorable_{subscale}"].astype(bool).sum())
+            if n < 2:
+                present = ", ".join(f"{g} {c}" for g, c in sorted(counts.items())) or "none"
+                raise InputError(
+                    path, f"column {q.group_column}, group {group!r}",
+                    f"{n} respondent(s) scored on {subscale} (respondents per group: {present})",
+                    "at least 2 scored respondents in each of the two compared groups (the first two under group.levels)",
+                )
+
+
 def _column_name(item) -> str:
     return item.source_column + (f" (item {item.id})" if item.source_column != item.id else "")
 
