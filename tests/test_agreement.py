@@ -126,6 +126,22 @@ def test_agreement_table_on_known_passages():
     assert table.loc[table.theme == "all", "n_units"].iloc[0] == 6
     again = agreement_table(passaged_example(), ["obj", "svc"], resamples=200, ci=0.9, seed=5)
     pd.testing.assert_frame_equal(table, again)
+    # a resample drawing only passages the coders judged alike holds one category, and kappa is undefined there
+    # (percentage agreement only where every drawn passage has a single judgement)
+    used = table.set_index(["theme", "measure"])["resamples_used"]
+    assert 0 < used[("obj", "cohen_kappa")] < used[("obj", "percent_agreement")] <= 200
+
+
+def test_an_interval_says_how_many_resamples_it_rests_on():
+    from camhs_rom.core.seeding import bootstrap_interval, resamples_note
+
+    estimates = np.r_[np.arange(1.0, 101.0), [np.nan] * 50, [np.inf] * 2]
+    low, high, used = bootstrap_interval(estimates, 0.9)
+    assert used == 100 and (low, high) == pytest.approx(tuple(np.percentile(np.arange(1.0, 101.0), [5, 95])))
+    assert resamples_note(used, len(estimates)) == "interval from the 100 of 152 resamples in which it is defined"
+    assert resamples_note(152, 152) == ""
+    assert bootstrap_interval(np.full(10, np.nan), 0.95)[2] == 0
+    assert resamples_note(0, 2000) == "no interval: undefined in all 2,000 resamples"
 
 
 def test_one_coder_gives_an_empty_table():

@@ -220,6 +220,7 @@ def test_ordinal_omega_and_alpha_match_psych(subscale):
     assert len(data) == expected["n"]
     found = ordinal_coefficients(data[[f"{subscale}{k}" for k in range(1, 6)]], 6, 40, 0.95, rng_for(1, "test"))
     for name in ("ordinal_omega", "ordinal_alpha"):
-        estimate, low, high = found[name]
+        estimate, low, high, used = found[name]
+        assert used == 40
         assert estimate == pytest.approx(expected[name], abs=1e-3)
         assert low < estimate < high

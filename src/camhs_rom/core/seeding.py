@@ -40,12 +40,40 @@ def batches(resamples: int, n: int, max_elements: float = 4e6) -> list[int]:
     return [min(size, resamples - start) for start in range(0, resamples, size)]
 
 
-def percentile_interval(estimates: np.ndarray, level: float) -> tuple[float, float]:
-    """The percentile bootstrap interval at ``level``, ignoring resamples where the estimate is undefined."""
+def bootstrap_interval(estimates: np.ndarray, level: float) -> tuple[float, float, int]:
+    """The percentile bootstrap interval at ``level`` and the number of resamples it rests on.
+
+    A statistic can be undefined in a resample (kappa when the resample holds one category
+    only, omega when a resampled matrix is not positive definite); those resamples are left
+    out, and the count of the rest is returned so that a table can say so
+    (:func:`resamples_note`) instead of presenting an interval from a few resamples as one
+    from all of them. No defined resample: ``(nan, nan, 0)``.
+    """
     finite = np.asarray(estimates, dtype=float)
     finite = finite[np.isfinite(finite)]
     if not len(finite):
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), 0
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(finite, [tail, 100 - tail])
-    return float(low), float(high)
+    return float(low), float(high), int(len(finite))
+
+
+def percentile_interval(estimates: np.ndarray, level: float) -> tuple[float, float]:
+    """The percentile bootstrap interval at ``level``, ignoring resamples where the estimate is undefined
+    (:func:`bootstrap_interval` also counts them)."""
+    low, high, _ = bootstrap_interval(estimates, level)
+    return low, high
+
+
+def resamples_note(used: int, resamples: int) -> str:
+    """What a table says when a statistic was undefined in some resamples ("" when it was defined in all)."""
+    if used >= resamples:
+        return ""
+    if used == 0:
+        return f"no interval: undefined in all {resamples:,} resamples"
+    return f"interval from the {used:,} of {resamples:,} resamples in which it is defined"
+
+
+def join_notes(*notes: str) -> str:
+    """Notes joined with "; ", empty ones left out."""
+    return "; ".join(n for n in notes if n)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.errors import InputError, quote_list
-from camhs_rom.core.seeding import batches, bootstrap_weights, percentile_interval, rng_for
+from camhs_rom.core.seeding import batches, bootstrap_interval, bootstrap_weights, rng_for
 from camhs_rom.stats.agreement import (
     alpha_batch,
     cohen_kappa,
@@ -33,7 +33,7 @@ from camhs_rom.stats.agreement import (
 )
 from camhs_rom.study1.passages import excerpt, passage_text, presence
 
-AGREEMENT_COLUMNS = ["theme", "measure", "value", "ci_low", "ci_high", "n_units", "n_coders", "unit", "ci_level", "resamples"]
+AGREEMENT_COLUMNS = ["theme", "measure", "value", "ci_low", "ci_high", "n_units", "n_coders", "unit", "ci_level", "resamples", "resamples_used"]
 
 
 DISAGREEMENT_COLUMNS = [
@@ -123,8 +123,8 @@ def agreement_table(passaged: pd.DataFrame, themes: list[str], resamples: int, c
     for theme, values, _ in blocks:
         n_units = int(((~np.isnan(values)).sum(axis=1) >= 2).sum())
         for m, (estimate, _) in measures.items():
-            low, high = percentile_interval(np.concatenate(boots[(theme, m)]), ci)
-            rows.append([theme, m, estimate(values), low, high, n_units, len(coders), UNIT, ci, resamples])
+            low, high, used = bootstrap_interval(np.concatenate(boots[(theme, m)]), ci)  # kappa is undefined in a resample with one category
+            rows.append([theme, m, estimate(values), low, high, n_units, len(coders), UNIT, ci, resamples, used])
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 

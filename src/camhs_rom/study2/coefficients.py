@@ -15,17 +15,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from camhs_rom.core.seeding import percentile_interval, rng_for
+from camhs_rom.core.seeding import bootstrap_interval, join_notes, resamples_note, rng_for
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.factors import MODEL_ERRORS
 from camhs_rom.stats.polychoric import fit_group, polychoric_batch, polychoric_resampled
 from camhs_rom.stats.reliability import full_rank, omega_from_correlations, omega_hierarchical, one_factor_uniquenesses, standardized_alpha
 
 
-def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> dict[str, tuple[float, float, float]]:
+def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> dict[str, tuple[float, float, float, int]]:
     """Ordinal alpha and ordinal omega of one subscale's keyed codes, each with its percentile bootstrap interval.
 
-    ``{"ordinal_alpha": (estimate, low, high), "ordinal_omega": (...)}``: alpha of the polychoric
+    ``{"ordinal_alpha": (estimate, low, high, used), "ordinal_omega": (...)}``, ``used`` the
+    resamples in which the coefficient is defined (:func:`camhs_rom.core.seeding.bootstrap_interval`): alpha of the polychoric
     matrix (:func:`camhs_rom.stats.reliability.standardized_alpha`) and omega total of a one-factor
     minres model of it (:func:`camhs_rom.stats.reliability.omega_from_correlations`, psych's
     ``omega.tot``; NaN below three items). semTools' ``compRelSEM(ord.scale = FALSE)`` estimates the
@@ -63,8 +64,7 @@ def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, c
             boot["ordinal_omega"].append(omega)
     out = {}
     for name, estimate in estimates.items():
-        low, high = percentile_interval(np.concatenate(boot[name]) if boot[name] else np.array([]), ci)
-        out[name] = (estimate, low, high)
+        out[name] = (estimate, *bootstrap_interval(np.concatenate(boot[name]) if boot[name] else np.array([]), ci))
     return out
 
 
@@ -111,9 +111,11 @@ def reliability_coefficients(reliability: pd.DataFrame, scored: pd.DataFrame, co
             continue
         rng = rng_for(seed, f"study2-ordinal-alpha-{rel.subscale}")
         found = ordinal_coefficients(codes.loc[answered, items], categories, resamples, ci, rng)
-        for name, (estimate, low, high) in found.items():
-            note = "two items: omega needs three or more" if name == "ordinal_omega" and len(items) < 3 else ""
-            rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], estimate, low, high, boot if np.isfinite(estimate) else "", n, note])
+        for name, (estimate, low, high, used) in found.items():
+            defined = np.isfinite(estimate)
+            note = join_notes("two items: omega needs three or more" if name == "ordinal_omega" and len(items) < 3 else "",
+                              resamples_note(used, resamples) if defined else "")
+            rows.append([rel.subscale, name, COEFFICIENT_MODELS[name], estimate, low, high, boot if defined else "", n, note])
     m = len(q.subscales)
     model = COEFFICIENT_MODELS["omega_hierarchical"]
     x = scored.dropna().to_numpy()
@@ -130,6 +132,6 @@ def reliability_coefficients(reliability: pd.DataFrame, scored: pd.DataFrame, co
                 estimates.append(omega_hierarchical(np.corrcoef(sample, rowvar=False), m)[0])
             except MODEL_ERRORS:
                 estimates.append(np.nan)
-        low, high = percentile_interval(np.array(estimates), ci)
-        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, len(x), ""])
+        low, high, used = bootstrap_interval(np.array(estimates), ci)
+        rows.append(["(all items)", "omega_hierarchical", model, estimate, low, high, boot, len(x), resamples_note(used, resamples)])
     return pd.DataFrame(rows, columns=COEFFICIENT_COLUMNS)

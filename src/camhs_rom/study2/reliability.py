@@ -33,7 +33,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from camhs_rom.core.seeding import batches, bootstrap_weights, percentile_interval, rng_for
+from camhs_rom.core.seeding import batches, bootstrap_interval, bootstrap_weights, join_notes, resamples_note, rng_for
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.reliability import (
     alpha_batch,
@@ -80,9 +80,11 @@ def reliability(scored: pd.DataFrame, q: Questionnaire, resamples: int, ci: floa
             boot_omega.append(omega_batch(x, weights, cov) if k >= 3 else np.full(size, np.nan))
         boot_alpha, boot_omega = np.concatenate(boot_alpha or [[]]), np.concatenate(boot_omega or [[]])
         omega = omega_total(data) if k >= 3 else np.nan
-        a_lo, a_hi = percentile_interval(boot_alpha, ci)
-        o_lo, o_hi = percentile_interval(boot_omega, ci)
-        note = "" if k >= 3 else "two items: omega needs three or more"
+        a_lo, a_hi, a_used = bootstrap_interval(boot_alpha, ci)
+        o_lo, o_hi, o_used = bootstrap_interval(boot_omega, ci)
+        note = join_notes("" if k >= 3 else "two items: omega needs three or more",
+                          *(f"{name}: {resamples_note(used, resamples)}" for name, used, defined in (("alpha", a_used, True), ("omega", o_used, k >= 3))
+                            if defined and used < resamples))
         rows.append([subscale, k, n, alpha, low, high, omega, o_lo, o_hi, a_lo, a_hi, ci, resamples, note])
         rest, without = item_rest_correlations(data), alpha_if_dropped(data)
         items_rows += [[subscale, item, rest[item], without[item]] for item in items]
