@@ -171,7 +171,10 @@ def test_covariate_with_one_level_is_left_out(questionnaire):
     frame = scores_frame(np.random.default_rng(3)).assign(profession="nurse")
     table, notes = adjusted_models(frame, questionnaire, min_teams=5)
     assert not table["term"].str.contains("profession").any()
-    assert notes["note"].str.contains("covariate 'profession' has one level").any()
+    assert notes["note"].str.contains("covariate 'profession' has one value ('nurse'); left out of the models", regex=False).any()
+    blank = scores_frame(np.random.default_rng(3)).assign(profession=None)
+    _, notes = adjusted_models(blank, questionnaire, min_teams=5)
+    assert notes["note"].str.contains(r"covariate 'profession' has no value \(every cell blank\); left out of the models").any()
 
 
 def test_ordinal_model_reports_increasing_cut_points(questionnaire):

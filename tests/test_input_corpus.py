@@ -463,6 +463,8 @@ CASES = [
          "0 respondent(s) scored on positive_impact (respondents per group: non_user 59)", "at least 2 scored respondents in each of the two compared groups"),
     Case("survey-one-user", "study2", s2(lambda r: [cell(r, k, "currently_uses_sbs_rom", "yes" if k == 9 else "no") for k in range(3, 62)]), "responses.csv",
          "column currently_uses_sbs_rom, group 'user'", "1 respondent(s) scored on positive_impact (respondents per group: non_user 58, user 1)", "at least 2 scored"),
+    Case("survey-frequency-answered-by-nobody", "study2", s2(lambda r: column(r, "sbs_rom_frequency", "")), "responses.csv", "column sbs_rom_frequency",
+         "no answer in any of the 59 rows", "or leave frequency out of the questionnaire spec"),
     Case("survey-long-team", "study2", s2(lambda r: cell(r, 4, "team", "T" * 5000)), "responses.csv", "row 4, column team", "a cell of 5,000 characters", "at most 1,000 characters"),
     Case("config-range-reads-forward", "config", set_config("study2.efa.parallel_analysis.iterations", 5), "config", "key study2.efa.parallel_analysis.iterations", "5", "a whole number from 10 to 1,000,000"),
 ]

@@ -125,6 +125,16 @@ def test_missing_instruments_make_claims_not_testable():
     assert got["S2-G+"] == REPRODUCED
 
 
+def test_undefined_statistics_make_a_claim_not_testable_never_not_reproduced():
+    """A share of nobody (the frequency item unanswered) or an undefined test is no evidence against a claim."""
+    tables = published_tables()
+    tables["frequency"] = tables["frequency"].assign(n=0, pct=float("nan"), ci_low=float("nan"), ci_high=float("nan"), n_answered=0)
+    tables["comparisons"].loc[1, "p_holm"] = float("nan")
+    card = scorecard(tables, SETTINGS, "parallel_analysis", both_studies("x")).set_index("claim_id")
+    assert card.loc["S2-F", "verdict"] == NOT_TESTABLE and "nan" not in card.loc["S2-F", "replicated"]
+    assert card.loc["S2-G-", "verdict"] == NOT_TESTABLE and card.loc["S2-G+", "verdict"] == REPRODUCED
+
+
 def test_theme_absent_from_the_data_or_with_another_valence():
     tables = published_tables()
     tables["tallies"].loc[0, "n_participants"] = 0

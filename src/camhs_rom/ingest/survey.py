@@ -186,6 +186,11 @@ def clean_responses(path: str | Path, questionnaire: Questionnaire) -> CleanResp
     coded["group"] = _clean_group(frame[q.group_column], rows, q, path, audit)
     if q.frequency_column:
         coded["frequency"], coded["frequency_code"] = _clean_frequency(frame[q.frequency_column], rows, q, path, audit)
+        if coded["frequency"].isna().all():
+            raise InputError(
+                path, f"column {q.frequency_column}", f"no answer in any of the {len(coded)} rows",
+                "answers from at least some respondents: check the column, or leave frequency out of the questionnaire spec (claim S2-F is then not testable)",
+            )
     for col in q.covariates:
         coded[col] = clean_covariate(frame[col], rows, path, col, audit, q.covariate_types.get(col))
     expected = _answer_expected(q)

@@ -125,6 +125,8 @@ def study2_sample_claims(sample: pd.DataFrame, frequency: pd.DataFrame | None, s
     criterion = f"the Wilson 95% CI of the share answering '{level}' contains {pct}%"
     if frequency is None or frequency.empty or level not in set(frequency["level"]):
         rows.append(["S2-F", claim, f"{pct}%", "no frequency item with that level", criterion, NOT_TESTABLE, "frequency"])
+    elif not frequency["n_answered"].max() or frequency.set_index("level").loc[[level], ["ci_low", "ci_high"]].isna().any(axis=None):
+        rows.append(["S2-F", claim, f"{pct}%", "no respondent answered the frequency item: the share is undefined", criterion, NOT_TESTABLE, "frequency"])
     else:
         row = frequency.set_index("level").loc[level]
         found = f"{row['pct']:.1f}% ({int(row['n'])} of {int(row['n_answered'])}), 95% CI [{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
@@ -187,6 +189,10 @@ def group_claims(comparisons: pd.DataFrame, settings: dict, groups: tuple[str, s
             rows.append([claim_id, claim, "users > non-users", "subscale or groups not in the data", criterion, NOT_TESTABLE, "comparisons"])
             continue
         row = mine.iloc[0]
+        if pd.isna(row["mean_difference"]) or pd.isna(row["p_holm"]):
+            rows.append([claim_id, claim, "users > non-users", f"{test} is undefined on these data (no variance in the subscale's scores?)",
+                         criterion, NOT_TESTABLE, "comparisons"])
+            continue
         found = (
             f"difference {number(row['mean_difference'])}; {EFFECT_SYMBOLS.get(row['effect_measure'], row['effect_measure'])} = {number(row['effect_size'])} "
             f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; Holm-adjusted {p_value(row['p_holm'])}"

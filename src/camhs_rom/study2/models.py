@@ -50,9 +50,11 @@ def usable_covariates(data: pd.DataFrame, q: Questionnaire, notes: list) -> list
     """Covariates with at least two observed values (others are noted and left out)."""
     keep = []
     for column in q.covariates:
-        if data[column].dropna().nunique() < 2:
-            notes.append(["all", "all", f"covariate {column!r} has one level ({data[column].dropna().unique().tolist()}); left out of the models"])
-            log.info("covariate %s has one level; left out", column)
+        values = data[column].dropna().unique().tolist()
+        if len(values) < 2:
+            what = f"one value ({values[0]!r})" if values else "no value (every cell blank)"
+            notes.append(["all", "all", f"covariate {column!r} has {what}; left out of the models"])
+            log.info("covariate %s has %s; left out", column, what)
         else:
             keep.append(column)
     return keep
