@@ -466,6 +466,9 @@ CASES = [
     Case("survey-frequency-answered-by-nobody", "study2", s2(lambda r: column(r, "sbs_rom_frequency", "")), "responses.csv", "column sbs_rom_frequency",
          "no answer in any of the 59 rows", "or leave frequency out of the questionnaire spec"),
     Case("survey-long-team", "study2", s2(lambda r: cell(r, 4, "team", "T" * 5000)), "responses.csv", "row 4, column team", "a cell of 5,000 characters", "at most 1,000 characters"),
+    Case("config-empty-list-reads-forward", "config", set_config("robustness.power.sample_sizes", []), "config", "key robustness.power.sample_sizes", "[]", "a list of at least 1 value"),
+    Case("config-repeated-value-named", "config", set_config("robustness.power.sample_sizes", [30, 59, 30]), "config", "key robustness.power.sample_sizes", "30 listed twice", "each value once"),
+    Case("config-too-long-reads-forward", "config", set_config("study1.speaker_pattern", "x" * 600), "config", "key study1.speaker_pattern", "[602 characters]", "text of at most 500 characters"),
     Case("config-range-reads-forward", "config", set_config("study2.efa.parallel_analysis.iterations", 5), "config", "key study2.efa.parallel_analysis.iterations", "5", "a whole number from 10 to 1,000,000"),
 ]
 
@@ -495,6 +498,7 @@ def test_bad_input_is_named_and_nothing_is_written(case, synthetic_dir, tmp_path
     assert case.found in error.found, message
     assert case.expected in error.expected, message
     assert len(message) <= LONGEST_MESSAGE and len(error.found) <= MAX_FOUND, f"{len(message)} characters"
+    assert not re.search(r"is (less|greater) than|should be|is too (long|short)|non-unique", error.expected), "the expectation reads backwards"
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*")), "a table was written"
     assert digests(work, synthetic_dir) == before, "an input was changed"
 

@@ -294,6 +294,19 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str, str]:
         options = [s.get("enum", [s.get("type")]) for s in error.validator_value]
         flat = [o for opt in options for o in (opt if isinstance(opt, list) else [opt])]
         return location, repr(instance), f"one of: {', '.join(map(str, flat))}"
+    sizes = {"minItems": "a list of at least {} value", "maxItems": "a list of at most {} value", "minLength": "text of at least {} character",
+             "maxLength": "text of at most {} character", "minProperties": "a mapping of at least {} key", "maxProperties": "a mapping of at most {} key"}
+    if error.validator in sizes:
+        bound = error.validator_value
+        return location, repr(instance), sizes[error.validator].format(f"{bound:,}") + ("" if bound == 1 else "s")
+    if error.validator == "uniqueItems" and isinstance(instance, list):
+        seen, again = [], None
+        for value in instance:
+            if value in seen:
+                again = value
+                break
+            seen.append(value)
+        return location, f"{again!r} listed twice", "each value once"
     if error.validator == "pattern":
         return location, repr(instance), schema.get("description") or f"text matching the pattern {error.validator_value}"
     return location, repr(instance), error.message.replace(repr(instance), "the value", 1)
