@@ -16,7 +16,8 @@ from camhs_rom.core.provenance import input_record, read_provenance, write_recor
 from camhs_rom.core.tables import write_table
 from camhs_rom.ingest.placement import DEFAULT_SPEAKER_PATTERN, PlacementSettings
 from camhs_rom.ingest.segments import SegmentOptions, clean_segments
-from camhs_rom.ingest.survey import check_groups, check_varies, clean_responses
+from camhs_rom.ingest.survey import clean_responses
+from camhs_rom.ingest.survey_checks import check_groups, check_varies
 from camhs_rom.instruments.codebook import check_item_themes, load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 
@@ -26,7 +27,7 @@ def ingest_study2(responses, questionnaire, codebook, coded_out, scored_out, aud
 
     The codebook is used to check that every item's ``theme`` is a Study 1 theme; an item
     answered alike by everyone, and a compared group with fewer than 2 scored respondents,
-    stop the run here (:func:`~camhs_rom.ingest.survey.check_varies`, ``check_groups``).
+    stop the run here (:func:`~camhs_rom.ingest.survey_checks.check_varies`, ``check_groups``).
     Writes ``responses_coded.csv``, ``responses_scored.csv`` and the audit log.
     """
     spec = load_questionnaire(questionnaire)
