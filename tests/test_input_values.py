@@ -52,6 +52,9 @@ def numeric_keys(schema: dict, root: dict, path: tuple = ()) -> list[tuple[tuple
     return found
 
 
+BACKWARDS = re.compile(r"is (less|greater) than|should be|is too (long|short)|non-unique|does not match|is not valid under")  # jsonschema's own words
+
+
 CONFIG_SCHEMA = load_schema("config")
 NUMERIC_KEYS = numeric_keys(CONFIG_SCHEMA, CONFIG_SCHEMA)
 
@@ -106,19 +109,7 @@ def test_every_numeric_key_refuses_nan_inf_huge_negative_and_fractional_counts(p
             validate_config(bad, "config")
         assert info.value.location == f"key {key}", f"{key} = {value!r}: {info.value}"
         assert "expected a" in str(info.value) or "expected one of" in str(info.value)
-
-
-BACKWARDS = re.compile(r"is (less|greater) than|should be|is too (long|short)|non-unique|does not match|is not valid under")
-
-
-@pytest.mark.parametrize("path, schema", NUMERIC_KEYS, ids=[".".join(map(str, p)) for p, _ in NUMERIC_KEYS])
-def test_no_message_repeats_the_schema_library_backwards(path, schema, config):
-    """jsonschema says "-1 is less than the minimum of 0"; a message here says what is expected, forwards."""
-    for value in bad_values(schema):
-        bad, _ = with_value(config, path, value)
-        with pytest.raises(InputError) as info:
-            validate_config(bad, "config")
-        assert not BACKWARDS.search(info.value.expected), str(info.value)
+        assert not BACKWARDS.search(info.value.expected), f"reads backwards (jsonschema's words): {info.value}"
 
 
 def test_every_bounded_key_names_its_range_forwards(config):
