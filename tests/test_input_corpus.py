@@ -422,11 +422,11 @@ CASES = [
     # --- 6. covariates
     Case("survey-covariate-decimal-comma", "study2", s2(lambda r: cell(r, 5, "years_qualified", "7,5")), "responses.csv", "row 5, column years_qualified",
          "'7,5' (a decimal comma, in a column with 58 numbers of 59 filled cells)", "a decimal comma is read only in a semicolon-delimited file"),
-    Case("survey-covariate-inf", "study2", s2(lambda r: cell(r, 6, "years_qualified", "inf")), "responses.csv", "row 6, column years_qualified", "'inf' (not a number", "a number with a decimal point in every filled cell"),
+    Case("survey-covariate-inf", "study2", s2(lambda r: cell(r, 6, "years_qualified", "inf")), "responses.csv", "row 6, column years_qualified", "'inf' (not a number", "a number in every filled cell (decimals written with a point"),
     Case("survey-covariate-400-digits", "study2", s2(lambda r: cell(r, 7, "years_qualified", "9" * 400)), "responses.csv", "row 7, column years_qualified", "(not a finite number of at most 1e15)", "a number"),
     Case("survey-covariate-exponent-overflow", "study2", s2(lambda r: cell(r, 7, "years_qualified", "1e999")), "responses.csv", "row 7, column years_qualified", "'1e999' (not a finite number", "a number"),
     Case("survey-covariate-declared-numeric", "study2", s2_spec(covariate_spec("years_qualified", "numeric"), lambda r: cell(r, 8, "years_qualified", "ten")), "responses.csv",
-         "row 8, column years_qualified", "'ten' (not a number)", "a number with a decimal point in every filled cell"),
+         "row 8, column years_qualified", "'ten' (not a number)", "a number in every filled cell (decimals written with a point"),
     Case("survey-covariate-mixed-text", "study2", s2(lambda r: cell(r, 9, "profession", "2")), "responses.csv", "row ", "(not a number, in a column with 1 numbers of 59 filled cells)",
          "type: categorical"),
     # --- 7. one name, one role

@@ -100,7 +100,7 @@ def clean_covariate(raw: pd.Series, rows, path, column, audit: AuditLog, kind: s
     if kind is None and not numbers.any():
         return text.astype("string")
     declared = kind == "numeric"
-    expected = ("a number with a decimal point in every filled cell (a decimal comma is read only in a semicolon-delimited file), or blank"
+    expected = ("a number in every filled cell (decimals written with a point: a decimal comma is read only in a semicolon-delimited file), or blank"
                 + ("" if declared else f"; or declare the covariate {{column: {column}, type: categorical}} in the spec if it is a category"))
     if not numbers.all():
         first = filled.index[np.flatnonzero(~numbers.to_numpy())[0]]
