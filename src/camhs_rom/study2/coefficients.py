@@ -19,7 +19,8 @@ from camhs_rom.core.seeding import bootstrap_interval, join_notes, resamples_not
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.factors import MODEL_ERRORS
 from camhs_rom.stats.polychoric import fit_group, polychoric_batch, polychoric_resampled
-from camhs_rom.stats.reliability import full_rank, omega_from_correlations, omega_hierarchical, one_factor_uniquenesses, standardized_alpha
+from camhs_rom.stats.reliability import omega_from_correlations, omega_hierarchical, one_factor_uniquenesses, standardized_alpha
+from camhs_rom.stats.retention import smooth_correlations
 
 
 def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, ci: float, rng: np.random.Generator) -> dict[str, tuple[float, float, float, int]]:
@@ -27,7 +28,9 @@ def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, c
 
     ``{"ordinal_alpha": (estimate, low, high, used), "ordinal_omega": (...)}``, ``used`` the
     resamples in which the coefficient is defined (:func:`camhs_rom.core.seeding.bootstrap_interval`): alpha of the polychoric
-    matrix (:func:`camhs_rom.stats.reliability.standardized_alpha`) and omega total of a one-factor
+    matrix, smoothed when it is not positive definite as ``psych::polychoric`` does by default
+    (:func:`camhs_rom.stats.retention.smooth_correlations`), in the sample and in every resample
+    (:func:`camhs_rom.stats.reliability.standardized_alpha`), and omega total of a one-factor
     minres model of it (:func:`camhs_rom.stats.reliability.omega_from_correlations`, psych's
     ``omega.tot``; NaN below three items). semTools' ``compRelSEM(ord.scale = FALSE)`` estimates the
     same quantity from a DWLS fit's loadings, ``(sum lambda)^2 / sum(R)``, and differs in the third
@@ -40,7 +43,7 @@ def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, c
     """
     x = codes.to_numpy(dtype=float)
     n, k = x.shape
-    full = np.nan_to_num(polychoric_batch(x[None], categories)[0])
+    full = smooth_correlations(polychoric_batch(x[None], categories))[0]
     with_omega = k >= 3
     start = 1 - one_factor_uniquenesses(full[None])[0] if with_omega else None
     estimates = {"ordinal_alpha": float(standardized_alpha(full)),
@@ -55,13 +58,13 @@ def ordinal_coefficients(codes: pd.DataFrame, categories: int, resamples: int, c
             size = min(draw, resamples - first)
             rows = rng.integers(0, n, size=(size, n))
             weights[first - group : first - group + size] = np.bincount((rows + n * np.arange(size)[:, None]).ravel(), minlength=size * n).reshape(size, n)
-        matrices = np.nan_to_num(polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k)))
+        # a resample's polychoric matrix that is not positive definite is smoothed, as psych::polychoric does by
+        # default (psych::cor.smooth), never dropped: dropping kept about half the default's resamples, and
+        # only the better-behaved half
+        matrices = smooth_correlations(polychoric_resampled(x, categories, weights, tolerance=1e-5, start=full, batch=fit_group(k)))
         boot["ordinal_alpha"].append(standardized_alpha(matrices))
         if with_omega:
-            fine = np.isfinite(matrices).all(axis=(1, 2)) & full_rank(matrices)
-            omega = np.full(len(matrices), np.nan)
-            omega[fine] = omega_from_correlations(matrices[fine], start) if fine.any() else omega[fine]
-            boot["ordinal_omega"].append(omega)
+            boot["ordinal_omega"].append(omega_from_correlations(matrices, start))
     out = {}
     for name, estimate in estimates.items():
         out[name] = (estimate, *bootstrap_interval(np.concatenate(boot[name]) if boot[name] else np.array([]), ci))
