@@ -109,3 +109,16 @@ def test_synthetic_data_never_stand_beside_a_teams_own(study1, study2, left):
     assert set(out) == left and included(config, "data/synthetic") == [s for s in ("study1", "study2") if s not in left]
     if study1 and left:
         assert "synthetic default while" in next(iter(out.values()))
+
+
+@pytest.mark.parametrize("manifest", ["not json {", "[1, 2]", '{"files": ["responses.csv"], "synthetic": true}', "\udcff"], ids=["broken", "list", "files-list", "not-utf8"])
+def test_a_malformed_manifest_beside_a_users_file_lists_nothing(tmp_path, manifest):
+    """A team's folder may hold some other MANIFEST.json: their file is theirs, and the run neither crashes nor overwrites it."""
+    from camhs_rom.core.studies import check_generator_owns
+
+    data = tmp_path / "responses.csv"
+    data.write_text("respondent_id\nR1\n", encoding="utf-8")
+    (tmp_path / "MANIFEST.json").write_bytes(manifest.encode("utf-8", "surrogateescape"))
+    assert describe_input("study2_responses", data)["source"] == "user-supplied"
+    with pytest.raises(InputError, match="responses.csv: file: found a file the synthetic-data step did not write"):
+        check_generator_owns([data], tmp_path / "MANIFEST.json", "study2.responses")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from camhs_rom import __version__
 from camhs_rom.core.labels import SYNTHETIC_DATA, SYNTHETIC_FIGURE, SYNTHETIC_SOURCE, USER, USER_DATA, dataset_label
-from camhs_rom.core.studies import DATA_KEY, STUDIES
+from camhs_rom.core.studies import DATA_KEY, STUDIES, read_manifest
 from camhs_rom.core.tables import sha256_of, write_text
 
 
@@ -29,12 +29,10 @@ def describe_input(role: str, path: str | Path) -> dict:
     """Role, path, SHA-256 and source (``synthetic``, ``project instrument`` or ``user-supplied``)."""
     path = Path(path)
     digest = sha256_of(path)
-    manifest = path.parent / "MANIFEST.json"
+    record = read_manifest(path.parent / "MANIFEST.json")
     source = USER
-    if manifest.is_file():
-        record = json.loads(manifest.read_text(encoding="utf-8"))
-        if record.get("files", {}).get(path.name) == digest:
-            source = record.get("source") or (SYNTHETIC_SOURCE if record.get("synthetic") else USER)
+    if record["files"].get(path.name) == digest:
+        source = record.get("source") or (SYNTHETIC_SOURCE if record.get("synthetic") else USER)
     return {"role": role, "path": str(path), "sha256": digest, "source": source, "synthetic": source == SYNTHETIC_SOURCE}
 
 

@@ -68,6 +68,23 @@ def check_studies(config: dict, generated: str, file: str | Path = "config") -> 
                 raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
 
 
+def read_manifest(path: str | Path) -> dict:
+    """A ``MANIFEST.json`` (the generator's, or the instruments'), with ``files`` always a mapping of name to SHA-256.
+
+    A manifest that is missing, unreadable or not the expected shape lists nothing (``{"files": {}}``): a file
+    beside it then counts as the user's, never as synthetic, and is never overwritten by the generator.
+    """
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (ValueError, UnicodeDecodeError):
+        record = {}
+    if not isinstance(record, dict):
+        record = {}
+    files = record.get("files")
+    return {**record, "files": files if isinstance(files, dict) else {}}
+
+
 def check_generator_owns(outputs, manifest: str | Path, key: str, file: str | Path = "config") -> None:
     """Refuse to run a generator over a file it did not write.
 
@@ -79,12 +96,7 @@ def check_generator_owns(outputs, manifest: str | Path, key: str, file: str | Pa
     job's old outputs.
     """
     manifest = Path(manifest)
-    listed = {}
-    if manifest.is_file():
-        try:
-            listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            listed = {}
+    listed = read_manifest(manifest)["files"]
     for output in outputs:
         path = Path(output)
         if not path.is_file():
