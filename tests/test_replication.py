@@ -152,7 +152,7 @@ def test_participant_count():
 @pytest.mark.parametrize("claim", ["S2-G+", "S2-G-"])
 def test_group_claims_say_what_was_found(claim):
     card = scorecard(published_tables(), SETTINGS, "parallel_analysis", both_studies("x")).set_index("claim_id")
-    assert "Holm-adjusted p = " in card.loc[claim, "replicated"] and card.loc[claim, "evidence"] == "results/study2/group_comparisons.csv"
+    assert "Holm-adjusted p = " in card.loc[claim, "replicated"] and card.loc[claim, "evidence"].startswith("results/study2/group_comparisons.csv")
 
 
 @pytest.mark.parametrize("study", ["study1", "study2"])

@@ -193,7 +193,7 @@ def robustness_results():
 
 def scorecard_inputs(wildcards):
     """The tables each claim is judged from (EVIDENCE), for the studies of this run."""
-    study_of = {"participants": "study1", "tallies": "study1"}
+    study_of = {"participants": "study1", "tallies": "study1", "saturation": "study1"}
     tables = {key: path for key, path in EVIDENCE.items() if study_of.get(key, "study2") in STUDIES}
     if "study1" in STUDIES:
         tables["codebook"] = config["study1"]["codebook"]

@@ -46,4 +46,11 @@ EVIDENCE = {
     "flags": f"{STUDY2}/efa_item_flags.csv",
     "comparisons": f"{STUDY2}/group_comparisons.csv",
     "cfa_fit": f"{STUDY2}/cfa_fit.csv",  # cited beside the EFA for S2-K; not part of its criterion
+    # beside the verdicts, never part of a criterion: saturation (S1-T*), and the Bayes factor, equivalence
+    # test, power (group sizes, means, SDs) and multiverse support of S2-G+/S2-G-
+    "saturation": f"{STUDY1}/saturation.csv",
+    "descriptives": f"{STUDY2}/group_descriptives.csv",
+    "multiverse": f"{ROBUSTNESS}/multiverse_summary.csv",
 }
+DEVIATIONS = f"{REPLICATION}/deviations.csv"  # every difference of this run from its preregistration
+PREREGISTRATION = f"{RESULTS}/preregistration"  # preregistration.md/.docx/.json, written before any data exist

@@ -8,10 +8,15 @@ A claim is never dropped silently.
 Columns of ``scorecard.csv``: claim_id, claim (in the paper's words), original, replicated,
 criterion, verdict, evidence (the result file(s) holding the numbers), data_label (of the
 claim's own study), in_this_study (what the claim is about in this study's own terms: the
-questionnaire's group and subscale labels, the codebook's theme labels).
+questionnaire's group and subscale labels, the codebook's theme labels); then, beside the
+verdicts of S2-G+ and S2-G- and empty for the other claims, the evidence of
+:mod:`camhs_rom.replication.evidence` (effect with interval, Bayes factor, equivalence test,
+multiverse share, power at the smallest effect of interest, outcome class).
 """
 
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
@@ -19,6 +24,7 @@ from camhs_rom.core.contract import EVIDENCE
 from camhs_rom.instruments.codebook import Codebook
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import first_higher, two_factors_recovered
+from camhs_rom.replication.evidence import EVIDENCE_COLUMNS, group_claim_evidence
 from camhs_rom.replication.roles import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL
 from camhs_rom.stats.factors import matched_congruences
 from camhs_rom.study2.apa import EFFECT_SYMBOLS, number, p_value
@@ -27,7 +33,7 @@ from camhs_rom.study2.comparisons import compared_groups
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
 
 
-SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label", "in_this_study"]
+SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label", "in_this_study", *EVIDENCE_COLUMNS]
 STUDY_OF = {"S1": "study1", "S2": "study2"}
 
 
@@ -80,8 +86,35 @@ def _verdict(ok: bool) -> str:
     return REPRODUCED if ok else NOT_REPRODUCED
 
 
-def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: dict) -> list[list]:
-    """S1-N (participants) and S1-T1..T5 (each theme voiced by at least one participant)."""
+def theme_criterion(settings: dict, n_participants: int) -> str:
+    """The S1-T* criterion in words, with the participant count the share means here."""
+    rule = settings["theme_rule"]
+    need = math.ceil(rule["participant_share"] * n_participants - 1e-9)
+    return (f"the theme is coded for at least {rule['participant_share']:.0%} of the participants ({need} of {n_participants}) "
+            f"from at least {rule['groups']} focus group{'s' if rule['groups'] != 1 else ''}")
+
+
+def saturation_note(theme: str, saturation: pd.DataFrame | None) -> str:
+    """``first coded in transcript 1 of 3; no new theme after transcript 1`` from saturation.csv (empty without it)."""
+    if saturation is None or saturation.empty:
+        return ""
+    saturation = saturation.sort_values("order")
+    total = len(saturation)
+    first = next((int(r["order"]) for r in saturation.to_dict("records") if theme in str(r["new_theme_ids"]).split(";")), None)
+    new = saturation.loc[saturation["new_themes"] > 0, "order"]
+    last = int(new.max()) if len(new) else 0
+    where = f"first coded in transcript {first} of {total}" if first else "not coded in any transcript"
+    return f"{where}; no new theme after transcript {last} of {total}" if last < total else f"{where}; the last transcript still added a theme"
+
+
+def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: dict, saturation: pd.DataFrame | None = None) -> list[list]:
+    """S1-N (participants) and S1-T1..T5 (each theme voiced widely enough: ``settings["theme_rule"]``).
+
+    A theme is reproduced when it has the reported valence and at least ``participant_share`` of
+    the participants, from at least ``groups`` focus groups, voiced it; with fewer focus groups
+    in the data than the rule asks for, the claim is not testable. The counts and the
+    saturation evidence stand beside the verdict.
+    """
     rows = []
     n, groups = len(participants), participants["group_id"].nunique()
     want = settings["participants"]
@@ -91,17 +124,26 @@ def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: d
          f"exactly {want} distinct participants in the coded segments", _verdict(n == want), "participants"]
     )
     by_theme = tallies.set_index("theme")
+    rule = settings["theme_rule"]
     for k, ((theme, valence), (_, claim, _)) in enumerate(zip(settings["themes"].items(), theme_claims, strict=True), start=1):
-        criterion = "the theme is coded for at least one participant"
+        criterion = theme_criterion(settings, n) + f", and has valence {valence}"
         if theme not in by_theme.index:
             rows.append([f"S1-T{k}", claim, valence, "theme not in the codebook", criterion, NOT_TESTABLE, "tallies"])
             continue
         row = by_theme.loc[theme]
-        found = f"{int(row['n_participants'])} of {n} participants ({row['pct_participants']:.0f}%), {int(row['n_groups'])} groups"
-        ok = row["n_participants"] >= 1 and row["valence"] == valence
+        found = f"{int(row['n_participants'])} of {n} participants ({row['pct_participants']:.0f}%) from {int(row['n_groups'])} of {groups} groups"
+        note = saturation_note(theme, saturation)
+        found += f"; {note}" if note else ""
         if row["valence"] != valence:
             found += f"; coded as {row['valence']}"
-        rows.append([f"S1-T{k}", claim, valence, found, criterion + f" and has valence {valence}", _verdict(bool(ok)), "tallies"])
+        evidence = "tallies+saturation" if note else "tallies"
+        if groups < rule["groups"]:
+            rows.append([f"S1-T{k}", claim, valence, found + f"; the data hold {groups} focus group(s), the rule asks for {rule['groups']}",
+                         criterion, NOT_TESTABLE, evidence])
+            continue
+        ok = (row["n_participants"] >= rule["participant_share"] * n - 1e-9 and row["n_participants"] >= 1
+              and row["n_groups"] >= rule["groups"] and row["valence"] == valence)
+        rows.append([f"S1-T{k}", claim, valence, found, criterion, _verdict(bool(ok)), evidence])
     return rows
 
 
@@ -198,8 +240,17 @@ def group_claims(comparisons: pd.DataFrame, settings: dict, groups: tuple[str, s
             f"[{number(row['ci_low'])}, {number(row['ci_high'])}]; Holm-adjusted {p_value(row['p_holm'])}"
         )
         ok = first_higher(row["mean_difference"], row["p_holm"], alpha)
-        rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(ok), "comparisons"])
+        rows.append([claim_id, claim, "users > non-users", found, criterion, _verdict(ok), "comparisons+descriptives+multiverse"])
     return rows
+
+
+def evidence_columns(frame: pd.DataFrame, tables: dict, settings: dict) -> pd.DataFrame:
+    """The scorecard with :data:`EVIDENCE_COLUMNS` added: filled for each testable group claim, empty elsewhere."""
+    filled = pd.DataFrame([dict.fromkeys(EVIDENCE_COLUMNS, math.nan) | {"outcome": ""}] * len(frame), index=frame.index)
+    for index, claim_id in frame["claim_id"].items():
+        if claim_id in GROUP_CLAIMS and frame.at[index, "verdict"] != NOT_TESTABLE and "comparisons" in tables:
+            filled.loc[index] = pd.Series(group_claim_evidence(claim_id, settings["subscales"][GROUP_CLAIMS[claim_id]], tables, settings))
+    return pd.concat([frame, filled], axis=1)
 
 
 def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, terms: dict[str, str] | None = None,
@@ -211,7 +262,7 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, 
     the data label of its own study.
     """
     if studies["study1"]["included"]:
-        rows = study1_claims(tables["participants"], tables["tallies"], settings)
+        rows = study1_claims(tables["participants"], tables["tallies"], settings, tables.get("saturation"))
     else:
         rows = left_out_rows(study1_claim_list(settings), "Study 1", studies["study1"]["reason"])
     if studies["study2"]["included"]:
@@ -220,8 +271,8 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, 
         rows += group_claims(tables["comparisons"], settings, groups)
     else:
         rows += left_out_rows(study2_claim_list(settings), "Study 2", studies["study2"]["reason"])
-    frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:-2])
+    frame = pd.DataFrame(rows, columns=SCORECARD_COLUMNS[:7])
     frame["evidence"] = ["; ".join(EVIDENCE[k] for k in key.split("+")) if key else "" for key in frame["evidence"].fillna("")]
     frame["data_label"] = [studies[STUDY_OF[claim_id[:2]]]["data_label"] for claim_id in frame["claim_id"]]
     frame["in_this_study"] = [(terms or {}).get(claim_id, "") for claim_id in frame["claim_id"]]
-    return frame
+    return evidence_columns(frame, tables, settings)
