@@ -34,6 +34,7 @@ import math
 import pandas as pd
 
 from camhs_rom.stats.evidence import jzs_bayes_factor, pooled_t, power_two_sample, tost
+from camhs_rom.study2.apa import number, p_value
 
 EVIDENCE_COLUMNS = [
     "effect", "effect_ci_low", "effect_ci_high", "bonett_d", "bonett_d_ci_low", "bonett_d_ci_high",
@@ -117,21 +118,23 @@ def evidence_in_words(row: dict, groups: tuple[str, str] = ("the first group", "
     """One paragraph a reader understands: what the evidence beside a group claim's verdict says."""
     if not row.get("outcome"):
         return "No evidence beyond the verdict: the effect is undefined on these data."
-    parts = [f"Hedges' g = {row['effect']:.2f}, 95% CI [{row['effect_ci_low']:.2f}, {row['effect_ci_high']:.2f}]"]
+    sesoi = number(row["sesoi"])
+    parts = [f"Hedges' g = {number(row['effect'])}, 95% CI [{number(row['effect_ci_low'])}, {number(row['effect_ci_high'])}]"]
     outcome = row["outcome"]
     meaning = {
         SIGNAL: f"the interval excludes zero: {groups[0]} score higher (a signal)",
-        FRAGILE: f"the interval excludes zero (a signal), but fewer than {row.get('fragile_share', 0.5):.0%} of the multiverse's specifications support the claim: a fragile signal",
+        FRAGILE: (f"the interval excludes zero (a signal), but fewer than {row.get('fragile_share', 0.5):.0%} of the multiverse's "
+                  "specifications support the claim: a fragile signal"),
         OPPOSITE: f"the interval excludes zero the other way: {groups[1]} score higher",
-        NO_SIGNAL: f"the difference lies within +/-{row['sesoi']:.2f} (equivalence): no signal",
-        INCONCLUSIVE: f"the interval includes zero and is wider than +/-{row['sesoi']:.2f}: inconclusive",
+        NO_SIGNAL: f"the difference lies within \u00b1{sesoi} (equivalence): no signal",
+        INCONCLUSIVE: f"the interval includes zero and is wider than \u00b1{sesoi}: inconclusive",
     }[outcome]
     parts.append(meaning)
     parts.append(bayes_factor_words(row["bayes_factor_10"]))
     if math.isfinite(row["equivalence_p"]):
-        parts.append(f"equivalence to zero within +/-{row['sesoi']:.2f} {'shown' if outcome == NO_SIGNAL else 'not shown'} (TOST p = {row['equivalence_p']:.3f})")
+        parts.append(f"equivalence to zero within \u00b1{sesoi} {'shown' if outcome == NO_SIGNAL else 'not shown'} (two one-sided tests, {p_value(row['equivalence_p'])})")
     if math.isfinite(row["multiverse_share"]):
-        parts.append(f"{row['multiverse_share']:.0%} of the multiverse's specifications support the claim")
+        parts.append(f"{row['multiverse_share']:.1%} of the multiverse's specifications support the claim")
     if math.isfinite(row["power_at_sesoi"]):
-        parts.append(f"power to detect g = {row['sesoi']:.2f} at this n: {row['power_at_sesoi']:.2f}")
+        parts.append(f"power to detect g = {sesoi} at this n: {number(row['power_at_sesoi'], 2, False)}")
     return "; ".join(parts) + "."

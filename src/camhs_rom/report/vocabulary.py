@@ -67,6 +67,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "claim_id": ("Claim", "text"), "in_this_study": ("In this study", "text"), "original": ("2015", "text"),
     "replicated": ("This run", "text"), "verdict": ("Verdict", "text"), "criterion": ("Criterion", "text"), "evidence": ("Evidence", "text"),
     "claims": ("Claims", "int"),
+    "effect": ("Hedges' g", "stat"), "bonett_d": ("Bonett's d", "stat"), "bayes_factor_10": ("BF₁₀ (one-sided)", "stat"),
+    "equivalence_p": ("p (equivalence)", "p"), "sesoi": ("SESOI", "stat"), "multiverse_share": ("Multiverse support", "bounded"),
+    "power_at_sesoi": ("Power at SESOI", "bounded"),
     # joint display
     "theme_label": ("Theme", "text"), "participants": ("Participants", "int"), "theme_items": ("Items", "int"),
     "endorse_pct": ("Respondents agreeing (%)", "pct"), "theme_endorse_pct": ("Respondents agreeing (%)", "pct"),
@@ -100,6 +103,7 @@ CHOICE_NAMES: dict[str, str] = {
 INTERVALS = (
     ("ci_low", "ci_high", ""), ("alpha_ci_low", "alpha_ci_high", "\u03b1 "), ("omega_ci_low", "omega_ci_high", "\u03c9 "),
     ("rmsea_ci_low", "rmsea_ci_high", "RMSEA "), ("rmsea_robust_ci_low", "rmsea_robust_ci_high", "RMSEA (robust) "),
+    ("effect_ci_low", "effect_ci_high", "g "), ("bonett_d_ci_low", "bonett_d_ci_high", "d "),
 )
 
 
