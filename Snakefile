@@ -33,6 +33,7 @@ if "study2" in STUDIES:
 
 
 include: "workflow/rules/report.smk"
+include: "workflow/rules/preregistration.smk"
 
 
 rule all:

@@ -5,14 +5,18 @@
 import os
 import sys
 
+import camhs_rom
+
 from camhs_rom.core.contract import (
     CHECKLISTS,
     CLEAN,
+    DEVIATIONS,
     COMPARISON_FIGURES,
     EVIDENCE,
     FIGURE_FORMATS,
     INPUT_RECORD,
     JOINT_DISPLAY,
+    PREREGISTRATION,
     PROVENANCE,
     RESULTS,
     RO_CRATE,
@@ -28,14 +32,19 @@ from camhs_rom.core.contract import (
     SYNTHETIC,
 )
 from camhs_rom.core.errors import InputError
-from camhs_rom.core.provenance import Settings  # a rule's settings, shown by digest in -n reasons
+from camhs_rom.core.provenance import Settings, code_digest  # Settings: a rule's settings, shown by digest in -n reasons
 from camhs_rom.core.schemas import check_config_files, validate_config, with_defaults
-from camhs_rom.core.studies import DATA_KEY, check_generator_owns, check_studies, included, is_generated, left_out
+from camhs_rom.core.studies import DATA_KEY, check_generator_owns, check_studies, included, is_generated, left_out, preregistering
+
+PACKAGE_ROOT = os.path.dirname(camhs_rom.__file__)
+# `snakemake preregistration` runs before the team's data exist: only the instruments must be there
+# (Snakemake sets its DAG settings after parsing the workflow, so the command line's targets are read here)
+PREREGISTERING = preregistering(workflow.dag_settings.targets if workflow.dag_settings else sys.argv[1:])
 
 try:
     check_config_files(workflow.configfiles)
     validate_config(config, "config (config.yaml and any --configfile)")
-    check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)")
+    check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)", require_data=not PREREGISTERING)
 except InputError as err:
     sys.exit(f"Bad configuration, nothing was run: {err}")
 config.update(with_defaults(config, "config"))
@@ -75,7 +84,7 @@ def study1_checked_already():
     return os.path.exists(clean) and all(os.path.exists(p) and os.path.getmtime(p) <= os.path.getmtime(clean) for p in sources)
 
 
-if "study1" in STUDIES and not is_generated(config["study1"]["segments"], SYNTHETIC) and not study1_checked_already():
+if "study1" in STUDIES and not PREREGISTERING and not is_generated(config["study1"]["segments"], SYNTHETIC) and not study1_checked_already():
     # A team's coding is checked against its codebook before anything runs (snakemake -n included).
     from camhs_rom.ingest.steps import check_study1
 
@@ -189,6 +198,30 @@ def robustness_results():
             ext=FIGURE_FORMATS,
         ),
     ]
+
+
+def instrument_inputs():
+    """The included studies' instruments by role (codebook, questionnaire): what a preregistration freezes."""
+    out = {}
+    if "study1" in STUDIES:
+        out["codebook"] = config["study1"]["codebook"]
+    if "study2" in STUDIES:
+        out["questionnaire"] = config["study2"]["questionnaire"]
+    return out
+
+
+def deviation_inputs(wildcards):
+    """The frozen plan a run is compared with (none when replication.preregistration is null) and the instruments."""
+    frozen = config["replication"]["preregistration"]
+    return {**({"frozen": frozen} if frozen else {}), **instrument_inputs()}
+
+
+def running_code_digest():
+    """The digest of the code this run executes, when a preregistration is named (the deviations rule re-runs
+    when the code changes); None otherwise."""
+    if not config["replication"]["preregistration"]:
+        return None
+    return code_digest(workflow.basedir, PACKAGE_ROOT)
 
 
 def scorecard_inputs(wildcards):

@@ -1,10 +1,26 @@
 # The replication scorecard, the executed notebooks and results/report.html.
 
 
+rule replication_deviations:
+    priority: 10
+    input:
+        unpack(deviation_inputs),
+    output:
+        DEVIATIONS,
+    log:
+        "logs/replication_deviations.log",
+    params:
+        config=Settings(config, "config"),
+        code=running_code_digest(),
+    script:
+        "../scripts/replication_deviations.py"
+
+
 rule replication_scorecard:
     priority: 10  # the scorecard does not wait behind the simulation
     input:
         unpack(scorecard_inputs),
+        deviations=DEVIATIONS,
     output:
         report(
             SCORECARD,

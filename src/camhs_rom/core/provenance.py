@@ -77,6 +77,22 @@ def write_record(record: dict, out: str | Path) -> None:
     write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n", out)
 
 
+CODE_PATTERNS = ("Snakefile", "workflow/**/*", "notebooks/*.ipynb")
+
+
+def code_digest(workflow_root: str | Path, package_root: str | Path) -> str:
+    """SHA-256 of the code a run executes: the Snakefile, ``workflow/`` and the notebooks under
+    ``workflow_root``, and the package's ``.py`` files under ``package_root``, each by its relative path
+    and bytes in sorted order (caches excluded). The same checkout gives the same digest anywhere."""
+    workflow_root, package_root = Path(workflow_root), Path(package_root)
+    files = {p.relative_to(workflow_root).as_posix(): p for pattern in CODE_PATTERNS for p in workflow_root.glob(pattern) if p.is_file()}
+    files |= {f"package/{p.relative_to(package_root).as_posix()}": p for p in package_root.rglob("*.py")}
+    digest = hashlib.sha256()
+    for name in sorted(n for n in files if "__pycache__" not in n):
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(files[name].read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def config_digest(config: dict) -> str:
     """A short fingerprint of settings (sorted JSON, SHA-256, 16 hex digits)."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]

@@ -51,15 +51,24 @@ def included(config: dict, generated: str) -> list[str]:
     return [s for s in STUDIES if s not in out]
 
 
-def check_studies(config: dict, generated: str, file: str | Path = "config") -> None:
+def preregistering(targets) -> bool:
+    """Whether the run's targets are the preregistration (``snakemake preregistration``), which runs
+    before any data exist: the data files need not be there, the instruments must."""
+    return any(str(t) == "preregistration" or Path(str(t)).as_posix().startswith("results/preregistration") for t in targets)
+
+
+def check_studies(config: dict, generated: str, file: str | Path = "config", require_data: bool = True) -> None:
     """At least one study must be part of the run; every input file it names must exist
-    (unless the pipeline generates it). Checked at start, so a moved or misspelled path stops
-    the run with the key that names it even when results of an earlier run are still on disk."""
+    (unless the pipeline generates it; the data files only when ``require_data``). Checked at
+    start, so a moved or misspelled path stops the run with the key that names it even when
+    results of an earlier run are still on disk."""
     studies = included(config, generated)
     if not studies:
         raise InputError(file, "keys study1, study2", "both null", "at least one study with its input files")
     for study in studies:
         for key in INPUT_KEYS[study]:
+            if not require_data and key == DATA_KEY[study]:
+                continue
             path = Path(str(config[study][key]))
             if is_generated(str(path), generated):
                 continue

@@ -11,7 +11,9 @@ claim's own study), in_this_study (what the claim is about in this study's own t
 questionnaire's group and subscale labels, the codebook's theme labels); then, beside the
 verdicts of S2-G+ and S2-G- and empty for the other claims, the evidence of
 :mod:`camhs_rom.replication.evidence` (effect with interval, Bayes factor, equivalence test,
-multiverse share, power at the smallest effect of interest, outcome class).
+multiverse share, power at the smallest effect of interest, outcome class); last, ``deviation``: the
+settings in which this run deviates from its preregistration that can move the claim's verdict
+(empty when none, or when the run names no preregistration).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from camhs_rom.instruments.codebook import Codebook
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import first_higher, two_factors_recovered
 from camhs_rom.replication.evidence import EVIDENCE_COLUMNS, group_claim_evidence
+from camhs_rom.replication.preregistration import deviation_flags
 from camhs_rom.replication.roles import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL
 from camhs_rom.stats.factors import matched_congruences
 from camhs_rom.study2.apa import EFFECT_SYMBOLS, number, p_value
@@ -33,7 +36,7 @@ from camhs_rom.study2.comparisons import compared_groups
 REPRODUCED, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "not_reproduced", "not_testable"
 
 
-SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label", "in_this_study", *EVIDENCE_COLUMNS]
+SCORECARD_COLUMNS = ["claim_id", "claim", "original", "replicated", "criterion", "verdict", "evidence", "data_label", "in_this_study", *EVIDENCE_COLUMNS, "deviation"]
 STUDY_OF = {"S1": "study1", "S2": "study2"}
 
 
@@ -254,7 +257,7 @@ def evidence_columns(frame: pd.DataFrame, tables: dict, settings: dict) -> pd.Da
 
 
 def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, terms: dict[str, str] | None = None,
-              groups: tuple[str, str] = ("users", "non-users")) -> pd.DataFrame:
+              groups: tuple[str, str] = ("users", "non-users"), deviation_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The full scorecard from the result tables (keys of :data:`EVIDENCE`; ``frequency`` may be None).
 
     ``studies`` is provenance.json's ``studies`` record: a study the run left out has no
@@ -275,4 +278,7 @@ def scorecard(tables: dict, settings: dict, retention_rule: str, studies: dict, 
     frame["evidence"] = ["; ".join(EVIDENCE[k] for k in key.split("+")) if key else "" for key in frame["evidence"].fillna("")]
     frame["data_label"] = [studies[STUDY_OF[claim_id[:2]]]["data_label"] for claim_id in frame["claim_id"]]
     frame["in_this_study"] = [(terms or {}).get(claim_id, "") for claim_id in frame["claim_id"]]
-    return evidence_columns(frame, tables, settings)
+    frame = evidence_columns(frame, tables, settings)
+    flags = deviation_flags(deviation_table, frame["claim_id"]) if deviation_table is not None else {}
+    frame["deviation"] = [flags.get(claim_id, "") for claim_id in frame["claim_id"]]
+    return frame

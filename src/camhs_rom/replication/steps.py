@@ -8,19 +8,33 @@ import pandas as pd
 
 from camhs_rom.core.plotting import apply_style, save
 from camhs_rom.core.provenance import figure_label, read_provenance
-from camhs_rom.core.tables import write_table
+from camhs_rom.core.tables import sha256_of, write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.joint import joint_figure, joint_table
+from camhs_rom.replication.preregistration import DEVIATION_COLUMNS, deviations, read_frozen
 from camhs_rom.replication.scorecard import scorecard, terms_here
 from camhs_rom.study2.wording import group_names
 
 
+def replication_deviations(frozen, instruments: dict, config: dict, code: str | None, out) -> None:
+    """Write ``deviations.csv``: every difference of this run from the preregistration ``frozen`` (its path), or
+    no rows when the run names none (the report then says so)."""
+    if not frozen:
+        write_table(pd.DataFrame(columns=DEVIATION_COLUMNS), out)
+        return
+    record = read_frozen(frozen)
+    used = {role: {"path": str(path), "sha256": sha256_of(path)} for role, path in instruments.items()}
+    write_table(deviations(record, config, used, code), out)
+
+
 def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, provenance, out) -> None:
     """Read the result tables named in ``inputs`` (and the run's ``questionnaire`` and
-    ``codebook``, for the claims' terms and the compared groups' labels in this study) and write ``scorecard.csv``."""
+    ``codebook``, for the claims' terms and the compared groups' labels in this study; ``deviations``, to flag
+    the claims a deviation from the preregistration can move) and write ``scorecard.csv``."""
     inputs = dict(inputs)
     questionnaire, codebook = inputs.pop("questionnaire", None), inputs.pop("codebook", None)
+    deviation_table = pd.read_csv(inputs.pop("deviations"), keep_default_na=False, dtype=str) if "deviations" in inputs else None
     q = load_questionnaire(questionnaire) if questionnaire else None
     terms = terms_here(settings, q, load_codebook(codebook) if codebook else None)
     tables = {}
@@ -28,7 +42,7 @@ def replication_scorecard(inputs: dict, settings: dict, retention_rule: str, pro
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         tables[key] = frame if not (key == "frequency" and frame.empty) else None
     groups = group_names(q) if q is not None else ("the first group", "the second group")
-    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms, groups), out)
+    write_table(scorecard(tables, settings, retention_rule, read_provenance(provenance)["studies"], terms, groups, deviation_table), out)
 
 
 def joint_display(tallies, distribution, flags, questionnaire, provenance, majority: float, out, figure_stem) -> None:

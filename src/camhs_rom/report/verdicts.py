@@ -38,3 +38,22 @@ def show_claim_evidence(results_dir) -> None:
         text = evidence_in_words(row, (words["first"], words["second"]))
         verdict = str(row["verdict"]).replace("_", " ")
         display(HTML(f"<p><b>{html_text(row['claim_id'])}</b> ({html_text(verdict)} by the preregistered criterion). {html_text(text)}</p>"))
+
+
+def show_deviations(results_dir) -> None:
+    """Deviations from the preregistration (deviations.csv), or a sentence saying there are none or no plan was named."""
+    frozen = run_setting(results_dir, "replication.preregistration")
+    if not frozen:
+        display(HTML("<p><b>Preregistration.</b> This run names no preregistration (the config's replication.preregistration "
+                     "is null), so no deviations are listed. <code>snakemake preregistration</code> writes one before data exist.</p>"))
+        return
+    found = table(results_dir, "replication/deviations.csv", keep_default_na=False, dtype=str)
+    if found.empty:
+        display(HTML(f"<p><b>Preregistration.</b> No deviation from the preregistration {html_text(frozen)}: every setting, the "
+                     "questionnaire spec, the codebook and the code are as frozen there.</p>"))
+        return
+    show_table(found, "Deviations from the preregistration", key="deviations", columns={"key": "Setting", "preregistered": "Preregistered",
+               "used": "Used", "claims": "Claims it can move"},
+               note=(f"Every difference between this run and the preregistration {frozen}, compared setting by setting (data paths "
+                     "excepted), the instruments by their content and the code by its digest. The verdicts keep the criteria as used; "
+                     "the scorecard's deviation column flags each claim a deviation can move."))

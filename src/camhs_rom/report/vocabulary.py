@@ -66,7 +66,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # scorecard
     "claim_id": ("Claim", "text"), "in_this_study": ("In this study", "text"), "original": ("2015", "text"),
     "replicated": ("This run", "text"), "verdict": ("Verdict", "text"), "criterion": ("Criterion", "text"), "evidence": ("Evidence", "text"),
-    "claims": ("Claims", "int"),
+    "claims": ("Claims", "int"), "deviation": ("Deviation from the preregistration", "text"),
     "effect": ("Hedges' g", "stat"), "bonett_d": ("Bonett's d", "stat"), "bayes_factor_10": ("BF₁₀ (one-sided)", "stat"),
     "equivalence_p": ("p (equivalence)", "p"), "sesoi": ("SESOI", "stat"), "multiverse_share": ("Multiverse support", "bounded"),
     "power_at_sesoi": ("Power at SESOI", "bounded"),

@@ -94,8 +94,40 @@ def check_study2_settings(settings: dict, q: Questionnaire, config_file: str = "
         raise InputError(config_file, f"key synthetic.study2.user_shift.{unknown[0]}", "a subscale the spec does not have", f"one of {quote_list(q.subscales)}")
 
 
+BUILT_IN_COVARIATES = ("team", "profession", "years_qualified")
+
+
+def with_spec_covariates(frame: pd.DataFrame, q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame:
+    """The frame with the spec's own cluster and covariate columns (a team's spec: ``site``, ``age``, ``gender``).
+
+    The cluster column takes the drawn teams; every other covariate the frame lacks is drawn from its own
+    seeded stream (so the default's draws do not move), as ``synthetic.study2.covariates`` says, or like
+    ``years_qualified`` when declared numeric, else from two equally likely levels.
+    """
+    if q.cluster_column and q.cluster_column not in frame.columns:
+        frame[q.cluster_column] = frame["team"]
+    missing = [c for c in q.covariates if c not in frame.columns]
+    if not missing:
+        return frame
+    rng = rng_for(seed, "study2-covariates")
+    n, given = len(frame), settings.get("covariates", {})
+    for column in missing:
+        how = given.get(column) or ({"levels": {"level A": 1, "level B": 1}} if q.covariate_types.get(column) != "numeric" else settings["years_qualified"])
+        if "levels" in how:
+            levels = list(how["levels"])
+            p = np.array([how["levels"][k] for k in levels], dtype=float)
+            frame[column] = rng.choice(levels, size=n, p=p / p.sum())
+        else:
+            frame[column] = np.clip(np.rint(rng.normal(how["mean"], how["sd"], n)), how["min"], how["max"]).astype(int)
+    return frame
+
+
 def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame:
-    """Draw the synthetic respondents; return raw answers as codes (reverse-keyed items reversed, NaN = missing)."""
+    """Draw the synthetic respondents; return raw answers as codes (reverse-keyed items reversed, NaN = missing).
+
+    Any spec can be simulated (a team's, before its data exist): its items, subscales, scale,
+    group levels, frequency levels, cluster column and covariates (:func:`with_spec_covariates`).
+    """
     check_study2_settings(settings, q)
     n = settings["n_respondents"]
     rng = rng_for(seed, "study2")
@@ -117,9 +149,10 @@ def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame
         p_user = np.array([settings["p_user_by_frequency"][lvl] for lvl in freq])
         frame[q.frequency_column] = freq
     else:
-        p_user = np.full(n, 0.35)
+        p_user = np.full(n, settings.get("user_share", 0.35))
     is_user = rng.random(n) < p_user
     frame[q.group_column] = np.where(is_user, q.group_levels[groups[0]][0], q.group_levels[groups[1]][0])
+    frame = with_spec_covariates(frame, q, settings, seed)
     frame = frame[[c for c in q.columns if c in frame.columns] + [c for c in frame.columns if c not in q.columns]]
 
     subscales = list(q.subscales)
