@@ -33,7 +33,12 @@ if "study2" in STUDIES:
 
 
 include: "workflow/rules/report.smk"
-include: "workflow/rules/preregistration.smk"
+
+
+# only when asked for by name: a run that compares itself with a preregistration never rewrites it
+if PREREGISTERING:
+
+    include: "workflow/rules/preregistration.smk"
 
 
 rule all:

@@ -148,9 +148,13 @@ def test_summary_counts_and_statements():
 def test_power_settings_must_name_the_questionnaires_subscales(questionnaire, config):
     bad = copy.deepcopy(config)
     bad["synthetic"]["study2"]["user_shift"] = {"positiv": 0.5}
-    with pytest.raises(InputError, match="synthetic.study2.user_shift.positiv"):
+    with pytest.raises(InputError, match=r"synthetic.study2.user_shift: found subscales 'positiv', none of them the spec's"):
         check_robustness(bad, questionnaire)
     check_robustness(config, questionnaire)  # the default fits
+    # the default spec's subscales left beside a team's (Snakemake merges a --configfile key by key) are ignored
+    merged = copy.deepcopy(config)
+    merged["synthetic"]["study2"]["user_shift"] = {"positive_impact": 0.8, "openness": 0.3}
+    check_robustness(merged, questionnaire)
 
 
 def test_a_specification_whose_model_cannot_be_fitted_is_not_testable_and_the_grid_goes_on(clean, questionnaire, config, monkeypatch):

@@ -112,11 +112,13 @@ def test_group_sizes_of_study1_come_from_config(config, codebook):
 
 def test_settings_must_match_the_instruments(config, questionnaire, codebook):
     bad = dict(config["synthetic"]["study2"], frequency_weights={"never": 1, "always": 1})
-    with pytest.raises(InputError, match="key synthetic.study2.frequency_weights"):
+    with pytest.raises(InputError, match="key synthetic.study2.frequency_weights: found no entry for the level 'rarely'"):
         simulate_study2(questionnaire, bad, 1)
+    extra = dict(config["synthetic"]["study2"], frequency_weights={**config["synthetic"]["study2"]["frequency_weights"], "weekly": 3})
+    assert simulate_study2(questionnaire, extra, 1).equals(simulate_study2(questionnaire, config["synthetic"]["study2"], 1))  # extras ignored
     bad1 = copy.deepcopy(config["synthetic"]["study1"])
     bad1["theme_prevalence"].pop("empowerment")
-    with pytest.raises(InputError, match="key synthetic.study1.theme_prevalence"):
+    with pytest.raises(InputError, match="key synthetic.study1.theme_prevalence: found no prevalence for the theme 'empowerment'"):
         simulate_study1(codebook, bad1, 1)
 
 

@@ -24,4 +24,4 @@ Each stage's ``steps`` module is what the workflow's scripts call, and the only 
 the stage that reads or writes files.
 """
 
-__version__ = "0.8.0"
+__version__ = "0.9.0"

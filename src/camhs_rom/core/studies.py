@@ -65,6 +65,10 @@ def check_studies(config: dict, generated: str, file: str | Path = "config", req
     studies = included(config, generated)
     if not studies:
         raise InputError(file, "keys study1, study2", "both null", "at least one study with its input files")
+    frozen = (config.get("replication") or {}).get("preregistration")
+    if frozen and require_data and not Path(str(frozen)).is_file():
+        found = f"{clip(repr(str(frozen)), 80)}, which is {'a directory' if Path(str(frozen)).is_dir() else 'not there'}"
+        raise InputError(file, "key replication.preregistration", found, "the preregistration.json written by `snakemake preregistration` before the data existed")
     for study in studies:
         for key in INPUT_KEYS[study]:
             if not require_data and key == DATA_KEY[study]:

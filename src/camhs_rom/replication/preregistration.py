@@ -108,14 +108,14 @@ def deviations(frozen: dict, config: dict, instruments: dict[str, dict], code_di
     """Every difference between the frozen plan and this run: one row per setting (``key``, ``preregistered``,
     ``used``, ``claims``), then the instruments by content and the code version; no rows when none."""
     rows = []
+    switched = [s for s in STUDIES if isinstance(frozen["config"].get(s), dict) != isinstance(config.get(s), dict)]
     before, now = compared(frozen["config"]), compared(config)
     for key in sorted(set(before) | set(now)):
-        if before.get(key) != now.get(key):
+        if before.get(key) != now.get(key) and key.split(".")[0] not in switched:  # a study added or dropped is one row
             rows.append([key, before.get(key, "(not set)"), now.get(key, "(not set)"), claims_of(key)])
-    for study in STUDIES:
-        was, used = frozen["config"].get(study), config.get(study)
-        if isinstance(was, dict) != isinstance(used, dict):
-            rows.append([study, "included" if isinstance(was, dict) else "null", "included" if isinstance(used, dict) else "null", ";".join(STUDY_CLAIMS[study])])
+    for study in switched:
+        was = isinstance(frozen["config"].get(study), dict)
+        rows.append([study, "included" if was else "null", "null" if was else "included", ";".join(STUDY_CLAIMS[study])])
     for role, record in sorted(instruments.items()):
         was = frozen.get("instruments", {}).get(role, {}).get("sha256")
         if was and was != record["sha256"]:

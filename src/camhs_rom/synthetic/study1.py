@@ -23,13 +23,15 @@ from camhs_rom.synthetic.text import FILLER, GENERIC, PREAMBLE, PROMPTS, SENTENC
 
 
 def check_study1_settings(settings: dict, codebook: Codebook, config_file: str = "config") -> None:
-    """The synthetic theme prevalences must name exactly the codebook's themes."""
-    if set(settings["theme_prevalence"]) != set(codebook.theme_ids):
+    """The synthetic theme prevalences must give every theme of the codebook (others are ignored: Snakemake merges
+    a team's ``--configfile`` into config.yaml key by key, so the default codebook's themes stay beside the team's)."""
+    missing = [t for t in codebook.theme_ids if t not in settings["theme_prevalence"]]
+    if missing:
         raise InputError(
             config_file,
             "key synthetic.study1.theme_prevalence",
-            f"themes {quote_list(settings['theme_prevalence'])}",
-            f"the themes of {codebook.path}: {quote_list(codebook.theme_ids)}",
+            f"no prevalence for the theme {missing[0]!r}",
+            f"a prevalence for each theme of {codebook.path}: {quote_list(codebook.theme_ids)}",
         )
     second = settings["second_coder"]
     total = second["same_code"] + second["sibling_code"] + second["other_theme"]

@@ -82,16 +82,23 @@ def expand_questionnaire(spec: dict, n_items: int) -> dict:
 
 
 def check_study2_settings(settings: dict, q: Questionnaire, config_file: str = "config") -> None:
-    """The synthetic settings must name the spec's frequency levels and subscales."""
+    """The synthetic settings must cover the spec's frequency levels and name at least one of its subscales.
+
+    Entries for other levels or subscales are ignored: Snakemake merges a team's ``--configfile``
+    into config.yaml key by key, so the default spec's names stay in these mappings beside the team's.
+    """
     if q.frequency_column:
         for key in ("frequency_weights", "p_user_by_frequency"):
-            if set(settings[key]) != set(q.frequency_levels):
+            missing = [level for level in q.frequency_levels if level not in settings[key]]
+            if missing:
                 raise InputError(
-                    config_file, f"key synthetic.study2.{key}", f"levels {quote_list(settings[key])}", f"the frequency levels of {q.path}: {quote_list(q.frequency_levels)}"
+                    config_file, f"key synthetic.study2.{key}", f"no entry for the level {missing[0]!r}",
+                    f"an entry for each frequency level of {q.path}: {quote_list(q.frequency_levels)}",
                 )
-    unknown = [s for s in settings.get("user_shift", {}) if s not in q.subscales]
-    if unknown:
-        raise InputError(config_file, f"key synthetic.study2.user_shift.{unknown[0]}", "a subscale the spec does not have", f"one of {quote_list(q.subscales)}")
+    shifts = settings.get("user_shift", {})
+    if shifts and not any(s in q.subscales for s in shifts):
+        raise InputError(config_file, "key synthetic.study2.user_shift", f"subscales {quote_list(shifts)}, none of them the spec's",
+                         f"a shift for one or more of {quote_list(q.subscales)}")
 
 
 BUILT_IN_COVARIATES = ("team", "profession", "years_qualified")
