@@ -154,3 +154,26 @@ def test_default_sample_shows_the_two_subscales(synthetic_dir, questionnaire):
     assert len(set(factor_of.values())) == 2
     for item in q.items:
         assert loadings.loc[item.id].abs().idxmax() == factor_of[item.subscale], item.id
+
+
+def test_any_spec_is_simulated_with_its_cluster_and_covariates(config):
+    """A team's spec (psych::bfi's: no frequency item, covariates gender, education, age, no cluster) before its data exist."""
+    from camhs_rom.instruments.questionnaire import load_questionnaire
+
+    from .conftest import ROOT
+
+    q = load_questionnaire(ROOT / "examples" / "public-data" / "bfi" / "questionnaire.yaml")
+    settings = copy.deepcopy(config["synthetic"]["study2"])
+    settings.update(n_respondents=400, user_share=0.5, user_shift={"openness": 1.0, "positive_impact": 0.8},
+                    covariates={"age": {"mean": 30, "sd": 8, "min": 18, "max": 70}, "gender": {"levels": {"male": 1, "female": 3}}})
+    frame = simulate_study2(q, settings, 3)
+    assert set(q.covariates) <= set(frame.columns) and frame["age"].between(18, 70).all()
+    assert set(frame["gender"]) == {"male", "female"} and set(frame["education"]) == {"level A", "level B"}
+    assert 0.4 < (frame["degree"] == "yes").mean() < 0.6
+    scores = q.keyed_items(frame)[[i.id for i in q.items if i.subscale == "openness"]].mean(axis=1)
+    assert scores[frame["degree"] == "yes"].mean() > scores[frame["degree"] == "no"].mean()  # the shift reaches the answers
+    before = simulate_study2(load_questionnaire(ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml"), config["synthetic"]["study2"], 3)
+    assert "age" not in before.columns  # the default spec draws nothing extra (its stream is untouched)
+    for bad in ({"levels": {"a": 1}, "mean": 1, "sd": 1, "min": 0, "max": 2}, {"mean": 1, "sd": 1}, {"mean": 1, "sd": 1, "min": 5, "max": 2}):
+        with pytest.raises(InputError, match="key synthetic.study2.covariates.age"):
+            simulate_study2(q, dict(settings, covariates={"age": bad}), 3)

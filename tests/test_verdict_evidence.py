@@ -112,7 +112,7 @@ def test_evidence_in_words_says_each_piece():
     row = group_claim_evidence("S2-G+", "positive_impact", group_tables(share=0.3), SETTINGS) | {"fragile_share": 0.5}
     words = evidence_in_words(row, ("users", "non-users"))
     assert "Hedges' g = 0.60, 95% CI [0.05, 1.15]" in words and "fragile signal" in words
-    assert "BF10 = " in words and "two one-sided tests, p = " in words and "30.0% of the multiverse" in words and "power to detect g = 0.40" in words
+    assert "BF\u2081\u2080 = " in words and "two one-sided tests, p = " in words and "30.0% of the multiverse" in words and "power to detect g = 0.40" in words
     assert bayes_factor_words(0.05).endswith("strong evidence for no difference over the claimed direction")
     assert "anecdotal" in bayes_factor_words(1.5) and "extreme" in bayes_factor_words(250)
     assert evidence_in_words({"outcome": ""}).startswith("No evidence")

@@ -109,9 +109,9 @@ def bayes_factor_words(bf: float) -> str:
     strength = next(word for limit, word in ((100, "extreme"), (30, "very strong"), (10, "strong"), (3, "moderate"), (1, "anecdotal"))
                     if max(bf, 1 / bf) >= limit)
     if 1 / 3 < bf < 3:
-        return f"BF10 = {bf:.2f}: anecdotal, the data barely tell the claim from no difference"
+        return f"BF\u2081\u2080 = {bf:.2f}: anecdotal, the data barely tell the claim from no difference"
     side = "for the claimed direction" if bf > 1 else "for no difference over the claimed direction"
-    return f"BF10 = {bf:.2f}: {strength} evidence {side}"
+    return f"BF\u2081\u2080 = {bf:.2f}: {strength} evidence {side}"
 
 
 def evidence_in_words(row: dict, groups: tuple[str, str] = ("the first group", "the second group")) -> str:

@@ -25,6 +25,7 @@ from camhs_rom.core.contract import DEVIATIONS, SCORECARD
 from camhs_rom.core.labels import SYNTHETIC
 from camhs_rom.core.provenance import code_digest, write_record
 from camhs_rom.core.tables import sha256_of
+from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.evidence import holm_family
 from camhs_rom.replication.prereg_document import write_documents
 from camhs_rom.replication.preregistration import INSTRUMENT_KEYS, compared, frozen_record, simulation_config
@@ -144,22 +145,49 @@ def plan_blocks(config: dict, record: dict, folder: Path) -> list[tuple]:
     blocks += [
         ("h2", "3. Instruments"),
         ("table", ["Instrument", "File", "SHA-256"], [[role, v["path"], v["sha256"]] for role, v in sorted(record["instruments"].items())]),
-        ("h2", "4. Analysis plan: every setting"),
+        ("h2", "4. Exclusions, missing data and robustness"),
+        *[("p", text) for text in rules_in_words(config, record)],
+        ("h2", "5. Analysis plan: every setting"),
         ("p", "Every analytic choice, exclusion and missing-data rule, the robustness plan and the seed, as the run will use them "
               "(config.yaml with the team's --configfile; data paths are filled in when the data exist). A later run lists every "
               "difference from these (results/replication/deviations.csv)."),
         ("table", ["Setting", "Value"], _setting_rows(config)),
-        ("h2", "5. Proof that the analysis runs"),
+        ("h2", "6. Proof that the analysis runs"),
         ("p", f"The whole pipeline ran on data simulated under this plan ({SYNTHETIC}; results/preregistration/simulated_run/). "
               "Its verdicts are not results: they show each claim can be judged on data of the planned shape."),
         ("table", ["Claim", "Verdict on simulated data"], card[["claim_id", "verdict"]].values.tolist()),
-        ("h2", "6. Replication Recipe (Brandt et al., 2014)"),
+        ("h2", "7. Replication Recipe (Brandt et al., 2014)"),
         ("table", ["Item", "Section", "Question", "Answer"], [[str(n), s, q, a] for n, s, q, a in recipe_answers(recipe_plan(config, record))]),
-        ("h2", "7. Digests"),
+        ("h2", "8. Digests"),
         ("table", ["What", "Value"], [["camhs-rom version", record["code"]["package_version"]], ["code (SHA-256)", record["code"]["code_digest"]],
                                       *[[f"{role} (SHA-256)", v["sha256"]] for role, v in sorted(record["instruments"].items())]]),
     ]
     return blocks
+
+
+def rules_in_words(config: dict, record: dict) -> list[str]:
+    """The exclusion, missing-data and robustness rules of the plan, in sentences (from the spec and the config)."""
+    out = []
+    spec = record["instruments"].get("questionnaire")
+    if spec:
+        q = load_questionnaire(spec["path"])
+        out.append(f"Study 2: a respondent's subscale score is computed when at most {q.max_missing_share:.0%} of its items are "
+                   f"unanswered ({q.missing_method.replace('_', ' ')}); otherwise the score is missing. Respondents in neither compared "
+                   f"group ({q.group_column!r}) are left out of the group comparisons. The confirmatory and invariance models read "
+                   f"{'every answer given (full-information ML)' if config['study2']['missing']['method'] == 'fiml' else 'the factor analysis respondents, skipped answers filled by the spec rule'}.")
+        grid = config["robustness"]["multiverse"]
+        choices = "; ".join(f"{k.replace('_', ' ')}: {', '.join(map(str, v))}" for k, v in grid.items() if isinstance(v, list))
+        power = config["robustness"]["power"]
+        out.append(f"Robustness: the multiverse crosses {choices}. The power simulation runs {power['replicates']} replicates at each of "
+                   f"n = {', '.join(map(str, power['sample_sizes']))} and at latent shifts {', '.join(map(str, power['shifts']))} "
+                   f"(n = {power['reference_n']}); target power {power['target_power']:.0%}. Every random step derives its seed from "
+                   f"seed = {config['seed']}.")
+    if isinstance(config.get("study1"), dict):
+        tally = config["study1"]["tally"]
+        out.append(f"Study 1: the theme tallies count the {tally['rule']} coding"
+                   f"{' of ' + str(tally['primary_coder']) if tally['rule'] == 'primary' and tally['primary_coder'] else ''}; agreement "
+                   f"between coders is reported with {config['study1']['agreement']['resamples']} bootstrap resamples.")
+    return out
 
 
 def recipe_plan(config: dict, record: dict) -> dict:
@@ -182,8 +210,8 @@ def recipe_plan(config: dict, record: dict) -> dict:
         "target_n": "; ".join(parts) + ".",
         "rationale": rationale,
         "measures": f"The questionnaire spec {spec['path']} (SHA-256 {spec['sha256'][:16]}...)." if spec else "Study 1 only: no questionnaire.",
-        "exclusions": "As the questionnaire spec's missing-data rule and the config's study2.missing say (section 4); respondents in neither compared group are left out of the group comparisons.",
-        "analysis": "Section 4 lists every setting; the analysis code is fixed by its digest (section 7).",
+        "exclusions": "Section 4: the questionnaire spec's missing-data rule and the config's study2.missing; respondents in neither compared group are left out of the group comparisons.",
+        "analysis": "Section 5 lists every setting; the analysis code is fixed by its digest (section 8).",
         "success": "Each claim's criterion in section 1, fixed before data; the evidence beside the group-difference verdicts as section 1 says.",
         "deviations_rule": f"every deviation from this plan in {DEVIATIONS}.",
     }

@@ -95,6 +95,13 @@ def check_study2_settings(settings: dict, q: Questionnaire, config_file: str = "
                     config_file, f"key synthetic.study2.{key}", f"no entry for the level {missing[0]!r}",
                     f"an entry for each frequency level of {q.path}: {quote_list(q.frequency_levels)}",
                 )
+    for column, how in settings.get("covariates", {}).items():
+        numeric = [k for k in ("mean", "sd", "min", "max") if k in how]
+        if ("levels" in how) == bool(numeric) or (numeric and len(numeric) < 4):
+            raise InputError(config_file, f"key synthetic.study2.covariates.{column}", f"the keys {quote_list(how)}",
+                             "levels (a categorical covariate) or all of mean, sd, min and max (a numeric one)")
+        if numeric and how["min"] > how["max"]:
+            raise InputError(config_file, f"key synthetic.study2.covariates.{column}", f"min {how['min']:g} above max {how['max']:g}", "min <= max")
     shifts = settings.get("user_shift", {})
     if shifts and not any(s in q.subscales for s in shifts):
         raise InputError(config_file, "key synthetic.study2.user_shift", f"subscales {quote_list(shifts)}, none of them the spec's",
