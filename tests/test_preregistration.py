@@ -204,3 +204,13 @@ def test_preregister_on_a_public_spec_then_run_with_data_and_a_deviation(tmp_pat
     assert card.loc["S2-K", "deviation"] == "study2.efa.rotation" and card.loc["S2-G+", "deviation"] == ""
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "Deviations from the preregistration" in page and "No deviation from the preregistration" not in page
+
+
+def test_the_settings_digest_moves_with_a_compared_setting_only():
+    from camhs_rom.replication.preregistration import settings_digest
+
+    config = copy.deepcopy(CONFIG)
+    config["study2"]["responses"] = "elsewhere.csv"
+    assert settings_digest(config) == frozen()["config_digest"]
+    config["replication"]["sesoi"] = 0.3
+    assert settings_digest(config) != frozen()["config_digest"]

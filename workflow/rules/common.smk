@@ -313,6 +313,7 @@ def all_outputs():
         *(study1 if "study1" in STUDIES else []),
         *(study2 if "study2" in STUDIES else []),
         SCORECARD,
+        DEVIATIONS,
         *joint_outputs(),
         *checklist_outputs().values(),
         REPORT,

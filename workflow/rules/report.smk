@@ -10,7 +10,8 @@ rule replication_deviations:
     log:
         "logs/replication_deviations.log",
     params:
-        config=Settings(config, "config"),
+        # only with a preregistration named do the settings and the code matter (then any change may be a deviation)
+        config=Settings(config, "config") if config["replication"]["preregistration"] else None,
         code=running_code_digest(),
     script:
         "../scripts/replication_deviations.py"

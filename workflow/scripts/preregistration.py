@@ -1,9 +1,9 @@
 from camhs_rom.core.runner import run_step
-from camhs_rom.replication.prereg_steps import preregister
+from camhs_rom.replication.steps import preregistration
 
 run_step(
     snakemake.log.main,
-    preregister,
+    preregistration,
     config=dict(snakemake.params.config),
     workflow_root=snakemake.params.workflow_root,
     package_root=snakemake.params.package_root,

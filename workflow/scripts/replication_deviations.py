@@ -6,7 +6,7 @@ run_step(
     replication_deviations,
     frozen=snakemake.input.get("frozen"),
     instruments={role: snakemake.input[role] for role in ("questionnaire", "codebook") if role in snakemake.input.keys()},
-    config=dict(snakemake.params.config),
+    config=dict(snakemake.params.config or {}),
     code=snakemake.params.code,
     out=snakemake.output[0],
 )

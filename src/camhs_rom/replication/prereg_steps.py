@@ -1,4 +1,4 @@
-"""The preregistration target as the workflow runs it: simulate the plan, run every analysis on it, write the plan.
+"""Helpers of the preregistration target (:func:`camhs_rom.replication.steps.preregistration`): simulate the plan, run every analysis on it, write the plan.
 
 Before any data exist: the team's spec and codebook are copied into
 ``results/preregistration/simulated_run/instruments/``, data are simulated there under the
@@ -23,12 +23,10 @@ import yaml
 from camhs_rom import __version__
 from camhs_rom.core.contract import DEVIATIONS, SCORECARD
 from camhs_rom.core.labels import SYNTHETIC
-from camhs_rom.core.provenance import code_digest, write_record
 from camhs_rom.core.tables import sha256_of
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.evidence import holm_family
-from camhs_rom.replication.prereg_document import write_documents
-from camhs_rom.replication.preregistration import INSTRUMENT_KEYS, compared, frozen_record, simulation_config
+from camhs_rom.replication.preregistration import INSTRUMENT_KEYS, compared, simulation_config
 from camhs_rom.replication.recipe import recipe_answers
 from camhs_rom.stats.evidence import n_per_group_for_power, power_two_sample
 
@@ -160,6 +158,7 @@ def plan_blocks(config: dict, record: dict, folder: Path) -> list[tuple]:
         ("table", ["Item", "Section", "Question", "Answer"], [[str(n), s, q, a] for n, s, q, a in recipe_answers(recipe_plan(config, record))]),
         ("h2", "8. Digests"),
         ("table", ["What", "Value"], [["camhs-rom version", record["code"]["package_version"]], ["code (SHA-256)", record["code"]["code_digest"]],
+                                      ["settings of section 5 (SHA-256)", record["config_digest"]],
                                       *[[f"{role} (SHA-256)", v["sha256"]] for role, v in sorted(record["instruments"].items())]]),
     ]
     return blocks
@@ -215,13 +214,3 @@ def recipe_plan(config: dict, record: dict) -> dict:
         "success": "Each claim's criterion in section 1, fixed before data; the evidence beside the group-difference verdicts as section 1 says.",
         "deviations_rule": f"every deviation from this plan in {DEVIATIONS}.",
     }
-
-
-def preregister(config: dict, workflow_root, package_root, cores: int, run_log, outputs: dict) -> None:
-    """Simulate the plan, run it, and write ``json``, ``md`` and ``docx`` (``outputs``; ``run``: the simulated run's
-    folder; ``run_log``: where the simulated run's own Snakemake log goes)."""
-    folder = Path(outputs["run"])
-    run_simulated_plan(config, Path(workflow_root), folder, cores, Path(run_log))
-    record = frozen_record(config, instruments_of(config), code_digest(workflow_root, package_root), sample_size(config, folder))
-    write_record(record, outputs["json"])
-    write_documents(plan_blocks(config, record, folder), outputs["md"], outputs["docx"], "Preregistration: a replication of James et al. (2015)")

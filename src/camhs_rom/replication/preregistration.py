@@ -16,6 +16,7 @@ and ``replication.preregistration`` itself. The instruments are compared by cont
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -66,6 +67,11 @@ def compared(config: dict) -> dict[str, str]:
     return {k: v for k, v in flatten(config).items() if not any(k == skip or k.startswith(f"{skip}.") for skip in NOT_COMPARED)}
 
 
+def settings_digest(config: dict) -> str:
+    """SHA-256 of the settings a preregistration fixes (:func:`compared`, as sorted JSON): equal digests, no deviation."""
+    return hashlib.sha256(json.dumps(compared(config), sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def claims_of(key: str) -> str:
     """The claims a setting can move, ``;``-joined (empty when it moves none)."""
     match = max((prefix for prefix in CLAIMS_OF if key == prefix or key.startswith(f"{prefix}.")), key=len, default=None)
@@ -84,6 +90,7 @@ def frozen_record(config: dict, instruments: dict[str, dict], code_digest: str, 
         "format": FORMAT,
         "code": {"package_version": __version__, "code_digest": code_digest},
         "config": frozen,
+        "config_digest": settings_digest(config),
         "instruments": instruments,
         "sample_size": sample_size,
         "studies": [s for s in STUDIES if isinstance(config.get(s), dict)],

@@ -7,12 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from camhs_rom.core.plotting import apply_style, save
-from camhs_rom.core.provenance import figure_label, read_provenance
+from camhs_rom.core.provenance import code_digest, figure_label, read_provenance, write_record
 from camhs_rom.core.tables import sha256_of, write_table
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.joint import joint_figure, joint_table
-from camhs_rom.replication.preregistration import DEVIATION_COLUMNS, deviations, read_frozen
+from camhs_rom.replication.prereg_document import write_documents
+from camhs_rom.replication.prereg_steps import instruments_of, plan_blocks, run_simulated_plan, sample_size
+from camhs_rom.replication.preregistration import DEVIATION_COLUMNS, deviations, frozen_record, read_frozen
 from camhs_rom.replication.scorecard import scorecard, terms_here
 from camhs_rom.study2.wording import group_names
 
@@ -59,3 +61,13 @@ def joint_display(tallies, distribution, flags, questionnaire, provenance, major
     apply_style()
     label = figure_label(provenance, "study1") or figure_label(provenance, "study2")
     save(joint_figure(table, majority), Path(figure_stem), label)
+
+
+def preregistration(config: dict, workflow_root, package_root, cores: int, run_log, outputs: dict) -> None:
+    """Simulate the plan, run it, and write ``json``, ``md`` and ``docx`` (``outputs``; ``run``: the simulated run's
+    folder; ``run_log``: where the simulated run's own Snakemake log goes)."""
+    folder = Path(outputs["run"])
+    run_simulated_plan(config, Path(workflow_root), folder, cores, Path(run_log))
+    record = frozen_record(config, instruments_of(config), code_digest(workflow_root, package_root), sample_size(config, folder))
+    write_record(record, outputs["json"])
+    write_documents(plan_blocks(config, record, folder), outputs["md"], outputs["docx"], "Preregistration: a replication of James et al. (2015)")
