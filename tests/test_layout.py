@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -140,3 +141,13 @@ def test_report_jobs_do_not_build_the_rfc3987_grammar():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "False"
+
+
+def test_every_notebook_cell_has_a_fixed_id():
+    """nbformat 4.5 gives a cell without an id a random one when the notebook is read, and the id is written into
+    report.html: a cell without one makes every run's report differ."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        missing = [k for k, cell in enumerate(cells) if not cell.get("id")]
+        assert not missing, f"{path.name}: cells {missing} have no id"
+        assert len({cell["id"] for cell in cells}) == len(cells), f"{path.name}: an id is used twice"
