@@ -30,6 +30,7 @@ from camhs_rom.replication.preregistration import (
     simulation_config,
 )
 from camhs_rom.replication.recipe import FOR_AUTHORS, ITEMS, recipe_answers
+from camhs_rom.stats.evidence import power_two_sample
 
 from .conftest import ROOT
 from .test_pipeline_e2e import snakemake, workflow_copy
@@ -191,6 +192,14 @@ def test_preregister_on_a_public_spec_then_run_with_data_and_a_deviation(tmp_pat
     done = snakemake(work, "--configfile", "plan.yaml", "robustness_small.yaml", "run.yaml")
     assert done.returncode == 0, done.stderr[-3000:]
     assert pd.read_csv(work / "results" / "replication" / "deviations.csv").empty
+    # the evidence on five subscales: Hedges' g from the comparisons' Student row, power with Holm over all five
+    card = pd.read_csv(work / "results" / "replication" / "scorecard.csv").set_index("claim_id")
+    comparisons = pd.read_csv(work / "results" / "study2" / "group_comparisons.csv")
+    student = comparisons[(comparisons["subscale"] == "openness") & (comparisons["test"] == "student_t")].iloc[0]
+    assert card.loc["S2-G+", "effect"] == pytest.approx(student["effect_size"]) and comparisons["subscale"].nunique() == 5
+    assert card.loc["S2-G+", "power_at_sesoi"] == pytest.approx(power_two_sample(0.4, int(student["n_1"]), int(student["n_2"]), 0.05 / 10))
+    bf = card.loc["S2-G+", "bayes_factor_10"]
+    assert 0 < bf < float("inf") and (student["effect_size"] > 0 or bf < 1) and card.loc["S2-G+", "outcome"] != ""
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "No deviation from the preregistration results/preregistration/preregistration.json" in page
 
