@@ -4,6 +4,9 @@ The scorecard (:mod:`camhs_rom.replication.scorecard`), the multiverse and the p
 simulation (:mod:`camhs_rom.robustness`) all decide a claim by calling the function here,
 so a claim cannot mean one thing in the scorecard and another in a robustness figure.
 
+``S1-T*`` (:func:`participants_needed`, :func:`theme_voiced`)
+    at least ``theme_rule.participant_share`` of the participants, from at least
+    ``theme_rule.groups`` focus groups, voiced the theme, with the reported valence.
 ``S2-K`` (:func:`two_factors_recovered`)
     the retention rule gives ``n_factors`` factors, each intended subscale is matched by
     a factor with Tucker congruence >= ``min_congruence``, and no item loads most on
@@ -14,9 +17,21 @@ so a claim cannot mean one thing in the scorecard and another in a robustness fi
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from camhs_rom.stats.two_groups import bonett_d, holm, run_test
+
+
+def participants_needed(rule: dict, n_participants: int) -> int:
+    """Claim S1-T*: how many of ``n_participants`` the theme rule's share means (at least one)."""
+    return max(1, math.ceil(rule["participant_share"] * n_participants - 1e-9))  # 0.25 * 12 is 3, not 3.0000000001
+
+
+def theme_voiced(voiced_by: int, voiced_in_groups: int, rule: dict, n_participants: int) -> bool:
+    """Claim S1-T* (valence aside): voiced by enough participants from enough focus groups (``rule``: ``theme_rule``)."""
+    return bool(voiced_by >= participants_needed(rule, n_participants) and voiced_in_groups >= rule["groups"])
 
 
 def two_factors_recovered(n_factors: int, congruences, misplaced: int, settings: dict) -> bool:

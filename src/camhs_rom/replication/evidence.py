@@ -33,7 +33,7 @@ import math
 
 import pandas as pd
 
-from camhs_rom.stats.evidence import jzs_bayes_factor, pooled_t, power_two_sample, tost
+from camhs_rom.stats.evidence import jzs_bayes_factor, pooled_sd, pooled_t, power_two_sample, tost
 from camhs_rom.study2.apa import number, p_value
 
 EVIDENCE_COLUMNS = [
@@ -93,8 +93,7 @@ def group_claim_evidence(claim_id: str, subscale: str, tables: dict, settings: d
     if n1 >= 2 and n2 >= 2 and first["sd"] + second["sd"] > 0:
         m1, s1, m2, s2 = (float(v) for v in (first["mean"], first["sd"], second["mean"], second["sd"]))
         out["bayes_factor_10"] = jzs_bayes_factor(pooled_t(m1, s1, n1, m2, s2, n2), n1, n2)
-        pooled_sd = math.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
-        out["equivalence_p"] = tost(m1 - m2, s1, n1, s2, n2, settings["sesoi"] * pooled_sd)[2]
+        out["equivalence_p"] = tost(m1 - m2, s1, n1, s2, n2, settings["sesoi"] * pooled_sd(s1, n1, s2, n2))[2]
         m = max(1, holm_family(comparisons, settings["test"]))
         out["power_at_sesoi"] = power_two_sample(settings["sesoi"], n1, n2, settings["alpha"] / (2 * m), "greater")
     out["outcome"] = outcome_class(out["effect_ci_low"], out["effect_ci_high"], out["equivalence_p"], settings["alpha"],

@@ -25,7 +25,7 @@ import pandas as pd
 from camhs_rom.core.contract import EVIDENCE
 from camhs_rom.instruments.codebook import Codebook
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import first_higher, two_factors_recovered
+from camhs_rom.replication.claims import first_higher, participants_needed, theme_voiced, two_factors_recovered
 from camhs_rom.replication.evidence import EVIDENCE_COLUMNS, group_claim_evidence
 from camhs_rom.replication.preregistration import deviation_flags
 from camhs_rom.replication.roles import CLAIM_TEXT, GROUP_CLAIMS, PAPER_FREQUENCY_LEVEL
@@ -92,7 +92,7 @@ def _verdict(ok: bool) -> str:
 def theme_criterion(settings: dict, n_participants: int) -> str:
     """The S1-T* criterion in words, with the participant count the share means here."""
     rule = settings["theme_rule"]
-    need = math.ceil(rule["participant_share"] * n_participants - 1e-9)
+    need = participants_needed(rule, n_participants)
     return (f"the theme is coded for at least {rule['participant_share']:.0%} of the participants ({need} of {n_participants}) "
             f"from at least {rule['groups']} focus group{'s' if rule['groups'] != 1 else ''}")
 
@@ -144,8 +144,7 @@ def study1_claims(participants: pd.DataFrame, tallies: pd.DataFrame, settings: d
             rows.append([f"S1-T{k}", claim, valence, found + f"; the data hold {groups} focus group(s), the rule asks for {rule['groups']}",
                          criterion, NOT_TESTABLE, evidence])
             continue
-        ok = (row["n_participants"] >= rule["participant_share"] * n - 1e-9 and row["n_participants"] >= 1
-              and row["n_groups"] >= rule["groups"] and row["valence"] == valence)
+        ok = theme_voiced(int(row["n_participants"]), int(row["n_groups"]), rule, n) and row["valence"] == valence
         rows.append([f"S1-T{k}", claim, valence, found, criterion, _verdict(bool(ok)), evidence])
     return rows
 

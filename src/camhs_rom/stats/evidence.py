@@ -33,10 +33,14 @@ from scipy import integrate, optimize, stats
 MEDIUM_SCALE = math.sqrt(2) / 2  # BayesFactor's rscale = "medium"
 
 
+def pooled_sd(s1: float, n1: int, s2: float, n2: int) -> float:
+    """The pooled standard deviation of two groups (the denominator of Cohen's d and Hedges' g)."""
+    return math.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2))
+
+
 def pooled_t(m1: float, s1: float, n1: int, m2: float, s2: float, n2: int) -> float:
     """Student's two-sample t statistic (pooled variance) of ``m1 - m2``."""
-    pooled = ((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2)
-    return float((m1 - m2) / math.sqrt(pooled * (1 / n1 + 1 / n2)))
+    return float((m1 - m2) / (pooled_sd(s1, n1, s2, n2) * math.sqrt(1 / n1 + 1 / n2)))
 
 
 def jzs_bayes_factor(t: float, n1: int, n2: int, r: float = MEDIUM_SCALE, interval: tuple[float, float] = (0.0, math.inf)) -> float:
