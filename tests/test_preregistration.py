@@ -200,6 +200,14 @@ def test_preregister_on_a_public_spec_then_run_with_data_and_a_deviation(tmp_pat
     assert card.loc["S2-G+", "power_at_sesoi"] == pytest.approx(power_two_sample(0.4, int(student["n_1"]), int(student["n_2"]), 0.05 / 10))
     bf = card.loc["S2-G+", "bayes_factor_10"]
     assert 0 < bf < float("inf") and (student["effect_size"] > 0 or bf < 1) and card.loc["S2-G+", "outcome"] != ""
+    # against R on the same respondents, scored there as the spec says (tests/fixtures/evidence/bfi400.R): Bayes factor
+    # to a relative 1e-4, the equivalence p and the power to 1e-6
+    reference = json.loads((ROOT / "tests" / "fixtures" / "evidence" / "bfi400.json").read_text(encoding="utf-8"))
+    for claim, subscale in (("S2-G+", "openness"), ("S2-G-", "neuroticism")):
+        assert card.loc[claim, "bayes_factor_10"] == pytest.approx(reference[subscale]["bf10"], rel=1e-4)
+        assert card.loc[claim, "equivalence_p"] == pytest.approx(reference[subscale]["equivalence_p"], abs=1e-6)
+        assert card.loc[claim, "power_at_sesoi"] == pytest.approx(reference[subscale]["power"], abs=1e-6)
+    assert card.loc["S2-G+", "outcome"] == "signal" and card.loc["S2-G-", "outcome"] == "no signal"  # graduates: no more neurotic
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
     assert "No deviation from the preregistration results/preregistration/preregistration.json" in page
 
