@@ -17,28 +17,31 @@ include: "workflow/rules/common.smk"
 # either the synthetic default, which the workflow itself writes, or the team's files)
 report: "workflow/report/workflow-synthetic.rst" if SYNTHETIC_RUN else "workflow/report/workflow.rst"
 
-include: "workflow/rules/synthesize.smk"
-include: "workflow/rules/ingest.smk"
+if POOLING:
 
+    include: "workflow/rules/consortium.smk"
 
-if "study1" in STUDIES:
+else:
 
-    include: "workflow/rules/study1.smk"
+    include: "workflow/rules/synthesize.smk"
+    include: "workflow/rules/ingest.smk"
 
+    if "study1" in STUDIES:
 
-if "study2" in STUDIES:
+        include: "workflow/rules/study1.smk"
 
-    include: "workflow/rules/study2.smk"
-    include: "workflow/rules/robustness.smk"
+    if "study2" in STUDIES:
 
+        include: "workflow/rules/study2.smk"
+        include: "workflow/rules/robustness.smk"
 
-include: "workflow/rules/report.smk"
+    include: "workflow/rules/report.smk"
+    include: "workflow/rules/site_summary.smk"
 
+    # only when asked for by name: a run that compares itself with a preregistration never rewrites it
+    if PREREGISTERING:
 
-# only when asked for by name: a run that compares itself with a preregistration never rewrites it
-if PREREGISTERING:
-
-    include: "workflow/rules/preregistration.smk"
+        include: "workflow/rules/preregistration.smk"
 
 
 rule all:

@@ -448,7 +448,7 @@ CASES = [
          "<User name='coder_a'> and <User name='coder_b'>", "a GUID of its own"),
     Case("qdpx-a-user-and-a-code-one-guid", "study1", s1_qdpx({"project.qde": CODE_USER}), "project.qdpx", "GUID '22222222", "<Code name='Objectivity'> and <User name='coder_a'>", "a GUID of its own"),
     # --- 9. valid input misdescribed
-    Case("qdpx-encrypted", "study1", lambda base, tmp: {"segments": encrypted(tmp)}, "project.qdpx", "zip member 'project.qde'", "an encrypted member", "a .qdpx exported without a password"),
+    Case("qdpx-encrypted", "study1", lambda base, tmp: {"segments": encrypted(tmp)}, "project.qdpx", "zip member 'project.qde'", "an encrypted member", "a .qdpx made without a password"),
     Case("qdpx-huge-offset", "study1", s1_qdpx(project(inline_source(selection(START, "100000000000000000000000")))), "project.qdpx", "attribute endPosition",
          "'100000000000000000000000'", "a whole number of characters of at most 1,000,000,000,000"),
     Case("segments-huge-offset", "study1", s1(lambda r: cell(r, 4, "end", "100000000000000000000000")), "segments.csv", "row 4, column end", "'100000000000000000000000'",

@@ -10,6 +10,8 @@ import camhs_rom
 from camhs_rom.core.contract import (
     CHECKLISTS,
     CLEAN,
+    CONSORTIUM,
+    CONSORTIUM_TABLES,
     DEVIATIONS,
     COMPARISON_FIGURES,
     EVIDENCE,
@@ -25,6 +27,7 @@ from camhs_rom.core.contract import (
     ROBUSTNESS,
     ROBUSTNESS_FIGURES,
     SCORECARD,
+    SITE_SUMMARY,
     STUDY1,
     STUDY1_FIGURES,
     STUDY2,
@@ -34,25 +37,30 @@ from camhs_rom.core.contract import (
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.provenance import Settings, code_digest  # Settings: a rule's settings, shown by digest in -n reasons
 from camhs_rom.core.schemas import check_config_files, validate_config, with_defaults
-from camhs_rom.core.studies import DATA_KEY, check_generator_owns, check_studies, included, is_generated, left_out, preregistering
+from camhs_rom.core.studies import DATA_KEY, check_generator_owns, check_sites, check_studies, included, is_generated, left_out, preregistering
 
 PACKAGE_ROOT = os.path.dirname(camhs_rom.__file__)
 # `snakemake preregistration` runs before the team's data exist: only the instruments must be there
 # (Snakemake sets its DAG settings after parsing the workflow, so the command line's targets are read here)
 PREREGISTERING = preregistering(workflow.dag_settings.targets if workflow.dag_settings else sys.argv[1:])
 
+# A pooling run lists the sites' summaries (consortium.sites) and reads no data of its own
+POOLING = bool((config.get("consortium") or {}).get("sites"))
 try:
     check_config_files(workflow.configfiles)
     validate_config(config, "config (config.yaml and any --configfile)")
-    check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)", require_data=not PREREGISTERING)
+    if POOLING:
+        check_sites(config, "config (config.yaml and any --configfile)")
+    else:
+        check_studies(config, SYNTHETIC, "config (config.yaml and any --configfile)", require_data=not PREREGISTERING)
 except InputError as err:
     sys.exit(f"Bad configuration, nothing was run: {err}")
 config.update(with_defaults(config, "config"))
 
 # The studies this run analyses (a study set to null, or left with the synthetic default
-# while the other reads the user's files, is left out: camhs_rom.core.studies).
-STUDIES = included(config, SYNTHETIC)
-LEFT_OUT = left_out(config, SYNTHETIC)
+# while the other reads the user's files, is left out: camhs_rom.core.studies). A pooling run analyses none.
+STUDIES = [] if POOLING else included(config, SYNTHETIC)
+LEFT_OUT = {} if POOLING else left_out(config, SYNTHETIC)
 for _study, _reason in LEFT_OUT.items():
     print(f"{_study} is not part of this run: {_reason}.", file=sys.stderr)
 
@@ -84,7 +92,7 @@ def study1_checked_already():
     return os.path.exists(clean) and all(os.path.exists(p) and os.path.getmtime(p) <= os.path.getmtime(clean) for p in sources)
 
 
-if "study1" in STUDIES and not PREREGISTERING and not is_generated(config["study1"]["segments"], SYNTHETIC) and not study1_checked_already():
+if "study1" in STUDIES and not PREREGISTERING and not POOLING and not is_generated(config["study1"]["segments"], SYNTHETIC) and not study1_checked_already():
     # A team's coding is checked against its codebook before anything runs (snakemake -n included).
     from camhs_rom.ingest.steps import check_study1
 
@@ -98,6 +106,12 @@ if "study1" in STUDIES and not PREREGISTERING and not is_generated(config["study
 def synthetic_settings(study):
     """The generator settings of one study (an empty mapping when config has none)."""
     return config.get("synthetic", {}).get(study, {})
+
+
+def generator_seed():
+    """The synthetic data's seed: synthetic.seed, or the run's seed when that is null."""
+    seed = (config.get("synthetic") or {}).get("seed")
+    return config["seed"] if seed is None else seed
 
 
 def generated(study):
@@ -276,7 +290,39 @@ def joint_outputs():
     return [JOINT_DISPLAY, f"{RESULTS}/joint_display.png", f"{RESULTS}/joint_display.svg"]
 
 
+def site_summary_inputs(wildcards):
+    """What a site's summary is made from: the provenance record, and each included study's results and instrument."""
+    out = {"provenance": PROVENANCE}
+    if "study2" in STUDIES:
+        out |= {
+            "scored": f"{CLEAN}/study2/responses_scored.csv",
+            "scores": f"{STUDY2}/subscale_scores.csv",
+            "frequency": f"{STUDY2}/frequency_of_use.csv",
+            "reliability": f"{STUDY2}/reliability.csv",
+            "questionnaire": questionnaire_path(),
+        }
+    if "study1" in STUDIES:
+        out |= {"by_participant": f"{STUDY1}/theme_by_participant.csv", "agreement": f"{STUDY1}/agreement.csv", "codebook": config["study1"]["codebook"]}
+    return out
+
+
+def consortium_inputs(wildcards):
+    """A pooling run's inputs: each site's summary (its site.json, or its zip), the frozen record, the instruments."""
+    out = {}
+    for name, path in config["consortium"]["sites"].items():
+        out[f"site_{name}"] = os.path.join(path, "site.json") if os.path.isdir(path) else path
+    if config["consortium"]["frozen"]:
+        out["frozen"] = config["consortium"]["frozen"]
+    if isinstance(config.get("study2"), dict) and os.path.isfile(str(config["study2"]["questionnaire"])):
+        out["questionnaire"] = config["study2"]["questionnaire"]
+    if isinstance(config.get("study1"), dict) and os.path.isfile(str(config["study1"]["codebook"])):
+        out["codebook"] = config["study1"]["codebook"]
+    return out
+
+
 def all_outputs():
+    if POOLING:
+        return [*(f"{CONSORTIUM}/{name}.csv" for name in CONSORTIUM_TABLES), f"{CONSORTIUM}/report.html"]
     study1 = [
         f"{CLEAN}/study1/coded_segments.csv",
         f"{STUDY1}/theme_tallies.csv",
@@ -318,6 +364,7 @@ def all_outputs():
         *checklist_outputs().values(),
         REPORT,
         RO_CRATE,
+        SITE_SUMMARY,
     ]
 
 
@@ -327,7 +374,7 @@ def crate_outputs():
     extra = [f"{REPORT_NOTEBOOKS}/{name}.ipynb" for name in NOTEBOOKS]
     for name in STUDIES:
         extra += study[name]()
-    return list(dict.fromkeys(o for o in all_outputs() + extra if o != RO_CRATE))
+    return list(dict.fromkeys(o for o in all_outputs() + extra if o not in (RO_CRATE, SITE_SUMMARY)))
 
 
 # --- robustness stage

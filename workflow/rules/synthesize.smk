@@ -22,7 +22,7 @@ if generated("study2"):
             "logs/synthesize_study2.log",
         params:
             settings=Settings(synthetic_settings("study2"), "synthetic.study2"),
-            seed=config["seed"],
+            seed=generator_seed(),
         script:
             "../scripts/synthesize_study2.py"
 
@@ -46,6 +46,6 @@ if generated("study1"):
             "logs/synthesize_study1.log",
         params:
             settings=Settings(synthetic_settings("study1"), "synthetic.study1"),
-            seed=config["seed"],
+            seed=generator_seed(),
         script:
             "../scripts/synthesize_study1.py"

@@ -54,3 +54,11 @@ EVIDENCE = {
 }
 DEVIATIONS = f"{REPLICATION}/deviations.csv"  # every difference of this run from its preregistration
 PREREGISTRATION = f"{RESULTS}/preregistration"  # preregistration.md/.docx/.json, written before any data exist
+
+# A multi-site replication (docs/consortium.md): every run's disclosure-checked aggregates, and a pooling run's results
+SITE_SUMMARY = f"{RESULTS}/site_summary"  # site.json, disclosure.csv and the summary tables (camhs_rom.consortium.summary)
+CONSORTIUM = f"{RESULTS}/consortium"  # a pooling run's tables, figures/ and report.html
+CONSORTIUM_TABLES = [
+    "sites", "site_deviations", "site_effects", "meta_analysis", "reliability_generalisation", "themes_by_site",
+    "congruence_across_sites", "invariance_across_sites", "scorecard",
+]

@@ -81,6 +81,24 @@ def check_studies(config: dict, generated: str, file: str | Path = "config", req
                 raise InputError(file, f"key {study}.{key}", found, "the path of an existing file (relative to the folder snakemake runs in)")
 
 
+def check_sites(config: dict, file: str | Path = "config") -> None:
+    """A pooling run (``consortium.sites`` set): every site's summary, the frozen record and the included
+    studies' instruments must exist; checked at start, before anything runs."""
+    sites = config["consortium"]["sites"]
+    for name, path in sites.items():
+        where = Path(str(path))
+        if not (where.is_dir() or where.is_file()):
+            raise InputError(file, f"key consortium.sites.{name}", f"{clip(repr(str(path)), 80)}, which is not there",
+                             "the site's results/site_summary folder or the .zip camhs-rom-site-summary made of it")
+    frozen = config["consortium"].get("frozen")
+    if frozen and not Path(str(frozen)).is_file():
+        raise InputError(file, "key consortium.frozen", f"{clip(repr(str(frozen)), 80)}, which is not a file", "the preregistration.json every site ran with")
+    for study, key in (("study1", "codebook"), ("study2", "questionnaire")):
+        if isinstance(config.get(study), dict) and not Path(str(config[study][key])).is_file():
+            raise InputError(file, f"key {study}.{key}", f"{clip(repr(str(config[study][key])), 80)}, which is not there",
+                             f"the {key} every site used (or {study}: null when no site ran {STUDY_NAMES[study]})")
+
+
 def read_manifest(path: str | Path) -> dict:
     """A ``MANIFEST.json`` (the generator's, or the instruments'), with ``files`` always a mapping of name to SHA-256.
 

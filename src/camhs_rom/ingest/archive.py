@@ -43,11 +43,11 @@ READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZ
 class BoundedArchive:
     """A zip archive read member by member within the size and ratio bounds of this module."""
 
-    def __init__(self, archive: zipfile.ZipFile, path: Path):
-        self.archive, self.path, self.inflated = archive, path, 0
+    def __init__(self, archive: zipfile.ZipFile, path: Path, kind: str = ".qdpx", max_members: int = MAX_MEMBERS):
+        self.archive, self.path, self.inflated, self.kind = archive, path, 0, kind
         members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise InputError(path, "zip contents", f"{len(members):,} members", f"at most {MAX_MEMBERS:,} files in a .qdpx")
+        if len(members) > max_members:
+            raise InputError(path, "zip contents", f"{len(members):,} members", f"at most {max_members:,} files in a {kind}")
 
     def namelist(self) -> list[str]:
         return self.archive.namelist()
@@ -62,8 +62,8 @@ class BoundedArchive:
     def read(self, name: str) -> bytes:
         info = self.archive.getinfo(name)
         if info.flag_bits & 0x1:
-            raise InputError(self.path, f"zip member {name!r}", "an encrypted member (the project was exported with a password)",
-                             "a .qdpx exported without a password")
+            raise InputError(self.path, f"zip member {name!r}", "an encrypted member (the archive was made with a password)",
+                             f"a {self.kind} made without a password")
         if info.compress_type not in READABLE_COMPRESSION:
             raise InputError(self.path, f"zip member {name!r}", f"compression method {info.compress_type}", "a member stored or compressed with deflate, bzip2 or lzma")
         allowed = min(MAX_MEMBER_BYTES, MAX_TOTAL_BYTES - self.inflated, max(info.compress_size, 1) * MAX_RATIO)
@@ -73,7 +73,7 @@ class BoundedArchive:
             with self.archive.open(info) as fh:  # a declared size may lie: never inflate past the bound
                 data = fh.read(allowed + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError) as exc:
-            raise InputError(self.path, f"zip member {name!r}", f"a member that cannot be unpacked ({exc})", "an intact .qdpx archive") from None
+            raise InputError(self.path, f"zip member {name!r}", f"a member that cannot be unpacked ({exc})", f"an intact {self.kind} archive") from None
         if len(data) > allowed:
             self._reject(name, f"more than {allowed:,} bytes when inflated from {info.compress_size:,}")
         self.inflated += len(data)

@@ -10,7 +10,8 @@ difference, one row per setting, with the claims whose verdict it can move.
 Not compared: the paths of the data (``study1.segments``, ``study2.responses`` and the
 Study 1 keys that describe the data files), which cannot exist before the data, the
 ``synthetic`` section (the assumptions the plan was simulated under, not analysis choices)
-and ``replication.preregistration`` itself. The instruments are compared by content, not path.
+``replication.preregistration`` itself, and the consortium's list of sites and its frozen record
+(``consortium.sites``, ``consortium.frozen``: the pooling run's inputs, not an analysis choice). The instruments are compared by content, not path.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from camhs_rom.core.studies import DATA_KEY, STUDIES
 FORMAT = "camhs-rom preregistration 1"
 DATA_KEYS = ("study1.segments", "study1.sources_dir", "study1.participant_map", "study1.saturation_order", "study2.responses")
 INSTRUMENT_KEYS = {"study1.codebook": "codebook", "study2.questionnaire": "questionnaire"}
-NOT_COMPARED = ("synthetic", "replication.preregistration", *DATA_KEYS, *INSTRUMENT_KEYS)
+NOT_COMPARED = ("synthetic", "replication.preregistration", "consortium.sites", "consortium.frozen", *DATA_KEYS, *INSTRUMENT_KEYS)
 DEVIATION_COLUMNS = ["key", "preregistered", "used", "claims"]
 SIMULATED = {"study1": "data/synthetic/study1/coded_segments.csv", "study2": "data/synthetic/study2/responses.csv"}
 
@@ -114,7 +115,15 @@ def read_frozen(path: str | Path, key: str = "replication.preregistration") -> d
 def deviations(frozen: dict, config: dict, instruments: dict[str, dict], code_digest: str) -> pd.DataFrame:
     """Every difference between the frozen plan and this run: one row per setting (``key``, ``preregistered``,
     ``used``, ``claims``), then the instruments by content and the code version; no rows when none."""
+    return compare_records(frozen, {"config": config, "instruments": instruments, "code": {"package_version": __version__, "code_digest": code_digest}})
+
+
+def compare_records(frozen: dict, used: dict) -> pd.DataFrame:
+    """Every difference between two records of the :func:`frozen_record` shape (``config``, ``instruments``,
+    ``code``): the settings one row each, a study added or dropped as one row, the instruments by SHA-256,
+    the package version and code digest (columns :data:`DEVIATION_COLUMNS`)."""
     rows = []
+    config, instruments, code_used = used["config"], used.get("instruments", {}), used.get("code", {})
     switched = [s for s in STUDIES if isinstance(frozen["config"].get(s), dict) != isinstance(config.get(s), dict)]
     before, now = compared(frozen["config"]), compared(config)
     for key in sorted(set(before) | set(now)):
@@ -128,10 +137,10 @@ def deviations(frozen: dict, config: dict, instruments: dict[str, dict], code_di
         if was and was != record["sha256"]:
             rows.append([f"{role} (SHA-256 of its content)", was, record["sha256"], claims_of(role)])
     code = frozen.get("code", {})
-    if code.get("package_version") != __version__:
-        rows.append(["code: package version", str(code.get("package_version")), __version__, "all"])
-    if code.get("code_digest") != code_digest:
-        rows.append(["code: SHA-256 of the workflow and package", str(code.get("code_digest")), code_digest, "all"])
+    if code.get("package_version") != code_used.get("package_version"):
+        rows.append(["code: package version", str(code.get("package_version")), str(code_used.get("package_version")), "all"])
+    if code.get("code_digest") != code_used.get("code_digest"):
+        rows.append(["code: SHA-256 of the workflow and package", str(code.get("code_digest")), str(code_used.get("code_digest")), "all"])
     return pd.DataFrame(rows, columns=DEVIATION_COLUMNS)
 
 

@@ -1,0 +1,206 @@
+"""The consortium's report: the pooled scorecard, the pooled tables and forest plots, and a section per site.
+
+Everything shown is read from this pooling run's own tables and the figures this step
+draws; every text a site or the config supplied (site names, labels, deviations) is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from camhs_rom import __version__
+from camhs_rom.consortium.figures import forest_figure
+from camhs_rom.core.plotting import apply_style, save
+from camhs_rom.core.tables import write_text
+from camhs_rom.instruments.codebook import load_codebook
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.report.html import STYLE
+from camhs_rom.study2.apa import number
+
+REFERENCES = [
+    "Bonett, D. G. (2002). Sample size requirements for testing and estimating coefficient alpha. <i>Journal of Educational and Behavioral Statistics, 27</i>(4), 335\u2013340.",
+    "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance. <i>Structural Equation Modeling, 14</i>(3), 464\u2013504.",
+    "Higgins, J. P. T., &amp; Thompson, S. G. (2002). Quantifying heterogeneity in a meta-analysis. <i>Statistics in Medicine, 21</i>(11), 1539\u20131558.",
+    "Hundepool, A., et al. (2010). <i>Handbook on statistical disclosure control</i> (version 1.2). ESSnet SDC.",
+    "James, A., Elgie, S., Adams, J., Henderson, T., &amp; Salkovskis, P. (2015). Session-by-session outcome monitoring in CAMHS: clinicians' beliefs. <i>The Cognitive Behaviour Therapist, 8</i>, e26.",
+    "Knapp, G., &amp; Hartung, J. (2003). Improved tests for a random effects meta-regression with a single covariate. <i>Statistics in Medicine, 22</i>(17), 2693\u20132710.",
+    "Lorenzo-Seva, U., &amp; ten Berge, J. M. F. (2006). Tucker's congruence coefficient as a meaningful index of factor similarity. <i>Methodology, 2</i>(2), 57\u201364.",
+    "Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in the random-effects model. <i>Journal of Educational and Behavioral Statistics, 30</i>(3), 261\u2013293.",
+    "Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. <i>Journal of Statistical Software, 36</i>(3), 1\u201348.",
+]
+
+
+def _cell(value, decimals: int = 2) -> tuple[str, bool]:
+    if isinstance(value, (bool, np.bool_)):
+        return ("yes" if value else "no"), False
+    if isinstance(value, (int, np.integer)):
+        return str(int(value)), True
+    if isinstance(value, (float, np.floating)):
+        return ("" if not np.isfinite(value) else number(float(value), decimals)), True
+    return html.escape(str(value)), False
+
+
+class Numbered:
+    """Tables and figures numbered in page order."""
+
+    def __init__(self) -> None:
+        self.tables = self.figures = 0
+
+    def table(self, frame: pd.DataFrame, title: str, note: str = "", decimals: dict | None = None) -> str:
+        self.tables += 1
+        decimals = decimals or {}
+        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+        body = []
+        for row in frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(frame.columns, row, strict=True):
+                text, numeric = _cell(value, decimals.get(column, 2))
+                verdict = f' class="verdict-{text}"' if column == "verdict" else (' class="num"' if numeric else "")
+                cells.append(f"<td{verdict}>{text}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        note_html = f'<p class="apa-note"><i>Note.</i> {note}</p>' if note else ""
+        return (f'<div class="apa-table"><div class="table-wrap"><table><caption><span class="apa-number">Table {self.tables}</span> '
+                f'<i>{html.escape(title)}</i></caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{note_html}</div>')
+
+    def figure(self, png: Path, title: str, alt: str, note: str) -> str:
+        self.figures += 1
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        return (f'<figure class="apa-figure"><p class="apa-number"><b>Figure {self.figures}</b></p><p class="apa-title"><i>{html.escape(title)}</i></p>'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"><figcaption class="apa-note"><i>Note.</i> {note}</figcaption></figure>')
+
+
+def draw_forests(tables: dict, q, figures_dir: Path, label: str | None, settings: dict) -> dict[str, Path]:
+    """The forest plots this run's tables allow (group differences, frequency share, reliability); name -> PNG path."""
+    apply_style()
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    effects, meta, rel = tables["site_effects"], tables["meta_analysis"], tables["reliability_generalisation"]
+    out = {}
+    groups = meta[meta["measure"] == "hedges_g"]
+    if len(groups):
+        panels = [(s, f"{q.subscales.get(s, s) if q else s}{' (' + c + ')' if isinstance(c, str) and c else ''}") for s, c in zip(groups["subscale"], groups["claim"], strict=True)]
+        fig = forest_figure(effects[effects["measure"] == "hedges_g"], groups, panels, 0.0, "Hedges' g (first group minus second)")
+        out["forest_group_differences"] = save(fig, figures_dir / "forest_group_differences", label)[0]
+    share = meta[meta["claim"] == "S2-F"]
+    if len(share):
+        fig = forest_figure(effects[effects["claim"] == "S2-F"], share, [("S2-F", f"share answering '{settings['frequency_level']}' (S2-F)")],
+                            settings["frequency_pct"] / 100, "proportion", key="claim")
+        out["forest_frequency"] = save(fig, figures_dir / "forest_frequency", label)[0]
+    if len(rel):
+        pooled = rel.rename(columns={"alpha": "estimate"})
+        panels = [(s, f"Cronbach's alpha: {q.subscales.get(s, s) if q else s}") for s in pooled["subscale"]]
+        fig = forest_figure(effects[effects["measure"] == "alpha"], pooled, panels, None, "Cronbach's alpha")
+        out["forest_reliability"] = save(fig, figures_dir / "forest_reliability", label)[0]
+    return out
+
+
+def _banner(label: str) -> str:
+    user = not label.startswith(("SYNTHETIC", "MIXED"))
+    return f'<header class="banner{" user" if user else ""}" role="banner">{html.escape(label)}</header>'
+
+
+def write_report(tables: dict, config: dict, questionnaire, codebook, figures_dir, out) -> None:
+    """Draw the forests and write ``report.html`` (``tables``: name -> path of this run's consortium tables)."""
+    frames = {name: pd.read_csv(path, keep_default_na=False, na_values=[""]) for name, path in tables.items()}
+    q = load_questionnaire(questionnaire) if questionnaire else None
+    book = load_codebook(codebook) if codebook else None
+    settings = config["replication"]
+    card, sites = frames["scorecard"], frames["sites"]
+    labels = sorted(set(card["data_label"].dropna()))
+    label = next((x for x in labels if x.startswith("SYNTHETIC")), None) or next((x for x in labels if x.startswith("MIXED")), None) or (labels[0] if labels else "")
+    figure_label = label.split(";")[0] if label.startswith(("SYNTHETIC", "MIXED")) else None
+    figures = draw_forests(frames, q, Path(figures_dir), figure_label, settings)
+    n = Numbered()
+    parts = [f"<h1>Consortium replication of James et al. (2015): {len(sites)} sites pooled</h1>"]
+    parts.append(f"<p>Each site analysed its own data with the pipeline and shared only its summary: aggregates that passed a disclosure check "
+                 f"(no count of people from 1 to {config['consortium']['min_count'] - 1}, no free text, no identifiers). No individual's answers "
+                 "were pooled. Effects are pooled by random-effects meta-analysis (REML estimate of \u03c4\u00b2, Knapp-Hartung 95% intervals, "
+                 "95% prediction intervals).</p>")
+    parts.append('<h2 id="scorecard">Consortium scorecard</h2>')
+    shown = card[["claim_id", "claim", "original", "pooled", "verdict", "k", "heterogeneity", "sites_supporting", "criterion"]]
+    parts.append(n.table(shown.rename(columns={"claim_id": "Claim", "claim": "Claim (2015 wording)", "original": "2015 finding", "pooled": "Pooled estimate",
+                                               "verdict": "verdict", "k": "k", "heterogeneity": "Heterogeneity", "sites_supporting": "Sites",
+                                               "criterion": "Criterion"}),
+                         "Each claim judged on the pooled estimates", "\u03c4\u00b2 = between-site variance; I\u00b2 = share of variation beyond sampling error; "
+                         "PI = 95% prediction interval of a new site's effect."))
+    parts.append('<h2 id="sites">Sites</h2>')
+    parts.append(n.table(sites, "The sites and what each shared", "deviations = settings, instruments or code version that differ from the reference record "
+                         f"({'the preregistration named in consortium.frozen' if config['consortium']['frozen'] else 'the config of this pooling run'})."))
+    deviations = frames["site_deviations"]
+    parts.append(n.table(deviations, "Each site's deviations from the reference record") if len(deviations)
+                 else "<p>No site deviates from the reference record: every site ran the same settings, instruments and code.</p>")
+    parts += _study2_html(frames, figures, q, settings, n)
+    parts += _study1_html(frames, book, n)
+    parts += _per_site_html(frames, sites, n)
+    parts.append('<h2 id="references">References</h2><ul>' + "".join(f"<li>{r}</li>" for r in REFERENCES) + "</ul>")
+    parts.append(f'<h2 id="provenance">Provenance</h2><p>camhs-rom {html.escape(__version__)}; seed {int(config["seed"])}.</p>')
+    nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (("scorecard", "Scorecard"), ("sites", "Sites"), ("study2", "Study 2"), ("study1", "Study 1"),
+                                                          ("per-site", "Each site"), ("references", "References")))
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Consortium replication report</title><style>{STYLE}</style></head><body>{_banner(label)}"
+            f'<nav aria-label="Sections">{nav}</nav><main>{"".join(parts)}</main></body></html>\n')
+    write_text(page, out)
+
+
+def _study2_html(frames: dict, figures: dict, q, settings: dict, n: Numbered) -> list[str]:
+    parts = ['<h2 id="study2">Study 2: questionnaire</h2>']
+    meta = frames["meta_analysis"]
+    if not len(meta) and not len(frames["reliability_generalisation"]):
+        return parts + ["<p>No site's summary holds Study 2 (or this pooling run names no questionnaire).</p>"]
+    columns = ["claim", "subscale", "measure", "k", "n", "estimate", "ci_low", "ci_high", "p", "tau2", "i2", "q", "q_p", "pi_low", "pi_high"]
+    parts.append(n.table(meta[columns], "Pooled effects", "Hedges' g of the first compared group minus the second; the frequency share pooled as log odds "
+                         "and shown as a proportion (\u03c4\u00b2 on the log-odds scale). Intervals: Knapp-Hartung 95% CI; PI: 95% prediction interval.",
+                         {"tau2": 3, "q_p": 3, "p": 3, "i2": 1}))
+    if "forest_group_differences" in figures:
+        parts.append(n.figure(figures["forest_group_differences"], "Group differences by site and pooled",
+                              "Forest plot of Hedges' g per site with 95% confidence intervals and the pooled estimate with its prediction interval.",
+                              "Squares: each site's g (area by weight) and 95% CI; diamond: the pooled g and its Knapp-Hartung 95% CI; dashed line: 95% prediction interval."))
+    if "forest_frequency" in figures:
+        parts.append(n.figure(figures["forest_frequency"], "Share of respondents at the claim's frequency level",
+                              "Forest plot of each site's share with Wilson intervals and the pooled share.",
+                              f"Dotted line: the 2015 figure, {settings['frequency_pct']}%. Site intervals: Wilson 95%; pooled on the log-odds scale."))
+    rel = frames["reliability_generalisation"]
+    if len(rel):
+        parts.append(n.table(rel, "Reliability generalisation: Cronbach's alpha pooled across sites",
+                             "Pooled on Bonett's (2002) scale, ln(1 \u2212 \u03b1), and back-transformed; \u03c4\u00b2 on that scale.", {"tau2": 4, "q_p": 3, "i2": 1}))
+    if "forest_reliability" in figures:
+        parts.append(n.figure(figures["forest_reliability"], "Cronbach's alpha by site and pooled", "Forest plot of alpha per site and pooled per subscale.",
+                              "Site intervals: Feldt 95%; pooled: Knapp-Hartung 95% CI on Bonett's scale, back-transformed."))
+    congruence = frames["congruence_across_sites"]
+    if len(congruence):
+        wide = congruence.pivot(index="site", columns="factor", values="congruence").reset_index()
+        parts.append(n.table(wide, "Tucker congruence of each site's factors with the pooled solution",
+                             "The pooled solution: EFA of the pooled within-site correlation matrix; each site's factors matched one to one."))
+    inv = frames["invariance_across_sites"]
+    parts.append(n.table(inv[["model", "constraints", "k", "n", "chisq", "df", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "holds", "note"]],
+                         "Measurement invariance across sites (ML from the sites' covariance matrices)",
+                         "ML treats the answers as continuous; the ordinal (WLSMV) models need each site's weight matrix, which a summary does not carry."))
+    return parts
+
+
+def _study1_html(frames: dict, book, n: Numbered) -> list[str]:
+    parts = ['<h2 id="study1">Study 1: focus groups</h2>']
+    themes = frames["themes_by_site"]
+    if not len(themes):
+        return parts + ["<p>No site's summary holds Study 1 (or this pooling run names no codebook).</p>"]
+    shown = themes.assign(theme=[book.theme(t).label if book and t in book.theme_ids else t for t in themes["theme"]])
+    parts.append(n.table(shown, "Participants voicing each theme, by site and in all sites", "share = participants voicing the theme / participants at the site."))
+    return parts
+
+
+def _per_site_html(frames: dict, sites: pd.DataFrame, n: Numbered) -> list[str]:
+    parts = ['<h2 id="per-site">Each site</h2>']
+    effects, deviations = frames["site_effects"], frames["site_deviations"]
+    for site in sites["site"]:
+        own = effects[effects["site"] == site][["claim", "subscale", "measure", "estimate", "ci_low", "ci_high", "n_1", "n_2"]]
+        parts.append(f"<h3>{html.escape(str(site))}</h3>")
+        count = int((deviations["site"] == site).sum())
+        parts.append(f"<p>{count} deviation(s) from the reference record.</p>")
+        if len(own):
+            parts.append(n.table(own, f"Estimates of site {site}", "Hedges' g with its normal 95% CI; proportions with Wilson 95% CIs; alpha with Feldt 95% CIs."))
+    return parts
+

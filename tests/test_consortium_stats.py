@@ -1,0 +1,160 @@
+"""The consortium's pooled statistics from summaries only, against R, and the summary's disclosure check and reading.
+
+Known answers: ``tests/fixtures/lavaan/sites.R`` (lavaan 0.6.14 from sample.cov/sample.mean/
+sample.nobs; metafor 3.8-1 rma REML + Knapp-Hartung) on ten bfi items split into four sites
+of consecutive rows. Tolerances: fit indices 1e-3 absolute, chi-squares 1e-3 relative (as
+``tests/test_cfa.py``); pooled effect 1e-6 absolute.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from camhs_rom.consortium import disclosure, summary
+from camhs_rom.consortium.cli import pack
+from camhs_rom.consortium.pooling import group_differences, themes_by_site
+from camhs_rom.consortium.sites import SiteSummary, read_site
+from camhs_rom.consortium.structure import factor_structure, invariance_across_sites
+from camhs_rom.core.errors import InputError
+from camhs_rom.core.tables import sha256_of, write_table
+from camhs_rom.stats.cfa import Clusters, GroupMoments
+
+from .conftest import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures" / "lavaan"
+ITEMS = [f"A{k}" for k in range(1, 6)] + [f"C{k}" for k in range(1, 6)]
+CLUSTERS = Clusters.from_mapping({"agree": ITEMS[:5], "consc": ITEMS[5:]})
+MEASUREMENT = {"acceptable_cfi": 0.90, "acceptable_rmsea": 0.08, "delta_cfi": 0.01, "delta_rmsea": 0.015, "advised_group_n": 100}
+
+
+@pytest.fixture(scope="module")
+def bfi_sites():
+    data = pd.read_csv(ROOT / "examples" / "public-data" / "bfi" / "bfi.csv").dropna(subset=[*ITEMS, "gender"]).reset_index(drop=True)
+    return [data.iloc[rows] for rows in np.array_split(np.arange(len(data)), 4)]  # R's cut(seq_len(n), 4): equal consecutive blocks
+
+
+def _moments(site: pd.DataFrame) -> GroupMoments:
+    return GroupMoments.of(site[ITEMS].to_numpy())
+
+
+@pytest.mark.parametrize("level", ["configural", "metric", "scalar"])
+def test_invariance_across_sites_from_summaries_matches_lavaan(bfi_sites, level):
+    want = pd.read_csv(FIXTURES / "sites_fit.csv")
+    want = dict(want.loc[want["model"] == level, ["measure", "value"]].to_numpy())
+    moments = {f"site_{k}": _moments(site) for k, site in enumerate(bfi_sites, start=1)}
+    table = invariance_across_sites(CLUSTERS, moments, MEASUREMENT).set_index("model")
+    row = table.loc[level]
+    assert row["k"] == 4 and row["n"] == sum(len(s) for s in bfi_sites)
+    for measure in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+        tolerance = 1e-3 * abs(want[measure]) if measure == "chisq" else 1e-3
+        assert row[measure] == pytest.approx(want[measure], abs=tolerance), measure
+
+
+def _site_summary(name: str, site: pd.DataFrame) -> SiteSummary:
+    score = site[[f"A{k}" for k in range(1, 6)]].mean(axis=1)
+    rows = [["agree", g, int((site["gender"] == g).sum()), score[site["gender"] == g].mean(), score[site["gender"] == g].std(ddof=1)] for g in ("female", "male")]
+    return SiteSummary(name, "", {"studies": ["study2"]}, {"study2_groups": pd.DataFrame(rows, columns=summary.TABLES["study2_groups"])})
+
+
+def test_pooled_hedges_g_from_summaries_matches_metafor(bfi_sites):
+    sites = [_site_summary(f"site_{k}", s) for k, s in enumerate(bfi_sites, start=1)]
+    effects, pooled = group_differences(sites, ["agree"], ("female", "male"), {"subscales": {"positive": "agree", "negative": "consc"}})
+    want = pd.read_csv(FIXTURES / "sites_meta.csv").iloc[0]
+    row = pooled[0]
+    assert row["claim"] == "S2-G+" and row["k"] == 4 and len(effects) == 4
+    for key in ("estimate", "ci_low", "ci_high", "tau2", "i2", "q", "q_p", "pi_low", "pi_high"):
+        assert row[key] == pytest.approx(want[key], abs=1e-6), key
+
+
+def _keyed(site: pd.DataFrame) -> pd.DataFrame:
+    return site.assign(**{k: 7 - site[k] for k in ("A1", "C4", "C5")})  # the reverse-keyed items, as a site's scored table has them
+
+
+def test_identical_sites_have_congruence_one_with_the_pooled_solution(bfi_sites):
+    mom = _moments(_keyed(bfi_sites[0]))
+    efa = {"extraction": "minres", "rotation": "oblimin", "min_loading": 0.3, "cross_loading": 0.3}
+    intended = {i: ("agree" if i.startswith("A") else "consc") for i in ITEMS}
+    result = factor_structure({"a": mom, "b": mom}, ITEMS, intended, 2, efa)
+    assert result["sites"]["congruence"].to_numpy() == pytest.approx(1.0, abs=1e-9)
+    assert result["misplaced"] == 0 and min(result["congruences"]) > 0.9
+    other = factor_structure({"a": mom, "b": _moments(_keyed(bfi_sites[1]))}, ITEMS, intended, 2, efa)
+    assert 0.9 < other["sites"]["congruence"].min() < 1.0  # a different sample: high, not perfect
+
+
+def test_themes_are_summed_over_sites():
+    def site(name, rows):
+        return SiteSummary(name, "", {}, {"study1_themes": pd.DataFrame(rows, columns=summary.TABLES["study1_themes"])})
+
+    table = themes_by_site([site("a", [["t", 6, 12, 2, 3]]), site("b", [["t", 0, 10, 0, 2]])], ["t"]).set_index("site")
+    assert table.loc["all sites", "participants"] == 6 and table.loc["all sites", "n_participants"] == 22
+    assert table.loc["all sites", "groups"] == 2 and table.loc["all sites", "share"] == pytest.approx(6 / 22)
+    assert table.loc["b", "share"] == 0
+
+
+VOCABULARY = {"subscale": {"pos", "neg"}, "group": {"user", "non_user"}, "level": {"never", "often"}, "item": {"i1", "i2"}, "theme": {"t"}}
+
+
+def _groups(rows):
+    return pd.DataFrame(rows, columns=summary.TABLES["study2_groups"])
+
+
+def test_disclosure_passes_aggregates_and_names_each_failure():
+    clean = {"study2_groups": _groups([["pos", "user", 12, 3.1, 0.8], ["pos", "non_user", 0, np.nan, np.nan]])}
+    verdict = disclosure.check_summary(clean, VOCABULARY, {"R001"}, 5)
+    assert disclosure.passed(verdict)  # zero is not a disclosure
+    small = {"study2_groups": _groups([["pos", "user", 4, 3.1, 0.8]])}
+    verdict = disclosure.check_summary(small, VOCABULARY, set(), 5)
+    assert not disclosure.passed(verdict)
+    words = disclosure.failures_in_words(verdict)
+    assert "below the minimum" in words and "4" not in words  # the small value itself is never repeated
+    text = {"study2_groups": _groups([["I hate ROM forms", "user", 12, 3.1, 0.8]])}
+    assert "not a name the instruments define" in disclosure.failures_in_words(disclosure.check_summary(text, VOCABULARY, set(), 5))
+    ids = {"study2_groups": _groups([["pos", "R001", 12, 3.1, 0.8]])}
+    assert "an id of the data" in disclosure.failures_in_words(disclosure.check_summary(ids, VOCABULARY | {"group": {"R001"}}, {"R001"}, 5))
+    repeated = {"study2_groups": _groups([["pos", "user", 12, 3.1, 0.8], ["pos", "user", 12, 2.9, 0.7]])}
+    assert "appears more than once" in disclosure.failures_in_words(disclosure.check_summary(repeated, VOCABULARY, set(), 5))
+
+
+def _write_summary(folder, tables: dict[str, pd.DataFrame], min_count: int = 5):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        write_table(frame, folder / f"{name}.csv")
+    write_table(disclosure.check_summary(tables, VOCABULARY, set(), min_count), folder / "disclosure.csv")
+    record = {"format": summary.FORMAT, "disclosure": "passed", "min_count": min_count, "studies": ["study2"], "synthetic": False,
+              "record": {"config": {}}, "tables": {name: sha256_of(folder / f"{name}.csv") for name in tables}}
+    (folder / "site.json").write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
+def test_a_summary_is_read_from_a_folder_or_its_zip_and_refused_when_changed(tmp_path):
+    folder = _write_summary(tmp_path / "site_summary", {"study2_groups": _groups([["pos", "user", 12, 3.1, 0.8]])})
+    assert read_site("a", folder, 5).tables["study2_groups"]["n"].tolist() == [12]
+    zipped = pack(folder, tmp_path / "a.zip", "a")
+    assert read_site("a", zipped, 5).tables["study2_groups"]["mean"].tolist() == [3.1]
+    assert zipped.read_bytes() == pack(folder, tmp_path / "again.zip", "a").read_bytes()  # the same summary, the same bytes
+    with pytest.raises(InputError, match="below the minimum"):
+        read_site("a", folder, 20)  # the consortium asks for more than the site checked
+    (folder / "study2_groups.csv").write_text("subscale,group,n,mean,sd\npos,user,3,3.1,0.8\n", encoding="utf-8")
+    with pytest.raises(InputError, match="SHA-256 differs"):
+        read_site("a", folder, 5)
+
+
+def test_a_failed_summary_and_a_zip_bomb_are_refused(tmp_path):
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    write_table(disclosure.check_summary({"study2_groups": _groups([["pos", "user", 3, 3.1, 0.8]])}, VOCABULARY, set(), 5), failed / "disclosure.csv")
+    with pytest.raises(InputError, match="site.json"):
+        read_site("a", failed, 5)
+    with pytest.raises(InputError, match="below the minimum"):
+        pack(failed, tmp_path / "x.zip", "a")
+    assert not (tmp_path / "x.zip").exists()
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a/site.json", b"{" + b" " * 50_000_000 + b"}")
+    with pytest.raises(InputError, match="zip bomb"):
+        read_site("a", bomb, 5)

@@ -1,0 +1,13 @@
+from camhs_rom.consortium.steps import site_summary
+from camhs_rom.core.runner import run_step
+
+run_step(
+    snakemake.log[0],
+    site_summary,
+    inputs=dict(snakemake.input.items()),
+    config=dict(snakemake.params.config),
+    min_count=snakemake.params.min_count,
+    workflow_root=snakemake.params.workflow_root,
+    package_root=snakemake.params.package_root,
+    out_dir=snakemake.output[0],
+)
