@@ -16,7 +16,7 @@ import pytest
 from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "camhs_rom"
-STAGES = ["core", "instruments", "stats", "ingest", "study1", "study2", "synthetic", "replication", "robustness", "report"]
+STAGES = ["core", "instruments", "stats", "ingest", "study1", "study2", "synthetic", "replication", "robustness", "report", "consortium"]
 MAX_LINES = 400
 
 

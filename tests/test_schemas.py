@@ -134,7 +134,7 @@ def test_the_shipped_config_states_the_schema_defaults(config):
 
     bare = {"study1": {k: config["study1"][k] for k in ("codebook", "segments")}, "study2": {k: config["study2"][k] for k in ("questionnaire", "responses")}}
     defaults = dict(leaves(with_defaults(bare, "config")))
-    shipped = dict(leaves({k: config[k] for k in ("seed", "study1", "study2")}))
+    shipped = dict(leaves({k: config[k] for k in ("seed", "study1", "study2", "consortium")}))
     for path, value in defaults.items():
         assert shipped.get(path) == value, f"config.yaml sets {'.'.join(path)} = {shipped.get(path)!r}; the schema default is {value!r}"
 
