@@ -22,7 +22,7 @@ from camhs_rom.consortium.sites import SiteSummary, read_site
 from camhs_rom.consortium.structure import factor_structure, invariance_across_sites
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.tables import sha256_of, write_table
-from camhs_rom.stats.cfa import Clusters, GroupMoments
+from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 
 from .conftest import ROOT
 
@@ -53,6 +53,18 @@ def test_invariance_across_sites_from_summaries_matches_lavaan(bfi_sites, level)
     for measure in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
         tolerance = 1e-3 * abs(want[measure]) if measure == "chisq" else 1e-3
         assert row[measure] == pytest.approx(want[measure], abs=tolerance), measure
+
+
+@pytest.mark.parametrize("level", ["configural", "metric", "scalar"])
+def test_the_limited_memory_optimiser_many_sites_use_reaches_lavaans_fit(bfi_sites, level):
+    """Above DENSE_LIMIT free parameters (a consortium of many sites) fit_ml switches to L-BFGS-B: the same fit."""
+    want = pd.read_csv(FIXTURES / "sites_fit.csv")
+    want = dict(want.loc[want["model"] == level, ["measure", "value"]].to_numpy())
+    result = fit_ml(CLUSTERS, [_moments(site) for site in bfi_sites], level, method="L-BFGS-B")
+    assert result.converged
+    assert result.chisq == pytest.approx(want["chisq"], rel=1e-6)
+    for measure in ("cfi", "tli", "rmsea", "srmr"):
+        assert getattr(result.fit, measure) == pytest.approx(want[measure], abs=1e-4), measure
 
 
 def _site_summary(name: str, site: pd.DataFrame) -> SiteSummary:

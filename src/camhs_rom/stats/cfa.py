@@ -239,7 +239,10 @@ def _discrepancy(x: np.ndarray, layout: _Layout, moments: list, total: int):
     return value, grad
 
 
-def fit_ml(clusters: Clusters, moments: list, level: str = "configural") -> CfaResult:
+DENSE_LIMIT = 400  # free parameters up to which BFGS (a dense inverse Hessian) is used; L-BFGS-B above
+
+
+def fit_ml(clusters: Clusters, moments: list, level: str = "configural", method: str | None = None) -> CfaResult:
     """Fit the clusters model by ML to one group (covariances) or several (means and covariances).
 
     ``moments``: per group, :class:`GroupMoments` (complete rows) or
@@ -247,6 +250,10 @@ def fit_ml(clusters: Clusters, moments: list, level: str = "configural") -> CfaR
     lavaan's ``missing = "ml"``: means are then modelled for one group too, and the "sample"
     moments of SRMR are the saturated model's EM estimates, means included). ``level`` is an
     invariance level (:data:`INVARIANCE_LEVELS`); with one group only ``configural`` applies.
+    ``method``: the optimiser, ``BFGS`` or ``L-BFGS-B``; None chooses BFGS up to :data:`DENSE_LIMIT`
+    free parameters and L-BFGS-B above (many groups: a consortium's sites), whose memory and time per
+    step grow linearly rather than quadratically with the parameters; both stop at the same optimum
+    (``tests/test_consortium_stats.py`` compares them, and each with lavaan).
     Raises ``ValueError`` when a group's covariance matrix is not positive definite (fewer
     respondents than items, or an item a combination of others).
     """
@@ -259,7 +266,9 @@ def fit_ml(clusters: Clusters, moments: list, level: str = "configural") -> CfaR
     means = len(moments) > 1 or full_information
     layout = _Layout(clusters, len(moments), INVARIANCE_LEVELS[level], means)
     total = sum(m.n for m in moments)
-    result = optimize.minimize(_discrepancy, layout.start(moments), args=(layout, moments, total), jac=True, method="BFGS", options={"gtol": 1e-9, "maxiter": 10_000})
+    method = method or ("BFGS" if layout.size <= DENSE_LIMIT else "L-BFGS-B")
+    options = {"gtol": 1e-9, "maxiter": 10_000} if method == "BFGS" else {"gtol": 1e-10, "ftol": 1e-15, "maxcor": 50, "maxiter": 50_000}
+    result = optimize.minimize(_discrepancy, layout.start(moments), args=(layout, moments, total), jac=True, method=method, options=options)
     x = result.x
     p = layout.p
     per_group = p * (p + 1) // 2 + (p if means else 0)
