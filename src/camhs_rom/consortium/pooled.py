@@ -28,7 +28,7 @@ from camhs_rom.study2.measurement import model_clusters
 
 log = logging.getLogger(__name__)
 
-SITE_COLUMNS = ["site", "studies", "respondents", "participants", "synthetic", "package_version", "code_digest", "deviations", "data_label"]
+SITE_COLUMNS = ["site", "studies", "respondents", "participants", "synthetic", "package_version", "code_digest", "deviations", "data_label", "summary_sha256"]
 SITE_DEVIATION_COLUMNS = ["site", *DEVIATION_COLUMNS]
 
 
@@ -62,7 +62,7 @@ def site_rows(sites: list[SiteSummary], reference: dict) -> tuple[pd.DataFrame, 
         participants = int(themes["n_participants"].iloc[0]) if themes is not None and len(themes) else None
         code = site.record["record"].get("code", {})
         rows.append([site.name, ";".join(site.studies), respondents, participants, site.synthetic, code.get("package_version"),
-                     str(code.get("code_digest", ""))[:16], len(table), site.record.get("data_label", "")])
+                     str(code.get("code_digest", ""))[:16], len(table), site.record.get("data_label", ""), site.digest])
     return pd.DataFrame(rows, columns=SITE_COLUMNS), pd.DataFrame(deviations, columns=SITE_DEVIATION_COLUMNS)
 
 

@@ -6,21 +6,18 @@ draws; every text a site or the config supplied (site names, labels, deviations)
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from camhs_rom import __version__
 from camhs_rom.consortium.figures import forest_figure
+from camhs_rom.consortium.report_sections import Numbered, headed, per_site_html, provenance_html, study1_html, study2_html
 from camhs_rom.core.plotting import apply_style, save
 from camhs_rom.core.tables import write_text
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.html import STYLE
-from camhs_rom.study2.apa import number
 
 REFERENCES = [
     "Bonett, D. G. (2002). Sample size requirements for testing and estimating coefficient alpha. <i>Journal of Educational and Behavioral Statistics, 27</i>(4), 335\u2013340.",
@@ -33,45 +30,6 @@ REFERENCES = [
     "Viechtbauer, W. (2005). Bias and efficiency of meta-analytic variance estimators in the random-effects model. <i>Journal of Educational and Behavioral Statistics, 30</i>(3), 261\u2013293.",
     "Viechtbauer, W. (2010). Conducting meta-analyses in R with the metafor package. <i>Journal of Statistical Software, 36</i>(3), 1\u201348.",
 ]
-
-
-def _cell(value, decimals: int = 2) -> tuple[str, bool]:
-    if isinstance(value, (bool, np.bool_)):
-        return ("yes" if value else "no"), False
-    if isinstance(value, (int, np.integer)):
-        return str(int(value)), True
-    if isinstance(value, (float, np.floating)):
-        return ("" if not np.isfinite(value) else number(float(value), decimals)), True
-    return html.escape(str(value)), False
-
-
-class Numbered:
-    """Tables and figures numbered in page order."""
-
-    def __init__(self) -> None:
-        self.tables = self.figures = 0
-
-    def table(self, frame: pd.DataFrame, title: str, note: str = "", decimals: dict | None = None) -> str:
-        self.tables += 1
-        decimals = decimals or {}
-        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
-        body = []
-        for row in frame.itertuples(index=False):
-            cells = []
-            for column, value in zip(frame.columns, row, strict=True):
-                text, numeric = _cell(value, decimals.get(column, 2))
-                verdict = f' class="verdict-{text}"' if column == "verdict" else (' class="num"' if numeric else "")
-                cells.append(f"<td{verdict}>{text}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
-        note_html = f'<p class="apa-note"><i>Note.</i> {note}</p>' if note else ""
-        return (f'<div class="apa-table"><div class="table-wrap"><table><caption><span class="apa-number">Table {self.tables}</span> '
-                f'<i>{html.escape(title)}</i></caption><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{note_html}</div>')
-
-    def figure(self, png: Path, title: str, alt: str, note: str) -> str:
-        self.figures += 1
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        return (f'<figure class="apa-figure"><p class="apa-number"><b>Figure {self.figures}</b></p><p class="apa-title"><i>{html.escape(title)}</i></p>'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"><figcaption class="apa-note"><i>Note.</i> {note}</figcaption></figure>')
 
 
 def draw_forests(tables: dict, q, figures_dir: Path, label: str | None, settings: dict) -> dict[str, Path]:
@@ -128,79 +86,19 @@ def write_report(tables: dict, config: dict, questionnaire, codebook, figures_di
                          "Each claim judged on the pooled estimates", "\u03c4\u00b2 = between-site variance; I\u00b2 = share of variation beyond sampling error; "
                          "PI = 95% prediction interval of a new site's effect."))
     parts.append('<h2 id="sites">Sites</h2>')
-    parts.append(n.table(sites, "The sites and what each shared", "deviations = settings, instruments or code version that differ from the reference record "
+    parts.append(n.table(headed(sites.drop(columns=["summary_sha256"])), "The sites and what each shared", "deviations = settings, instruments or code version that differ from the reference record "
                          f"({'the preregistration named in consortium.frozen' if config['consortium']['frozen'] else 'the config of this pooling run'})."))
     deviations = frames["site_deviations"]
-    parts.append(n.table(deviations, "Each site's deviations from the reference record") if len(deviations)
+    parts.append(n.table(headed(deviations), "Each site's deviations from the reference record") if len(deviations)
                  else "<p>No site deviates from the reference record: every site ran the same settings, instruments and code.</p>")
-    parts += _study2_html(frames, figures, q, settings, n)
-    parts += _study1_html(frames, book, n)
-    parts += _per_site_html(frames, sites, n)
+    parts += study2_html(frames, figures, q, settings, n)
+    parts += study1_html(frames, book, n)
+    parts += per_site_html(frames, book, n)
     parts.append('<h2 id="references">References</h2><ul>' + "".join(f"<li>{r}</li>" for r in REFERENCES) + "</ul>")
-    parts.append(f'<h2 id="provenance">Provenance</h2><p>camhs-rom {html.escape(__version__)}; seed {int(config["seed"])}.</p>')
+    parts.append(provenance_html(sites, config))
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (("scorecard", "Scorecard"), ("sites", "Sites"), ("study2", "Study 2"), ("study1", "Study 1"),
-                                                          ("per-site", "Each site"), ("references", "References")))
+                                                          ("per-site", "Each site"), ("references", "References"), ("provenance", "Provenance")))
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>Consortium replication report</title><style>{STYLE}</style></head><body>{_banner(label)}"
             f'<nav aria-label="Sections">{nav}</nav><main>{"".join(parts)}</main></body></html>\n')
     write_text(page, out)
-
-
-def _study2_html(frames: dict, figures: dict, q, settings: dict, n: Numbered) -> list[str]:
-    parts = ['<h2 id="study2">Study 2: questionnaire</h2>']
-    meta = frames["meta_analysis"]
-    if not len(meta) and not len(frames["reliability_generalisation"]):
-        return parts + ["<p>No site's summary holds Study 2 (or this pooling run names no questionnaire).</p>"]
-    columns = ["claim", "subscale", "measure", "k", "n", "estimate", "ci_low", "ci_high", "p", "tau2", "i2", "q", "q_p", "pi_low", "pi_high"]
-    parts.append(n.table(meta[columns], "Pooled effects", "Hedges' g of the first compared group minus the second; the frequency share pooled as log odds "
-                         "and shown as a proportion (\u03c4\u00b2 on the log-odds scale). Intervals: Knapp-Hartung 95% CI; PI: 95% prediction interval.",
-                         {"tau2": 3, "q_p": 3, "p": 3, "i2": 1}))
-    if "forest_group_differences" in figures:
-        parts.append(n.figure(figures["forest_group_differences"], "Group differences by site and pooled",
-                              "Forest plot of Hedges' g per site with 95% confidence intervals and the pooled estimate with its prediction interval.",
-                              "Squares: each site's g (area by weight) and 95% CI; diamond: the pooled g and its Knapp-Hartung 95% CI; dashed line: 95% prediction interval."))
-    if "forest_frequency" in figures:
-        parts.append(n.figure(figures["forest_frequency"], "Share of respondents at the claim's frequency level",
-                              "Forest plot of each site's share with Wilson intervals and the pooled share.",
-                              f"Dotted line: the 2015 figure, {settings['frequency_pct']}%. Site intervals: Wilson 95%; pooled on the log-odds scale."))
-    rel = frames["reliability_generalisation"]
-    if len(rel):
-        parts.append(n.table(rel, "Reliability generalisation: Cronbach's alpha pooled across sites",
-                             "Pooled on Bonett's (2002) scale, ln(1 \u2212 \u03b1), and back-transformed; \u03c4\u00b2 on that scale.", {"tau2": 4, "q_p": 3, "i2": 1}))
-    if "forest_reliability" in figures:
-        parts.append(n.figure(figures["forest_reliability"], "Cronbach's alpha by site and pooled", "Forest plot of alpha per site and pooled per subscale.",
-                              "Site intervals: Feldt 95%; pooled: Knapp-Hartung 95% CI on Bonett's scale, back-transformed."))
-    congruence = frames["congruence_across_sites"]
-    if len(congruence):
-        wide = congruence.pivot(index="site", columns="factor", values="congruence").reset_index()
-        parts.append(n.table(wide, "Tucker congruence of each site's factors with the pooled solution",
-                             "The pooled solution: EFA of the pooled within-site correlation matrix; each site's factors matched one to one."))
-    inv = frames["invariance_across_sites"]
-    parts.append(n.table(inv[["model", "constraints", "k", "n", "chisq", "df", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea", "holds", "note"]],
-                         "Measurement invariance across sites (ML from the sites' covariance matrices)",
-                         "ML treats the answers as continuous; the ordinal (WLSMV) models need each site's weight matrix, which a summary does not carry."))
-    return parts
-
-
-def _study1_html(frames: dict, book, n: Numbered) -> list[str]:
-    parts = ['<h2 id="study1">Study 1: focus groups</h2>']
-    themes = frames["themes_by_site"]
-    if not len(themes):
-        return parts + ["<p>No site's summary holds Study 1 (or this pooling run names no codebook).</p>"]
-    shown = themes.assign(theme=[book.theme(t).label if book and t in book.theme_ids else t for t in themes["theme"]])
-    parts.append(n.table(shown, "Participants voicing each theme, by site and in all sites", "share = participants voicing the theme / participants at the site."))
-    return parts
-
-
-def _per_site_html(frames: dict, sites: pd.DataFrame, n: Numbered) -> list[str]:
-    parts = ['<h2 id="per-site">Each site</h2>']
-    effects, deviations = frames["site_effects"], frames["site_deviations"]
-    for site in sites["site"]:
-        own = effects[effects["site"] == site][["claim", "subscale", "measure", "estimate", "ci_low", "ci_high", "n_1", "n_2"]]
-        parts.append(f"<h3>{html.escape(str(site))}</h3>")
-        count = int((deviations["site"] == site).sum())
-        parts.append(f"<p>{count} deviation(s) from the reference record.</p>")
-        if len(own):
-            parts.append(n.table(own, f"Estimates of site {site}", "Hedges' g with its normal 95% CI; proportions with Wilson 95% CIs; alpha with Feldt 95% CIs."))
-    return parts
-

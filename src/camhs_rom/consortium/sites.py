@@ -39,6 +39,7 @@ class SiteSummary:
     path: str
     record: dict
     tables: dict[str, pd.DataFrame]
+    digest: str = ""  # SHA-256 of its site.json, which records every table's SHA-256: the summary's fingerprint
 
     @property
     def studies(self) -> list[str]:
@@ -128,7 +129,7 @@ def read_site(site: str, path: str | Path, min_count: int) -> SiteSummary:
     small = verdict[(verdict["check"].isin(["minimum count", "one row per label"])) & ~verdict["passed"].astype(bool)]
     if len(small):
         raise InputError(path, "site summary", failures_in_words(small), f"no count of people from 1 to {min_count - 1} (consortium.min_count {min_count})")
-    return SiteSummary(site, str(path), record, tables)
+    return SiteSummary(site, str(path), record, tables, hashlib.sha256(files["site.json"]).hexdigest())
 
 
 def read_sites(sites: dict[str, str], min_count: int) -> list[SiteSummary]:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -102,7 +103,10 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
             write_text(json.dumps(record, indent=1, sort_keys=True, default=str) + "\n", tmp / "site.json")
             log.info("site summary written: %d tables, disclosure check passed (minimum count %d)", len(tables), min_count)
         else:
-            log.warning("the site summary was NOT written: %s", disclosure.failures_in_words(verdict))
+            why = disclosure.failures_in_words(verdict)
+            log.warning("the site summary was NOT written: %s", why)
+            print(f"Note: the site summary (results/site_summary/) was not written; its disclosure check failed: {why} "
+                  "(results/site_summary/disclosure.csv; docs/consortium.md).", file=sys.stderr)
         os.chmod(tmp, 0o755)
         if out.exists():
             shutil.rmtree(out)
