@@ -149,3 +149,5 @@ def test_the_worked_consortium_runs_with_one_command(tmp_path):
     deviations = pd.read_csv(out / "site_deviations.csv")
     assert deviations[["site", "key"]].values.tolist() == [["site_d", "study2.efa.rotation"]]
     assert "SYNTHETIC" in (out / "report.html").read_text(encoding="utf-8")
+    agreement = pd.read_csv(out / "agreement_across_sites.csv")
+    assert set(agreement["site"]) == {"site_a", "site_b", "site_c", "site_d", "all sites"} and agreement["kappa"].between(0, 1).all()

@@ -22,6 +22,7 @@ from camhs_rom.consortium.sites import SiteSummary, read_site
 from camhs_rom.consortium.structure import factor_structure, invariance_across_sites
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.tables import sha256_of, write_table
+from camhs_rom.stats.agreement import cohen_kappa
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 
 from .conftest import ROOT
@@ -170,3 +171,19 @@ def test_a_failed_summary_and_a_zip_bomb_are_refused(tmp_path):
         archive.writestr("a/site.json", b"{" + b" " * 50_000_000 + b"}")
     with pytest.raises(InputError, match="zip bomb"):
         read_site("a", bomb, 5)
+
+
+def test_agreement_counts_give_the_kappa_the_sites_own_run_computes():
+    """The 2 x 2 counts a summary carries reproduce Cohen's kappa of the passages (scikit-learn's, as agreement.csv)."""
+    rng = np.random.default_rng(7)
+    judged = (rng.random((60, 2, 3)) < 0.4).astype(float)
+    judged[:10, :, 2] = np.nan  # the third coder did not code the first transcript
+    counts = summary.agreement_counts(judged, ["t1", "t2"])
+    assert counts["pair"].tolist() == ["coder 1 vs coder 2"] * 2 + ["coder 1 vs coder 3"] * 2
+    for row in counts.to_dict("records"):
+        k = int(row["pair"][-1]) - 1
+        j = ["t1", "t2"].index(row["theme"])
+        want = cohen_kappa(judged[:, j, [0, k]])
+        assert summary.kappa_of_counts(row["both"], row["first_only"], row["second_only"], row["neither"]) == pytest.approx(want, abs=1e-12)
+    assert counts.loc[counts["pair"] == "coder 1 vs coder 3", ["both", "first_only", "second_only", "neither"]].sum(axis=1).tolist() == [50, 50]
+    assert np.isnan(summary.kappa_of_counts(5, 0, 0, 0))  # one category only: chance agreement 1, kappa undefined

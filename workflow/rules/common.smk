@@ -302,7 +302,13 @@ def site_summary_inputs(wildcards):
             "questionnaire": questionnaire_path(),
         }
     if "study1" in STUDIES:
-        out |= {"by_participant": f"{STUDY1}/theme_by_participant.csv", "agreement": f"{STUDY1}/agreement.csv", "codebook": config["study1"]["codebook"]}
+        out |= {
+            "by_participant": f"{STUDY1}/theme_by_participant.csv",
+            "agreement": f"{STUDY1}/agreement.csv",
+            "segments": f"{CLEAN}/study1/coded_segments.csv",
+            "scope": f"{STUDY1}/agreement_scope.csv",
+            "codebook": config["study1"]["codebook"],
+        }
     return out
 
 

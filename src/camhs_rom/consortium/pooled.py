@@ -131,6 +131,8 @@ def pool_sites(paths: dict[str, str], config: dict, frozen, code: str, questionn
     book = load_codebook(codebook) if codebook else None
     with_study1 = [s for s in sites if "study1" in s.studies]
     tables["themes_by_site"] = pooling.themes_by_site(with_study1, book.theme_ids) if book and with_study1 else pd.DataFrame(columns=pooling.THEME_COLUMNS)
+    tables["agreement_across_sites"] = (pooling.agreement_across_sites(with_study1, book.theme_ids) if book and with_study1
+                                        else pd.DataFrame(columns=pooling.AGREEMENT_COLUMNS))
     tables["scorecard"] = consortium_scorecard(tables, result, config["replication"], book, consortium_label(sites, "study1"), consortium_label(sites, "study2"))
     log.info("pooled %d sites: %d pooled effects, %d deviations", len(sites), len(tables["meta_analysis"]), len(tables["site_deviations"]))
     return tables

@@ -6,7 +6,8 @@ Wilson interval; alpha per subscale with Feldt's interval), and ``meta_analysis`
 with :func:`camhs_rom.stats.meta.random_effects` (REML, Knapp-Hartung): group differences on
 Hedges g, the frequency share on the logit scale (back-transformed; tau^2 stays on the logit
 scale), alpha on Bonett's scale (``reliability_generalisation``, back-transformed). Themes
-(Study 1) are counted: the participants voicing each theme at each site and in all.
+(Study 1) are counted: the participants voicing each theme at each site and in all; coder
+agreement (Cohen's kappa) at each site and from the sites' 2 x 2 tables summed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from camhs_rom.consortium.sites import SiteSummary
+from camhs_rom.consortium.summary import kappa_of_counts
 from camhs_rom.stats.meta import bonett_alpha, hedges_g, inverse_bonett, inverse_logit, logit_proportion, random_effects
 from camhs_rom.stats.proportions import wilson_interval
 from camhs_rom.stats.reliability import feldt_interval
@@ -24,6 +26,8 @@ SITE_EFFECT_COLUMNS = ["claim", "subscale", "measure", "site", "estimate", "ci_l
 META_ANALYSIS_COLUMNS = ["claim", "subscale", "k", "estimate", "ci_low", "ci_high", "tau2", "i2", "q", "q_p", "pi_low", "pi_high", "measure", "p", "n"]
 RELIABILITY_COLUMNS = ["subscale", "k", "alpha", "ci_low", "ci_high", "tau2", "i2", "q", "q_p", "pi_low", "pi_high", "n"]
 THEME_COLUMNS = ["theme", "site", "participants", "n_participants", "share", "groups", "n_groups"]
+AGREEMENT_COLUMNS = ["theme", "pair", "site", "passages", "both", "first_only", "second_only", "neither", "kappa"]
+COUNTS = ["both", "first_only", "second_only", "neither"]
 ALL_SITES = "all sites"
 Z95 = stats.norm.ppf(0.975)
 
@@ -136,6 +140,25 @@ def themes_by_site(sites: list[SiteSummary], themes: list[str]) -> pd.DataFrame:
             rows.append([theme, ALL_SITES, *total.values(), total["participants"] / total["n_participants"]])
     frame = pd.DataFrame(rows, columns=["theme", "site", "participants", "n_participants", "groups", "n_groups", "share"])
     return frame.reindex(columns=THEME_COLUMNS)
+
+
+def agreement_across_sites(sites: list[SiteSummary], themes: list[str]) -> pd.DataFrame:
+    """Cohen's kappa of each theme and coder pair at each site and from the 2 x 2 tables summed over the sites
+    (``all sites``: the passages of every site as one table, weighting each site by its passages)."""
+    rows = []
+    for theme in themes:
+        pairs = {}
+        for site in sites:
+            table = site.tables.get("study1_agreement_counts")
+            if table is None:
+                continue
+            for row in table[table["theme"].astype(str) == theme].to_dict("records"):
+                counts = [int(row[c]) for c in COUNTS]
+                rows.append([theme, row["pair"], site.name, sum(counts), *counts, kappa_of_counts(*counts)])
+                pairs[row["pair"]] = [a + b for a, b in zip(pairs.get(row["pair"], [0, 0, 0, 0]), counts, strict=True)]
+        for pair, counts in pairs.items():
+            rows.append([theme, pair, ALL_SITES, sum(counts), *counts, kappa_of_counts(*counts)])
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
 def site_effects_table(*parts: list[dict]) -> pd.DataFrame:

@@ -27,7 +27,8 @@ HEADINGS = {
     "n_participants": "Participants", "share": "Share", "groups": "Groups voicing", "n_groups": "Focus groups", "studies": "Studies",
     "respondents": "Respondents compared", "synthetic": "Synthetic", "package_version": "camhs-rom", "code_digest": "Code digest",
     "deviations": "Deviations", "data_label": "Data", "key": "Setting", "preregistered": "Reference", "used": "Used by the site",
-    "claims": "Claims it can move",
+    "claims": "Claims it can move", "pair": "Coders", "passages": "Passages", "both": "Both", "first_only": "First only",
+    "second_only": "Second only", "neither": "Neither", "kappa": "κ",
 }
 
 
@@ -144,6 +145,14 @@ def study1_html(frames: dict, book, n: Numbered) -> list[str]:
         return parts + ["<p>No site's summary holds Study 1 (or this pooling run names no codebook).</p>"]
     shown = themes.assign(theme=[book.theme(t).label if book and t in book.theme_ids else t for t in themes["theme"]])
     parts.append(n.table(headed(shown), "Participants voicing each theme, by site and in all sites", "Share = participants voicing the theme / participants."))
+    agreement = frames["agreement_across_sites"]
+    if len(agreement):
+        shown = agreement.assign(theme=[book.theme(t).label if book and t in book.theme_ids else t for t in agreement["theme"]])
+        parts.append(n.table(headed(shown), "Coder agreement on each theme, by site and from the sites' tables summed",
+                             "Counts of coded passages both coders coded: with the theme by both, by the first only, by the second only, by neither; "
+                             "κ = Cohen's kappa of that 2 × 2 table (all sites: the tables summed). Coders are numbered, never named."))
+    else:
+        parts.append("<p>No site's summary holds two coders' coding of the same transcripts: no agreement to pool.</p>")
     return parts
 
 

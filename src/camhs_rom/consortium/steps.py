@@ -29,6 +29,8 @@ from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.prereg_steps import instruments_of
 from camhs_rom.replication.preregistration import frozen_record
+from camhs_rom.study1.agreement import compared_passages
+from camhs_rom.study1.passages import coded_passages, presence
 from camhs_rom.study2.efa import efa_data
 
 log = logging.getLogger(__name__)
@@ -46,13 +48,24 @@ def _study2_tables(inputs: dict, q) -> tuple[dict[str, pd.DataFrame], set[str]]:
     return tables, set(scored["respondent_id"].astype(str))
 
 
-def _study1_tables(inputs: dict, codebook) -> tuple[dict[str, pd.DataFrame], set[str]]:
+def _study1_tables(inputs: dict, codebook) -> tuple[dict[str, pd.DataFrame], set[str], set[str]]:
+    """The Study 1 tables, the participant ids (never to appear in them) and the coder-pair labels used."""
     by_participant = pd.read_csv(inputs["by_participant"], dtype={"participant_id": str, "group_id": str})
     tables = {
         "study1_themes": summary.theme_summary(by_participant, codebook.theme_ids),
         "study1_agreement": summary.agreement_summary(pd.read_csv(inputs["agreement"], keep_default_na=False, na_values=[""])),
     }
-    return tables, set(by_participant["participant_id"].astype(str))
+    passaged = coded_passages(pd.read_csv(inputs["segments"], keep_default_na=False, dtype={"start": int, "end": int}))
+    scope = pd.read_csv(inputs["scope"], keep_default_na=False, dtype={"transcript_id": str})
+    scope["compared"] = scope["compared"].astype(str).eq("True")
+    shared = compared_passages(passaged, scope)
+    coders = sorted(shared["coder"].unique())
+    pairs = set()
+    if len(coders) > 1:  # only where two or more coders coded the same transcripts
+        _, judged = presence(shared, codebook.theme_ids, coders)
+        tables["study1_agreement_counts"] = summary.agreement_counts(judged, codebook.theme_ids)
+        pairs = set(summary.coder_pairs(len(coders)))
+    return tables, set(by_participant["participant_id"].astype(str)), pairs
 
 
 def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, package_root, out_dir) -> None:
@@ -60,7 +73,7 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
 
     ``inputs``: ``provenance``, and per included study its results (Study 2: ``scored``, ``scores``,
     ``frequency``, ``reliability``, ``questionnaire``; Study 1: ``by_participant``, ``agreement``,
-    ``codebook``). ``config``: the run's effective config.
+    ``segments``, ``scope``, ``codebook``). ``config``: the run's effective config.
     """
     provenance = read_provenance(inputs["provenance"])
     studies = [s for s, record in provenance["studies"].items() if record["included"]]
@@ -73,10 +86,10 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
         vocabulary |= {"subscale": set(q.subscales), "group": {str(g) for g in q.group_levels}, "level": set(q.frequency_levels), "item": set(q.item_ids)}
     if "study1" in studies:
         codebook = load_codebook(inputs["codebook"])
-        found, ids = _study1_tables(inputs, codebook)
+        found, ids, pairs = _study1_tables(inputs, codebook)
         tables |= found
         identifiers |= ids
-        vocabulary["theme"] = set(codebook.theme_ids)
+        vocabulary |= {"theme": set(codebook.theme_ids), "pair": pairs}
     if "study2" in studies and not vocabulary["level"]:
         tables.pop("study2_frequency")  # no frequency item in the spec: nothing to pool for the frequency claim
     verdict = disclosure.check_summary(tables, vocabulary, identifiers, min_count)

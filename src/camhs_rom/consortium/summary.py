@@ -17,7 +17,11 @@ each with fixed columns (:data:`TABLES`):
     per codebook theme: participants who voiced it, of how many; focus groups where it was
     voiced, of how many;
 ``study1_agreement.csv``
-    per theme and measure, the coders' agreement with the number of coded passages compared.
+    per theme and measure, the coders' agreement with the number of coded passages compared;
+``study1_agreement_counts.csv``
+    where two or more coders coded the same transcripts: per theme and pair of coders (named
+    by their order, ``coder 1 vs coder 2``, never by name), the passages both coded with the
+    theme, only the first, only the second, neither: the 2 x 2 table kappa is computed from;
 
 and ``site.json``: the format, the site's frozen record (its effective config, the SHA-256 of
 its instruments, package version and code digest: what the pooling run compares), the data
@@ -37,9 +41,10 @@ TABLES = {
     "study2_reliability": ["subscale", "n_items", "n", "alpha"],
     "study1_themes": ["theme", "participants", "n_participants", "groups", "n_groups"],
     "study1_agreement": ["theme", "measure", "value", "n_units", "n_coders"],
+    "study1_agreement_counts": ["theme", "pair", "both", "first_only", "second_only", "neither"],
 }
 MOMENTS = "study2_moments"  # columns: item, n, mean, then one column per item (the covariance matrix)
-STUDY_TABLES = {"study1": ("study1_themes", "study1_agreement"), "study2": ("study2_groups", "study2_frequency", "study2_reliability", MOMENTS)}
+STUDY_TABLES = {"study1": ("study1_themes", "study1_agreement", "study1_agreement_counts"), "study2": ("study2_groups", "study2_frequency", "study2_reliability", MOMENTS)}
 # columns that count people: each cell is checked against the minimum count (disclosure.py)
 PERSON_COUNTS = {
     "study2_groups": ["n"],
@@ -56,6 +61,7 @@ LABEL_COLUMNS = {
     MOMENTS: ["item"],
     "study1_themes": ["theme"],
     "study1_agreement": ["theme", "measure"],
+    "study1_agreement_counts": ["theme", "pair"],
 }
 
 
@@ -104,6 +110,37 @@ def theme_summary(by_participant: pd.DataFrame, themes: list[str]) -> pd.DataFra
 
 def agreement_summary(agreement: pd.DataFrame) -> pd.DataFrame:
     return agreement.reindex(columns=TABLES["study1_agreement"])
+
+
+def coder_pairs(n_coders: int) -> list[str]:
+    """The pair labels of ``n_coders`` coders in sorted order: every other coder against the first."""
+    return [f"coder 1 vs coder {k}" for k in range(2, n_coders + 1)]
+
+
+def agreement_counts(judged: np.ndarray, themes: list[str]) -> pd.DataFrame:
+    """Per theme and pair (first coder against each other), the 2 x 2 counts over the passages both coded.
+
+    ``judged``: passages x themes x coders, 1 applied, 0 not, NaN where the coder coded nothing
+    in that transcript (:func:`camhs_rom.study1.passages.presence`).
+    """
+    rows = []
+    for k, pair in enumerate(coder_pairs(judged.shape[2]), start=1):
+        for j, theme in enumerate(themes):
+            a, b = judged[:, j, 0], judged[:, j, k]
+            both_coded = ~np.isnan(a) & ~np.isnan(b)
+            a, b = a[both_coded] == 1, b[both_coded] == 1
+            rows.append([theme, pair, int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum()), int((~a & ~b).sum())])
+    return pd.DataFrame(rows, columns=TABLES["study1_agreement_counts"])
+
+
+def kappa_of_counts(both, first_only, second_only, neither) -> float:
+    """Cohen's kappa of a 2 x 2 table (NaN when chance agreement is 1: one category only)."""
+    n = both + first_only + second_only + neither
+    if n == 0:
+        return float("nan")
+    observed = (both + neither) / n
+    chance = ((both + first_only) * (both + second_only) + (second_only + neither) * (first_only + neither)) / n**2
+    return float("nan") if chance >= 1 else float((observed - chance) / (1 - chance))
 
 
 def moments_of(table: pd.DataFrame) -> tuple[int, list[str], np.ndarray, np.ndarray]:

@@ -60,5 +60,5 @@ SITE_SUMMARY = f"{RESULTS}/site_summary"  # site.json, disclosure.csv and the su
 CONSORTIUM = f"{RESULTS}/consortium"  # a pooling run's tables, figures/ and report.html
 CONSORTIUM_TABLES = [
     "sites", "site_deviations", "site_effects", "meta_analysis", "reliability_generalisation", "themes_by_site",
-    "congruence_across_sites", "invariance_across_sites", "scorecard",
+    "agreement_across_sites", "congruence_across_sites", "invariance_across_sites", "scorecard",
 ]
