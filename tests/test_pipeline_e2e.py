@@ -182,6 +182,17 @@ def test_default_run_writes_the_report_and_the_scorecard(default_run):
     assert "Measurement Invariance With the Answers as Ordinal" not in page
 
 
+def test_the_default_runs_site_summary_is_withheld_by_its_disclosure_check(default_run):
+    """4 of the 59 synthetic respondents answer "almost always": below the minimum count, so no summary is written."""
+    folder = default_run / "results" / "site_summary"
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["disclosure.csv"]  # (and Snakemake's .snakemake_timestamp)
+    verdict = pd.read_csv(folder / "disclosure.csv")
+    failed = verdict[~verdict["passed"]]
+    assert failed[["check", "table"]].values.tolist() == [["minimum count", "study2_frequency"]]
+    assert "almost always" in failed["detail"].iloc[0] and "4" not in failed["detail"].iloc[0]
+    assert set(verdict["table"]) >= {"study2_groups", "study2_moments", "study1_themes", "study1_agreement_counts"}
+
+
 def test_the_report_numbers_and_captions_every_table_and_figure(default_run):
     """APA: every table and figure numbered in page order, titled, figures with a real alt text;
     every checklist link lands on a table, figure or section of the page."""
@@ -258,7 +269,8 @@ def planned_jobs(work: Path, change: str) -> set[str]:
     return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
 
 
-REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "report_checklists", "ro_crate", "all"}
+# what every setting reaches: the provenance record, the report, and the site summary (its site.json carries the whole config)
+REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "report_checklists", "ro_crate", "site_summary", "all"}
 
 
 @pytest.mark.parametrize(
@@ -275,7 +287,7 @@ REPORT_JOBS = {"provenance_record", "report_notebook", "report_html", "report_ch
 )
 def test_a_changed_setting_reruns_only_what_uses_it(default_run, change, runs, never):
     """Re-run scope: each rule takes only the settings it uses; the analyses read the input record
-    (no settings), so only provenance.json and the report depend on every setting."""
+    (no settings), so only provenance.json, the report and the site summary depend on every setting."""
     planned = planned_jobs(default_run, change)
     assert runs <= planned, planned
     if never is None:  # a power setting: the power simulation, what shows it and the report only

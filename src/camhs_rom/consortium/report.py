@@ -19,6 +19,8 @@ from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.html import STYLE
 
+NUMBER_HEADINGS = ".apa-table thead th.num { text-align: right; }\n"  # a heading over numbers sits over their right edge
+
 REFERENCES = [
     "Bonett, D. G. (2002). Sample size requirements for testing and estimating coefficient alpha. <i>Journal of Educational and Behavioral Statistics, 27</i>(4), 335\u2013340.",
     "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance. <i>Structural Equation Modeling, 14</i>(3), 464\u2013504.",
@@ -99,6 +101,6 @@ def write_report(tables: dict, config: dict, questionnaire, codebook, figures_di
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (("scorecard", "Scorecard"), ("sites", "Sites"), ("study2", "Study 2"), ("study1", "Study 1"),
                                                           ("per-site", "Each site"), ("references", "References"), ("provenance", "Provenance")))
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>Consortium replication report</title><style>{STYLE}</style></head><body>{_banner(label)}"
+            f"<title>Consortium replication report</title><style>{STYLE}{NUMBER_HEADINGS}</style></head><body>{_banner(label)}"
             f'<nav aria-label="Sections">{nav}</nav><main>{"".join(parts)}</main></body></html>\n')
     write_text(page, out)

@@ -59,7 +59,8 @@ class Numbered:
         """An APA table: number, italic title, a caption, headings over right-aligned numbers, an optional note (trusted HTML)."""
         self.tables += 1
         decimals = decimals or {}
-        head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
+        numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+        head = "".join(f'<th scope="col"{" class=num" if c in numeric else ""}>{html.escape(str(c))}</th>' for c in frame.columns)
         body = []
         for row in frame.itertuples(index=False):
             cells = []
@@ -126,7 +127,8 @@ def study2_html(frames: dict, figures: dict, q, settings: dict, n: Numbered) -> 
                               "Site intervals: Feldt 95%; pooled: Knapp-Hartung 95% CI on Bonett's scale, back-transformed."))
     congruence = frames["congruence_across_sites"]
     if len(congruence):
-        wide = congruence.pivot(index="site", columns="factor", values="congruence").reset_index().rename(columns={"site": "Site"})
+        wide = congruence.pivot(index="site", columns="factor", values="congruence").reset_index()
+        wide = wide.rename(columns={"site": "Site", **({f: q.subscales.get(f, f) for f in wide.columns} if q else {})})
         parts.append(n.table(wide, "Tucker congruence of each site's factors with the pooled solution",
                              "The pooled solution: EFA of the pooled within-site correlation matrix (the consortium's extraction and rotation); each site's "
                              "factors matched one to one by the largest absolute congruence."))
