@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
-from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
+from camhs_rom.stats.cfa import Clusters, GroupMoments
 from camhs_rom.stats.factors import MODEL_ERRORS, congruence, fit_efa, loading_flags, matched_congruences, name_factors
-from camhs_rom.study2.measurement import CONSTRAINTS, INDICES, level_holds
+from camhs_rom.study2.measurement import CONSTRAINTS, INDICES, ml_invariance_rows
 
 CONGRUENCE_COLUMNS = ["site", "factor", "congruence", "n"]
 INVARIANCE_COLUMNS = ["model", "constraints", "k", "n", *INDICES, "delta_chisq", "delta_df", "delta_p", "delta_cfi", "delta_rmsea", "holds", "note"]
@@ -89,25 +89,4 @@ def invariance_across_sites(clusters: Clusters, moments: dict[str, GroupMoments]
         reason = "fewer than two sites with item covariances" if len(moments) < 2 else f"{', '.join(small)}: a covariance matrix needs more respondents than the {p} items"
         return pd.DataFrame([{"model": level, "constraints": held, **base, "note": f"not fitted: {reason}"} for level, held in CONSTRAINTS.items()],
                             columns=INVARIANCE_COLUMNS)
-    rows, previous = [], None
-    for level, held in CONSTRAINTS.items():
-        row = {"model": level, "constraints": held, **base}
-        try:
-            result = fit_ml(clusters, list(moments.values()), level)
-        except MODEL_ERRORS as error:
-            rows.append({**row, "note": f"not fitted: {str(error)[:160]}"})
-            previous = None
-            continue
-        fit = result.fit
-        row.update({k: getattr(fit, k) for k in INDICES})
-        if level == "configural":
-            row["holds"] = level_holds(None, fit.cfi, fit.rmsea, settings)
-        elif previous is not None:
-            d_chisq, d_df = fit.chisq - previous.chisq, fit.df - previous.df
-            d_cfi, d_rmsea = fit.cfi - previous.cfi, fit.rmsea - previous.rmsea
-            row.update(delta_chisq=d_chisq, delta_df=d_df, delta_p=float(stats.chi2.sf(max(d_chisq, 0.0), d_df)), delta_cfi=d_cfi, delta_rmsea=d_rmsea)
-            row["holds"] = level_holds(rows[-1], d_cfi, d_rmsea, settings)
-        row["note"] = "" if result.converged else "the optimiser did not converge"
-        rows.append(row)
-        previous = fit
-    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS)
+    return pd.DataFrame(ml_invariance_rows(clusters, list(moments.values()), base, settings), columns=INVARIANCE_COLUMNS)

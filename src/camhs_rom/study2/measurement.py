@@ -193,6 +193,14 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
             reason = f"group {name!r}: {str(error)[:160]}"
     if reason:
         return not_fitted_rows(CONSTRAINTS, base, reason), f"Measurement invariance was not tested: {reason}."
+    rows = ml_invariance_rows(clusters, moments, base, settings)
+    table = pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS)
+    return table, invariance_verdict(table, settings)
+
+
+def ml_invariance_rows(clusters: Clusters, moments: list, base: dict, settings: dict) -> list[dict]:
+    """One row per level of :data:`CONSTRAINTS` fitted by ML to the groups' ``moments``: ``base`` (the columns
+    naming the groups), the fit indices, the change from the level above and whether the level holds."""
     rows, previous = [], None
     for level in CONSTRAINTS:
         row = {"model": level, "constraints": CONSTRAINTS[level], **base}
@@ -214,8 +222,7 @@ def invariance(q: Questionnaire, data: pd.DataFrame, group: pd.Series, groups: t
         row["note"] = "" if result.converged else "the optimiser did not converge"
         rows.append(row)
         previous = fit
-    table = pd.DataFrame(rows).reindex(columns=INVARIANCE_COLUMNS)
-    return table, invariance_verdict(table, settings)
+    return rows
 
 
 def level_holds(above: dict | None, cfi: float, rmsea: float, settings: dict) -> bool:
