@@ -119,6 +119,9 @@ def test_no_summary_holds_an_individual_row_an_id_or_a_small_count(consortium):
                     counts = frame[column].dropna().to_numpy()
                     assert ((counts == 0) | (counts >= 5)).all(), (table.name, column)
         assert pd.read_csv(summary / "disclosure.csv")["passed"].all()
+        shared = (summary / "site.json").read_text(encoding="utf-8")
+        assert str(folder) not in shared and "responses.csv" not in shared  # where the site keeps its files stays there
+        assert '"responses": "(kept at the site)"' in shared
 
 
 def test_the_sites_ran_the_frozen_settings_and_the_report_says_whose_data(consortium):
@@ -131,6 +134,18 @@ def test_the_sites_ran_the_frozen_settings_and_the_report_says_whose_data(consor
     assert "User-supplied data (site summaries)" in report and "SYNTHETIC" not in report
     assert (consortium["pool"] / "figures" / "forest_group_differences.png").is_file()
     assert not (consortium["pool"] / "figures" / "forest_frequency.png").exists()  # bfi has no frequency item: no empty figure
+
+
+def test_a_site_whose_check_failed_stops_the_pooling_run_at_start(consortium, tmp_path):
+    failed = tmp_path / "site_summary"
+    failed.mkdir()
+    (failed / "disclosure.csv").write_text("check,table,cells,failures,passed,detail\n", encoding="utf-8")
+    pool = consortium["pool"].parents[1]
+    (pool / "bad.yaml").write_text(yaml.safe_dump({"consortium": {"sites": {"north": str(failed), "south": str(failed)}}}), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "-n", "--cores", "1", "--configfile", "bad.yaml"],
+                          cwd=pool, capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "consortium.sites.north" in done.stderr and "disclosure check failed" in done.stderr and "nothing was run" in done.stderr
 
 
 def test_the_worked_consortium_runs_with_one_command(tmp_path):

@@ -19,6 +19,7 @@ from camhs_rom.consortium import disclosure, summary
 from camhs_rom.consortium.cli import pack
 from camhs_rom.consortium.pooling import group_differences, themes_by_site
 from camhs_rom.consortium.sites import SiteSummary, read_site
+from camhs_rom.consortium.steps import KEPT_AT_SITE, shareable_record
 from camhs_rom.consortium.structure import factor_structure, invariance_across_sites
 from camhs_rom.core.errors import InputError
 from camhs_rom.core.tables import sha256_of, write_table
@@ -187,3 +188,12 @@ def test_agreement_counts_give_the_kappa_the_sites_own_run_computes():
         assert summary.kappa_of_counts(row["both"], row["first_only"], row["second_only"], row["neither"]) == pytest.approx(want, abs=1e-12)
     assert counts.loc[counts["pair"] == "coder 1 vs coder 3", ["both", "first_only", "second_only", "neither"]].sum(axis=1).tolist() == [50, 50]
     assert np.isnan(summary.kappa_of_counts(5, 0, 0, 0))  # one category only: chance agreement 1, kappa undefined
+
+
+def test_a_shared_record_names_no_local_path():
+    record = {"config": {"study2": {"responses": "/home/me/north/staff.sav", "questionnaire": "/home/me/spec.yaml", "efa": {"rotation": "oblimin"}},
+                         "study1": None},
+              "instruments": {"questionnaire": {"path": "/home/me/spec.yaml", "sha256": "ab"}}}
+    shared = shareable_record(record)
+    assert shared["config"]["study2"] == {"responses": KEPT_AT_SITE, "questionnaire": "spec.yaml", "efa": {"rotation": "oblimin"}}
+    assert shared["instruments"] == {"questionnaire": {"path": "spec.yaml", "sha256": "ab"}} and "/home" not in json.dumps(shared)

@@ -28,12 +28,14 @@ from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.replication.prereg_steps import instruments_of
-from camhs_rom.replication.preregistration import frozen_record
+from camhs_rom.replication.preregistration import DATA_KEYS, INSTRUMENT_KEYS, frozen_record
 from camhs_rom.study1.agreement import compared_passages
 from camhs_rom.study1.passages import coded_passages, presence
 from camhs_rom.study2.efa import efa_data
 
 log = logging.getLogger(__name__)
+
+KEPT_AT_SITE = "(kept at the site)"
 
 
 def _study2_tables(inputs: dict, q) -> tuple[dict[str, pd.DataFrame], set[str]]:
@@ -66,6 +68,22 @@ def _study1_tables(inputs: dict, codebook) -> tuple[dict[str, pd.DataFrame], set
         tables["study1_agreement_counts"] = summary.agreement_counts(judged, codebook.theme_ids)
         pairs = set(summary.coder_pairs(len(coders)))
     return tables, set(by_participant["participant_id"].astype(str)), pairs
+
+
+def shareable_record(record: dict) -> dict:
+    """The site's frozen record without where its files lie: the data paths are replaced by a note and each
+    instrument keeps its file name and SHA-256 (what the pooling run compares), never a local folder."""
+    config = record["config"]
+    for key in DATA_KEYS:
+        section, field = key.split(".")
+        if isinstance(config.get(section), dict) and config[section].get(field) is not None:
+            config[section][field] = KEPT_AT_SITE
+    for key in INSTRUMENT_KEYS:
+        section, field = key.split(".")
+        if isinstance(config.get(section), dict):
+            config[section][field] = Path(str(config[section][field])).name
+    record["instruments"] = {role: {"path": Path(v["path"]).name, "sha256": v["sha256"]} for role, v in record["instruments"].items()}
+    return record
 
 
 def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, package_root, out_dir) -> None:
@@ -110,7 +128,7 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
                 "studies": studies,
                 "synthetic": bool(provenance["synthetic"]),
                 "data_label": provenance.get("data_label", ""),
-                "record": frozen_record(config, instruments_of(config), digest, {}),
+                "record": shareable_record(frozen_record(config, instruments_of(config), digest, {})),
                 "tables": {name: sha256_of(tmp / f"{name}.csv") for name in tables},
             }
             write_text(json.dumps(record, indent=1, sort_keys=True, default=str) + "\n", tmp / "site.json")

@@ -90,6 +90,10 @@ def check_sites(config: dict, file: str | Path = "config") -> None:
         if not (where.is_dir() or where.is_file()):
             raise InputError(file, f"key consortium.sites.{name}", f"{clip(repr(str(path)), 80)}, which is not there",
                              "the site's results/site_summary folder or the .zip camhs-rom-site-summary made of it")
+        if where.is_dir() and not (where / "site.json").is_file():
+            found = "a folder with only disclosure.csv (the site's disclosure check failed)" if (where / "disclosure.csv").is_file() else "a folder with no site.json"
+            raise InputError(file, f"key consortium.sites.{name}", f"{clip(repr(str(path)), 80)}: {found}",
+                             "a site summary that passed its disclosure check (its site.json beside the tables)")
     frozen = config["consortium"].get("frozen")
     if frozen and not Path(str(frozen)).is_file():
         raise InputError(file, "key consortium.frozen", f"{clip(repr(str(frozen)), 80)}, which is not a file", "the preregistration.json every site ran with")
