@@ -128,6 +128,8 @@ def test_the_sites_ran_the_frozen_settings_and_the_report_says_whose_data(consor
     sites = pd.read_csv(consortium["pool"] / "sites.csv")
     assert sites["deviations"].tolist() == [0, 0, 0] and sites["respondents"].sum() < consortium["n"]
     assert pd.read_csv(consortium["pool"] / "site_deviations.csv").empty
+    factors = set(pd.read_csv(consortium["pool"] / "congruence_across_sites.csv")["factor"])
+    assert factors >= set(SUBSCALES)  # the retention rule on the pooled matrix keeps at least the five scales, each matched
     invariance = pd.read_csv(consortium["pool"] / "invariance_across_sites.csv").set_index("model")
     assert invariance.loc["configural", "k"] == 3 and np.isfinite(invariance.loc["scalar", "cfi"])
     report = (consortium["pool"] / "report.html").read_text(encoding="utf-8")

@@ -91,12 +91,16 @@ def _keyed(site: pd.DataFrame) -> pd.DataFrame:
 
 def test_identical_sites_have_congruence_one_with_the_pooled_solution(bfi_sites):
     mom = _moments(_keyed(bfi_sites[0]))
-    efa = {"extraction": "minres", "rotation": "oblimin", "min_loading": 0.3, "cross_loading": 0.3}
+    efa = {"extraction": "minres", "rotation": "oblimin", "min_loading": 0.3, "cross_loading": 0.3, "n_factors": "auto",
+           "retention": "parallel_analysis", "parallel_analysis": {"iterations": 100, "percentile": 95}}
     intended = {i: ("agree" if i.startswith("A") else "consc") for i in ITEMS}
-    result = factor_structure({"a": mom, "b": mom}, ITEMS, intended, 2, efa)
+    result = factor_structure({"a": mom, "b": mom}, ITEMS, intended, efa, 1)
+    assert result["n_factors"] == 2 and result["retention"]["parallel_analysis"] == 2  # the two scales
     assert result["sites"]["congruence"].to_numpy() == pytest.approx(1.0, abs=1e-9)
     assert result["misplaced"] == 0 and min(result["congruences"]) > 0.9
-    other = factor_structure({"a": mom, "b": _moments(_keyed(bfi_sites[1]))}, ITEMS, intended, 2, efa)
+    other = factor_structure({"a": mom, "b": _moments(_keyed(bfi_sites[1]))}, ITEMS, intended, {**efa, "n_factors": 3}, 1)
+    assert other["n_factors"] == 3 and other["why"].startswith("fixed")  # a number in the config is fitted as given
+    other = factor_structure({"a": mom, "b": _moments(_keyed(bfi_sites[1]))}, ITEMS, intended, efa, 1)
     assert 0.9 < other["sites"]["congruence"].min() < 1.0  # a different sample: high, not perfect
 
 

@@ -93,9 +93,7 @@ def study2_tables(sites: list[SiteSummary], config: dict, questionnaire) -> tupl
     clusters, why = model_clusters(q)
     result = None
     if moments:
-        n_factors = config["study2"]["efa"]["n_factors"]
-        n_factors = n_factors if isinstance(n_factors, int) else settings["n_factors"]
-        result = structure.factor_structure(moments, q.item_ids, q.intended_subscales, n_factors, config["study2"]["efa"])
+        result = structure.factor_structure(moments, q.item_ids, q.intended_subscales, config["study2"]["efa"], config["seed"])
     if clusters is not None:
         invariance = structure.invariance_across_sites(clusters, moments, config["study2"]["measurement"])
     else:

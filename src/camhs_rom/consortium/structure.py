@@ -2,8 +2,9 @@
 
 ``factor_structure``
     an EFA of the pooled within-site correlation matrix (each site's covariance matrix about
-    its own means, weighted by its n: site differences in level do not enter), its factors
-    named by the intended subscales as in a site's own run, and each site's EFA of its own
+    its own means, weighted by its n: site differences in level do not enter), as many factors
+    as the run's retention rule keeps on that matrix (or ``study2.efa.n_factors``), named by
+    the intended subscales as in a site's own run, and each site's EFA of its own
     matrix compared with it by Tucker's congruence (factors matched one to one by the
     largest absolute congruence, signs aligned);
 ``invariance_across_sites``
@@ -28,6 +29,7 @@ from scipy import optimize
 
 from camhs_rom.stats.cfa import Clusters, GroupMoments
 from camhs_rom.stats.factors import MODEL_ERRORS, congruence, fit_efa, loading_flags, matched_congruences, name_factors
+from camhs_rom.stats.retention import eigenvalues, kaiser, random_eigenvalues, retained_above, velicer_map
 from camhs_rom.study2.measurement import CONSTRAINTS, INDICES, ml_invariance_rows
 
 CONGRUENCE_COLUMNS = ["site", "factor", "congruence", "n"]
@@ -49,14 +51,33 @@ def _loadings(corr: np.ndarray, n_factors: int, extraction: str, rotation: str) 
     return np.asarray(fit_efa(None, n_factors, extraction, rotation, corr).loadings_, dtype=float)
 
 
-def factor_structure(moments: dict[str, GroupMoments], items: list[str], intended: dict[str, str], n_factors: int, efa: dict) -> dict:
+def pooled_retention(corr: np.ndarray, n: int, efa: dict, seed: int) -> tuple[int, dict[str, int], str]:
+    """The factors to fit to the pooled matrix: ``study2.efa.n_factors`` when a number, else the run's retention rule
+    on the pooled within-site correlation matrix (parallel analysis against ``n`` x p normal data with the run's
+    iterations, percentile and seed; Velicer's MAP; Kaiser), at least one. Returns (used, every rule's count, why)."""
+    pa = efa["parallel_analysis"]
+    found = {
+        "parallel_analysis": retained_above(eigenvalues(corr), random_eigenvalues(n, corr.shape[0], pa["iterations"], seed), pa["percentile"])[0],
+        "map": velicer_map(corr)[0],
+        "kaiser": kaiser(corr),
+    }
+    if isinstance(efa["n_factors"], int):
+        return efa["n_factors"], found, "fixed in config (study2.efa.n_factors)"
+    return max(1, found[efa["retention"]]), found, f"the {efa['retention'].replace('_', ' ')} rule on the pooled within-site correlation matrix"
+
+
+def factor_structure(moments: dict[str, GroupMoments], items: list[str], intended: dict[str, str], efa: dict, seed: int) -> dict:
     """The pooled solution and each site's congruence with it (see the module docstring).
 
-    Returns ``pooled`` (item x factor loadings, factors named), ``congruences`` (of each intended
-    subscale's matched pooled factor), ``misplaced`` (items loading most on another subscale's
-    factor) and ``sites`` (table :data:`CONGRUENCE_COLUMNS`).
+    Returns ``n_factors`` (fitted, with ``retention``: each rule's count, and ``why``), ``pooled``
+    (item x factor loadings, factors named), ``congruences`` (of each intended subscale's matched pooled
+    factor), ``misplaced`` (items loading most on another subscale's factor) and ``sites`` (table
+    :data:`CONGRUENCE_COLUMNS`).
     """
-    pooled_raw = _loadings(correlation_of(pooled_within(list(moments.values()))), n_factors, efa["extraction"], efa["rotation"])
+    corr = correlation_of(pooled_within(list(moments.values())))
+    n = sum(m.n for m in moments.values()) - (len(moments) - 1)  # each site's own mean removed: one df per site
+    n_factors, found, why = pooled_retention(corr, n, efa, seed)
+    pooled_raw = _loadings(corr, n_factors, efa["extraction"], efa["rotation"])
     names, signs, table = name_factors(pooled_raw, items, intended)
     pooled = pd.DataFrame(pooled_raw * signs, index=items, columns=names)
     flags = loading_flags(pooled, intended, efa["min_loading"], efa["cross_loading"])
@@ -73,6 +94,9 @@ def factor_structure(moments: dict[str, GroupMoments], items: list[str], intende
         rows += [[site, name, float(abs(phi[matched[j], j])) if j in matched else np.nan, mom.n] for j, name in enumerate(names)]
     subscales = list(dict.fromkeys(intended.values()))
     return {
+        "n_factors": n_factors,
+        "retention": found,
+        "why": why,
         "pooled": pooled,
         "congruences": matched_congruences(table, subscales),
         "misplaced": int(flags["misplaced"].sum()),

@@ -10,9 +10,10 @@ The criteria are the single-site ones carried to the pooled evidence, fixed by t
     the 95% Knapp-Hartung interval of the pooled share (logit scale, back-transformed)
     contains ``frequency_pct``;
 ``S2-K``
-    the pooled within-site EFA with ``n_factors`` factors matches every intended subscale
-    with Tucker congruence >= ``min_congruence`` and misplaces no item, and the configural
-    model across the sites fits acceptably (``study2.measurement``);
+    the run's retention rule keeps ``n_factors`` factors of the pooled within-site correlation
+    matrix, the pooled EFA matches every intended subscale with Tucker congruence >=
+    ``min_congruence`` and misplaces no item, and the configural model across the sites fits
+    acceptably (``study2.measurement``);
 ``S2-G+`` / ``S2-G-``
     the pooled Hedges g (first group minus second) is positive and its 95% Knapp-Hartung
     interval excludes 0 (the one-sided test at alpha / 2 = .025).
@@ -85,20 +86,22 @@ def frequency_row(meta: pd.DataFrame, effects: pd.DataFrame, settings: dict, lab
 
 def structure_row(structure: dict | None, invariance: pd.DataFrame, settings: dict, label: str) -> dict:
     _, claim, original = study2_claim_list(settings)[2]
-    criterion = (f"the pooled within-site EFA with {settings['n_factors']} factors matches each subscale with congruence \u2265 "
-                 f"{settings['min_congruence']:.2f}, misplaces no item, and the configural model across the sites fits acceptably")
+    criterion = (f"the retention rule keeps {settings['n_factors']} factors of the pooled within-site correlation matrix, the pooled EFA "
+                 f"matches each subscale with congruence \u2265 {settings['min_congruence']:.2f} and misplaces no item, and the configural "
+                 "model across the sites fits acceptably")
     base = {"claim_id": "S2-K", "claim": claim, "original": original, "criterion": criterion, "evidence": "congruence_across_sites.csv; invariance_across_sites.csv",
             "data_label": label}
     if structure is None:
         return {**base, "pooled": "no site summary has item covariances", "verdict": NOT_TESTABLE, "k": 0}
     configural = invariance[invariance["model"] == "configural"].iloc[0]
     holds = str(configural.get("holds")) == "True"
-    ok = two_factors_recovered(settings["n_factors"], structure["congruences"], structure["misplaced"], settings) and holds
+    ok = two_factors_recovered(structure["n_factors"], structure["congruences"], structure["misplaced"], settings) and holds
     fitted = (f"configural model across sites CFI {number(configural['cfi'], 2, False)}, RMSEA {number(configural['rmsea'], 2, False)}"
               if pd.notna(configural.get("cfi")) else str(configural["note"]))
     sites = structure["sites"]
     low = sites.groupby("site")["congruence"].min()
-    found = (f"congruence {', '.join(number(c, 2, False) for c in structure['congruences'])}; {structure['misplaced']} item(s) misplaced; {fitted}")
+    found = (f"{structure['why']}: {structure['n_factors']} factors; congruence {', '.join(number(c, 2, False) for c in structure['congruences'])}; "
+             f"{structure['misplaced']} item(s) misplaced; {fitted}")
     return {**base, "pooled": found, "verdict": _verdict(ok), "k": int(configural["k"]), "heterogeneity": "",
             "sites_supporting": f"{int((low >= settings['min_congruence']).sum())} of {len(low)} sites' solutions at congruence \u2265 {settings['min_congruence']:.2f} with the pooled one"}
 
