@@ -8,6 +8,7 @@ of consecutive rows. Tolerances: fit indices 1e-3 absolute, chi-squares 1e-3 rel
 
 from __future__ import annotations
 
+import copy
 import json
 import zipfile
 
@@ -17,12 +18,15 @@ import pytest
 
 from camhs_rom.consortium import disclosure, summary
 from camhs_rom.consortium.cli import pack
+from camhs_rom.consortium.pooled import reference_record, site_rows
 from camhs_rom.consortium.pooling import group_differences, themes_by_site
 from camhs_rom.consortium.sites import SiteSummary, read_site
 from camhs_rom.consortium.steps import KEPT_AT_SITE, shareable_record
 from camhs_rom.consortium.structure import factor_structure, invariance_across_sites
 from camhs_rom.core.errors import InputError
+from camhs_rom.core.schemas import with_defaults
 from camhs_rom.core.tables import sha256_of, write_table
+from camhs_rom.replication.preregistration import frozen_record
 from camhs_rom.stats.agreement import cohen_kappa
 from camhs_rom.stats.cfa import Clusters, GroupMoments, fit_ml
 
@@ -201,3 +205,18 @@ def test_a_shared_record_names_no_local_path():
     shared = shareable_record(record)
     assert shared["config"]["study2"] == {"responses": KEPT_AT_SITE, "questionnaire": "spec.yaml", "efa": {"rotation": "oblimin"}}
     assert shared["instruments"] == {"questionnaire": {"path": "spec.yaml", "sha256": "ab"}} and "/home" not in json.dumps(shared)
+
+
+def test_each_site_is_compared_with_the_frozen_preregistration(tmp_path, config):
+    """consortium.frozen names the plan every site ran: a site that changed a setting is listed with the claims it can move."""
+    plan = with_defaults(copy.deepcopy(config), "config")
+    frozen = tmp_path / "preregistration.json"
+    frozen.write_text(json.dumps(frozen_record(plan, {}, "code", {})), encoding="utf-8")
+    changed = copy.deepcopy(plan)
+    changed["study2"]["efa"]["rotation"] = "promax"
+    changed["study2"]["responses"] = KEPT_AT_SITE  # data paths are never compared
+    sites = [SiteSummary(name, "", {"studies": ["study2"], "record": frozen_record(c, {}, "code", {})}, {}) for name, c in (("a", plan), ("b", changed))]
+    table, deviations = site_rows(sites, reference_record(plan, str(frozen), "other code"))
+    assert table["deviations"].tolist() == [0, 1]
+    assert deviations[["site", "key", "preregistered", "used", "claims"]].values.tolist() == [["b", "study2.efa.rotation", "oblimin", "promax", "S2-K"]]
+    assert reference_record(plan, None, "other code")["code"]["code_digest"] == "other code"  # no plan named: this run is the reference
