@@ -83,7 +83,7 @@ def write_report(tables: dict, config: dict, questionnaire, codebook, figures_di
     parts.append('<h2 id="scorecard">Consortium scorecard</h2>')
     shown = card[["claim_id", "claim", "original", "pooled", "verdict", "k", "heterogeneity", "sites_supporting", "criterion"]]
     parts.append(n.table(shown.rename(columns={"claim_id": "Claim", "claim": "Claim (2015 wording)", "original": "2015 finding", "pooled": "Pooled estimate",
-                                               "verdict": "verdict", "k": "k", "heterogeneity": "Heterogeneity", "sites_supporting": "Sites",
+                                               "verdict": "Verdict", "k": "k", "heterogeneity": "Heterogeneity", "sites_supporting": "Sites",
                                                "criterion": "Criterion"}),
                          "Each claim judged on the pooled estimates", "\u03c4\u00b2 = between-site variance; I\u00b2 = share of variation beyond sampling error; "
                          "PI = 95% prediction interval of a new site's effect."))

@@ -66,7 +66,7 @@ class Numbered:
             cells = []
             for column, value in zip(frame.columns, row, strict=True):
                 text, numeric = _cell(value, decimals.get(column, 2))
-                cls = f' class="verdict-{text}"' if column == "verdict" else (' class="num"' if numeric else "")
+                cls = f' class="verdict-{text}"' if str(column).lower() == "verdict" else (' class="num"' if numeric else "")
                 cells.append(f"<td{cls}>{text}</td>")
             body.append(f"<tr>{''.join(cells)}</tr>")
         note_html = f'<p class="apa-note"><i>Note.</i> {note}</p>' if note else ""
