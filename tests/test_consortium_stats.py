@@ -18,7 +18,7 @@ import pytest
 
 from camhs_rom.consortium import disclosure, summary
 from camhs_rom.consortium.cli import pack
-from camhs_rom.consortium.pooled import reference_record, site_rows
+from camhs_rom.consortium.pooled import reference_record, site_moments, site_rows
 from camhs_rom.consortium.pooling import group_differences, themes_by_site
 from camhs_rom.consortium.sites import SiteSummary, read_site
 from camhs_rom.consortium.steps import KEPT_AT_SITE, shareable_record
@@ -220,3 +220,13 @@ def test_each_site_is_compared_with_the_frozen_preregistration(tmp_path, config)
     assert table["deviations"].tolist() == [0, 1]
     assert deviations[["site", "key", "preregistered", "used", "claims"]].values.tolist() == [["b", "study2.efa.rotation", "oblimin", "promax", "S2-K"]]
     assert reference_record(plan, None, "other code")["code"]["code_digest"] == "other code"  # no plan named: this run is the reference
+
+
+def test_a_site_whose_covariances_do_not_fit_the_questionnaire_is_named_not_dropped(bfi_sites):
+    keyed = _keyed(bfi_sites[0])
+    good = SiteSummary("good", "", {}, {summary.MOMENTS: summary.moments_table(keyed, ITEMS)})
+    other = SiteSummary("other", "", {}, {summary.MOMENTS: summary.moments_table(keyed, ITEMS[:8])})
+    bare = SiteSummary("bare", "", {}, {})
+    moments, left_out = site_moments([good, other, bare], ITEMS)
+    assert list(moments) == ["good"] and moments["good"].n == len(keyed)
+    assert left_out == ["other (its covariances cover other items than the questionnaire)", "bare (no item covariances in its summary)"]

@@ -12,8 +12,6 @@ rule site_summary:
     params:
         config=Settings(config, "config"),  # the frozen record the summary carries
         min_count=config["consortium"]["min_count"],
-        code=code_digest(workflow.basedir, PACKAGE_ROOT),  # re-written when the code changes: the record names it
-        workflow_root=workflow.basedir,
-        package_root=PACKAGE_ROOT,
+        code=code_digest(workflow.basedir, PACKAGE_ROOT),  # the record names it: re-written when the code changes
     script:
         "../scripts/site_summary.py"

@@ -7,7 +7,6 @@ run_step(
     inputs=dict(snakemake.input.items()),
     config=dict(snakemake.params.config),
     min_count=snakemake.params.min_count,
-    workflow_root=snakemake.params.workflow_root,
-    package_root=snakemake.params.package_root,
+    code=snakemake.params.code,
     out_dir=snakemake.output[0],
 )

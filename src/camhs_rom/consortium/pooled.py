@@ -66,20 +66,24 @@ def site_rows(sites: list[SiteSummary], reference: dict) -> tuple[pd.DataFrame, 
     return pd.DataFrame(rows, columns=SITE_COLUMNS), pd.DataFrame(deviations, columns=SITE_DEVIATION_COLUMNS)
 
 
-def site_moments(sites: list[SiteSummary], items: list[str]) -> dict[str, GroupMoments]:
-    """Each site's item means and covariance matrix, in the questionnaire's item order."""
-    out = {}
+def site_moments(sites: list[SiteSummary], items: list[str]) -> tuple[dict[str, GroupMoments], list[str]]:
+    """Each site's item means and covariance matrix, in the questionnaire's item order, and the sites left out
+    of the structure, each with the reason (shown in the structure's tables, never dropped silently)."""
+    out, left_out = {}, []
     for site in sites:
         table = site.tables.get(MOMENTS)
         if table is None:
+            left_out.append(f"{site.name} (no item covariances in its summary)")
             continue
         n, names, mean, cov = moments_of(table)
         if set(names) != set(items) or n < 2:
-            log.warning("site %s: its covariance matrix covers other items or fewer than two respondents; left out of the structure", site.name)
+            left_out.append(f"{site.name} ({'its covariances cover other items than the questionnaire' if set(names) != set(items) else 'fewer than two respondents'})")
             continue
         order = [names.index(i) for i in items]
         out[site.name] = GroupMoments(n, mean[order], cov[np.ix_(order, order)])
-    return out
+    if left_out:
+        log.warning("left out of the factor structure and invariance across sites: %s", "; ".join(left_out))
+    return out, left_out
 
 
 def study2_tables(sites: list[SiteSummary], config: dict, questionnaire) -> tuple[dict, dict | None]:
@@ -89,7 +93,7 @@ def study2_tables(sites: list[SiteSummary], config: dict, questionnaire) -> tupl
     differences, pooled = pooling.group_differences(sites, subscales, compared_groups(q), settings)
     shares, pooled_share = pooling.frequency_share(sites, settings["frequency_level"])
     alphas, generalisation = pooling.reliability_generalisation(sites, subscales)
-    moments = site_moments(sites, q.item_ids)
+    moments, left_out = site_moments(sites, q.item_ids)
     clusters, why = model_clusters(q)
     result = None
     if moments:
@@ -99,6 +103,9 @@ def study2_tables(sites: list[SiteSummary], config: dict, questionnaire) -> tupl
     else:
         invariance = pd.DataFrame([{"model": m, "constraints": c, "note": f"not fitted: {why}"} for m, c in structure.CONSTRAINTS.items()],
                                   columns=structure.INVARIANCE_COLUMNS)
+    if left_out:  # said where the structure is read: in each invariance row's note
+        invariance["note"] = [f"{note}; " if isinstance(note, str) and note else "" for note in invariance["note"]]
+        invariance["note"] += f"sites left out: {'; '.join(left_out)}"
     tables = {
         "site_effects": pooling.site_effects_table(differences, shares, alphas),
         "meta_analysis": pooling.meta_table(pooled_share, pooled),

@@ -22,7 +22,7 @@ import pandas as pd
 from camhs_rom.consortium import disclosure, summary
 from camhs_rom.consortium.pooled import pool_sites
 from camhs_rom.consortium.report import write_report
-from camhs_rom.core.provenance import code_digest, read_provenance
+from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.tables import sha256_of, write_table, write_text
 from camhs_rom.ingest.survey import read_clean
 from camhs_rom.instruments.codebook import load_codebook
@@ -86,12 +86,13 @@ def shareable_record(record: dict) -> dict:
     return record
 
 
-def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, package_root, out_dir) -> None:
+def site_summary(inputs: dict, config: dict, min_count: int, code: str, out_dir) -> None:
     """Write the site summary (or only the failed disclosure verdict) to ``out_dir``, atomically.
 
     ``inputs``: ``provenance``, and per included study its results (Study 2: ``scored``, ``scores``,
     ``frequency``, ``reliability``, ``questionnaire``; Study 1: ``by_participant``, ``agreement``,
-    ``segments``, ``scope``, ``codebook``). ``config``: the run's effective config.
+    ``segments``, ``scope``, ``codebook``). ``config``: the run's effective config; ``code``: the digest of the
+    code this run executes (:func:`camhs_rom.core.provenance.code_digest`, computed once by the workflow).
     """
     provenance = read_provenance(inputs["provenance"])
     studies = [s for s, record in provenance["studies"].items() if record["included"]]
@@ -120,7 +121,6 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
         if ok:
             for name, frame in tables.items():
                 write_table(frame, tmp / f"{name}.csv")
-            digest = code_digest(workflow_root, package_root)
             record = {
                 "format": summary.FORMAT,
                 "disclosure": "passed",
@@ -128,7 +128,7 @@ def site_summary(inputs: dict, config: dict, min_count: int, workflow_root, pack
                 "studies": studies,
                 "synthetic": bool(provenance["synthetic"]),
                 "data_label": provenance.get("data_label", ""),
-                "record": shareable_record(frozen_record(config, instruments_of(config), digest, {})),
+                "record": shareable_record(frozen_record(config, instruments_of(config), code, {})),
                 "tables": {name: sha256_of(tmp / f"{name}.csv") for name in tables},
             }
             write_text(json.dumps(record, indent=1, sort_keys=True, default=str) + "\n", tmp / "site.json")
