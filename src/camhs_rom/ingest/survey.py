@@ -283,6 +283,29 @@ def _clean_frequency(raw: pd.Series, rows, q: Questionnaire, path, audit: AuditL
     return levels, levels.map(order, na_action="ignore").astype("Int64")
 
 
+def prorate(values: np.ndarray, method: str, max_missing_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One subscale's keyed answers (respondents x items, NaN missing) after the missing-data rule.
+
+    Returns the answers with person-mean imputations filled in (a copy), the number missing
+    per respondent, whether the subscale is scorable, and the mean each respondent's gaps
+    were filled with (NaN where none was). :func:`score_items` applies it to a table; the
+    power simulation applies it to simulated arrays, so both follow one rule.
+    """
+    miss = np.isnan(values)
+    n_miss = miss.sum(axis=1)
+    k = values.shape[1]
+    means = np.full(len(values), np.nan)
+    if method == "person_mean":
+        scorable = (n_miss / k <= max_missing_share) & (n_miss < k)
+        fill = scorable & (n_miss > 0)
+        if fill.any():
+            means[fill] = np.nanmean(values[fill], axis=1)
+            return np.where(miss & fill[:, None], means[:, None], values), n_miss, scorable, means
+    else:
+        scorable = n_miss == 0
+    return values.copy(), n_miss, scorable, means
+
+
 def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) -> pd.DataFrame:
     """Reverse-key items and apply the spec's missing-data rule, per subscale.
 
@@ -304,27 +327,16 @@ def score_items(coded: pd.DataFrame, q: Questionnaire, path, audit: AuditLog) ->
     for item in q.items:
         if item.reverse:
             audit.add(path, "*", item.id, "x", f"{q.scale_min + q.scale_max} - x", "reverse_keyed")
+    rule = "missing_above_max_share" if q.missing_method == "person_mean" else "listwise_not_scorable"
     for subscale in q.subscales:
         cols = [item.id for item in q.items_of(subscale)]
-        values = scored[cols].astype("float64").to_numpy()
-        miss = np.isnan(values)
-        n_miss = miss.sum(axis=1)
+        raw = scored[cols].astype("float64").to_numpy()
+        values, n_miss, scorable, means = prorate(raw, q.missing_method, q.max_missing_share)
         k = len(cols)
-        if q.missing_method == "person_mean":
-            scorable = (n_miss / k <= q.max_missing_share) & (n_miss < k)
-            fill = scorable & (n_miss > 0)
-            if fill.any():
-                means = np.full(len(values), np.nan)
-                means[fill] = np.nanmean(values[fill], axis=1)
-                for j, col in enumerate(cols):
-                    target = np.flatnonzero(fill & miss[:, j])
-                    if len(target):
-                        values[target, j] = means[target]
-                        audit.add_many(path, [rows[i] for i in target], col, [""] * len(target), [f"{m:.10g}" for m in means[target]], "person_mean_imputed")
-            rule = "missing_above_max_share"
-        else:
-            scorable = n_miss == 0
-            rule = "listwise_not_scorable"
+        for j, col in enumerate(cols):
+            target = np.flatnonzero(np.isnan(raw[:, j]) & ~np.isnan(values[:, j]))
+            if len(target):
+                audit.add_many(path, [rows[i] for i in target], col, [""] * len(target), [f"{m:.10g}" for m in means[target]], "person_mean_imputed")
         scored[cols] = values
         dropped = np.flatnonzero(~scorable)
         if len(dropped):

@@ -112,8 +112,8 @@ def fit_model(coded: pd.DataFrame, q: Questionnaire) -> FittedModel:
     )
 
 
-def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | None, rng: np.random.Generator) -> pd.DataFrame:
-    """One simulated data set of ``n`` respondents as a clean ``responses_coded`` table.
+def draw_fitted(model: FittedModel, q: Questionnaire, n: int, shift: float | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One simulated data set of ``n`` respondents: each one's group and the answers (codes, NaN missing).
 
     ``shift`` is the latent shift of the first group's subscale traits in SD (a sensitivity
     design), or None for the observed item differences.
@@ -128,16 +128,23 @@ def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | 
         # the shift widens each item's latent distribution: its cut points widen with it, so
         # the simulated answers keep the observed answer shares
         spread = np.sqrt(1 + delta**2 * model.share_first * (1 - model.share_first))
-    width = max(3, len(str(n)))
-    coded = pd.DataFrame({"respondent_id": [f"S{k + 1:0{width}d}" for k in range(n)], "source_row": [str(k + 2) for k in range(n)]})
-    coded["group"] = pd.Series(np.where(is_first, first, second), dtype="string")
-    for j, item in enumerate(q.item_ids):
+    answers = np.empty((n, len(q.items)))
+    for j in range(len(q.items)):
         if observed:  # each group answers with its own observed answer shares
             first_cuts, second_cuts = model.group_thresholds[j]
             steps = np.where(is_first, np.searchsorted(first_cuts, latent[:, j]), np.searchsorted(second_cuts, latent[:, j]))
         else:
             steps = np.searchsorted(model.thresholds[j] * spread[j], latent[:, j])
-        answers = (q.scale_min + steps).astype(float)
-        answers[rng.random(n) < model.missing_share[j]] = np.nan
-        coded[item] = pd.array(answers, dtype="Int64")
-    return coded
+        answers[:, j] = q.scale_min + steps
+        answers[rng.random(n) < model.missing_share[j], j] = np.nan
+    return np.where(is_first, first, second).astype(object), answers
+
+
+def simulate_coded(model: FittedModel, q: Questionnaire, n: int, shift: float | None, rng: np.random.Generator) -> pd.DataFrame:
+    """:func:`draw_fitted` as a clean ``responses_coded`` table."""
+    groups, answers = draw_fitted(model, q, n, shift, rng)
+    width = max(3, len(str(n)))
+    coded = pd.DataFrame({"respondent_id": [f"S{k + 1:0{width}d}" for k in range(n)], "source_row": [str(k + 2) for k in range(n)]})
+    coded["group"] = pd.Series(groups, dtype="string")
+    items = pd.DataFrame(answers, columns=q.item_ids).astype("Int64")
+    return pd.concat([coded, items], axis=1)

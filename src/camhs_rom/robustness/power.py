@@ -44,21 +44,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from camhs_rom.core.audit import DiscardedAudit
-from camhs_rom.core.errors import InputError, short_reason
+from camhs_rom.core.errors import InputError
 from camhs_rom.core.seeding import rng_for
-from camhs_rom.ingest.survey import score_items
 from camhs_rom.instruments.questionnaire import Questionnaire
-from camhs_rom.replication.claims import directional_tests, two_factors_recovered
-from camhs_rom.replication.roles import roles_present
-from camhs_rom.robustness.fitted import FittedModel, simulate_coded
+from camhs_rom.robustness.fitted import FittedModel, draw_fitted
 from camhs_rom.robustness.plan import chunk, designs, simulated_studies
-from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable, check_n_factors, loading_flags, matched_congruences, run_efa
+from camhs_rom.robustness.replicate import AnalysisPlan, analyse
 from camhs_rom.stats.proportions import wilson_interval
-from camhs_rom.study2.comparisons import compared_groups
-from camhs_rom.study2.efa import ItemMatrix, efa_data, retention
-from camhs_rom.study2.reliability import subscale_scores
-from camhs_rom.synthetic.study2 import allocate, simulate_study2
+from camhs_rom.synthetic.study2 import allocate, draw_study2
 
 log = logging.getLogger(__name__)
 
@@ -88,52 +81,6 @@ def simulated_coded(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     for col in q.covariates:  # the simulated analysis does not use covariates: those the generator does not make stay empty
         coded[col] = frame[col] if col in frame.columns else pd.NA
     return coded
-
-
-def analyse_replicate(coded: pd.DataFrame, q: Questionnaire, config: dict, seed: int, null_seed: int | None = None) -> dict:
-    """The main analysis on one simulated data set (see the module docstring for what is recorded).
-
-    ``null_seed`` seeds parallel analysis's random data sets (default: ``seed``); the
-    simulation passes its design's seed, so that all replicates of a design with the same
-    number of analysed respondents share one null distribution, drawn once.
-    """
-    power, replication = config["robustness"]["power"], config["replication"]
-    efa = dict(config["study2"]["efa"])
-    efa["parallel_analysis"] = dict(efa["parallel_analysis"], iterations=power["parallel_analysis_iterations"])
-    scored = score_items(coded, q, "<simulation>", DiscardedAudit())
-    out = {"n_analysed": np.nan, "n_factors": np.nan, "two_factors": False, "note": ""}
-    data = efa_data(scored, q.item_ids)
-    out["n_analysed"] = len(data)
-    try:
-        check_factorable(data, "<simulation>")
-        _, _, _, n_factors = retention(ItemMatrix.pearson(data), efa, seed if null_seed is None else null_seed)
-        out["n_factors"] = n_factors
-        check_n_factors(data.shape[1], n_factors)
-        result = run_efa(data, q.intended_subscales, n_factors, efa["extraction"], efa["rotation"])
-        flags = loading_flags(result.loadings, q.intended_subscales, efa["min_loading"], efa["cross_loading"])
-    except (InputError, *MODEL_ERRORS) as error:
-        # a simulated study whose model cannot be fitted does not recover two factors; the note says why
-        out["note"] = f"no factor analysis: {error.found if isinstance(error, InputError) else short_reason(error)}"
-    else:
-        phis = matched_congruences(result.congruence, replication["subscales"].values())
-        out["two_factors"] = two_factors_recovered(n_factors, phis, int(flags["misplaced"].sum()), replication)
-    scores = subscale_scores(scored, q)
-    groups = compared_groups(q)
-    pairs = {}
-    present = roles_present(replication, q.subscales)
-    for key, subscale in replication["subscales"].items():
-        if key not in present:  # the questionnaire has no such subscale: not testable
-            pairs[key] = (np.array([]), np.array([]))
-            continue
-        answered = scores.dropna(subset=[subscale, "group"])
-        pairs[key] = tuple(answered.loc[answered["group"] == g, subscale].to_numpy(float) for g in groups)
-    rng = rng_for(seed, "power-test")  # one stream, drawn from in subscale order
-    permutations = config["study2"]["comparisons"]["permutations"]
-    tested = directional_tests(pairs, replication["test"], permutations, dict.fromkeys(pairs, rng), replication["alpha"])
-    for key, cells in tested.items():
-        out.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
-        out[f"{key}_supported"] = bool(cells["supported"]) if key in present else np.nan
-    return out
 
 
 def design_null_seed(seed: int, design: str) -> int:
@@ -173,15 +120,18 @@ def run_replicates(q: Questionnaire, config: dict, design: str, replicates: rang
         if np.isfinite(row["shift"]):
             synthetic["user_shift"] = {s: float(row["shift"]) for s in q.subscales}
     null_seed = design_null_seed(config["seed"], design)
+    plan = AnalysisPlan.of(q, config)
+    first, second = plan.groups
     rows = []
     for r in replicates:
         seed = replicate_seed(config["seed"], design, r)
         if model is None:
-            coded = simulated_coded(simulate_study2(q, synthetic, seed), q)
+            draw = draw_study2(q, synthetic, seed)
+            groups, answers = np.where(draw.is_user, first, second).astype(object), draw.answers
         else:
-            coded = simulate_coded(model, q, int(row["n"]), float(row["shift"]), rng_for(seed, "power-fitted-data"))
+            groups, answers = draw_fitted(model, q, int(row["n"]), float(row["shift"]), rng_for(seed, "power-fitted-data"))
         rows.append({"design": design, "kind": row["kind"], "n": int(row["n"]), "shift": row["shift"], "replicate": r,
-                     **analyse_replicate(coded, q, config, seed, null_seed)})
+                     **analyse(plan, groups, answers, seed, null_seed)})
     return pd.DataFrame(rows, columns=REPLICATE_COLUMNS)
 
 

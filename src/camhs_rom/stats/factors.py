@@ -58,15 +58,20 @@ def check_factorable(data: pd.DataFrame, file: str, n_factors: int | None = None
     a correlation matrix that is not singular (no item a linear combination of others);
     and, when ``n_factors`` is given, a model with non-negative degrees of freedom.
     """
-    n, p = data.shape
+    check_factorable_array(data.to_numpy(dtype=float), list(data.columns), file, n_factors)
+
+
+def check_factorable_array(x: np.ndarray, items: list[str], file: str, n_factors: int | None = None) -> None:
+    """:func:`check_factorable` on the answers as an array (respondents x ``items``), as the power simulation holds them."""
+    n, p = x.shape
     if p < 3:
         raise InputError(file, "items", f"{p} item(s)", "at least 3 items for factor analysis")
     if n <= p:
         raise InputError(file, "rows", f"{n} respondents with every item answered, for {p} items", "more respondents than items for factor analysis")
-    flat = [c for c in data.columns if data[c].nunique() < 2]
+    flat = [c for c, column in zip(items, x.T, strict=True) if len(np.unique(column[~np.isnan(column)])) < 2]
     if flat:
         raise InputError(file, f"column {flat[0]}", f"the same answer from every respondent (zero variance; items {quote_list(flat)})", "answers that vary; drop the item from the spec to analyse without it")
-    eig = np.linalg.eigvalsh(np.corrcoef(data.to_numpy(), rowvar=False))
+    eig = np.linalg.eigvalsh(np.corrcoef(x, rowvar=False))
     if eig.min() < 1e-10:
         raise InputError(
             file, "items", "a singular correlation matrix (some item is a linear combination of others, or two items are identical)", "items that each carry their own information"
@@ -235,7 +240,20 @@ def name_factors(loadings: np.ndarray, items: list[str], intended: dict[str, str
     they first appear there.
     """
     subscales = list(dict.fromkeys(intended.values()))
-    target = np.array([[intended[item] == s for s in subscales] for item in items], dtype=float)
+    names, signs, phi = match_factors(loadings, np.array([[intended[item] == s for s in subscales] for item in items], dtype=float), subscales)
+    table = pd.DataFrame(
+        [[names[f], subscales[s], signs[f] * phi[f, s], names[f] == subscales[s]] for f in range(loadings.shape[1]) for s in range(len(subscales))],
+        columns=["factor", "subscale", "congruence", "matched"],
+    )
+    return names, signs, table
+
+
+def match_factors(loadings: np.ndarray, target: np.ndarray, subscales: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The matching of :func:`name_factors` on arrays: ``target`` is items x subscales membership (0/1).
+
+    Returns each factor's name (its subscale, or ``factor_<k>`` when unmatched), its sign
+    and the congruence matrix (factors x subscales, before the signs).
+    """
     phi = congruence(loadings, target)  # factors x subscales
     rows, cols = optimize.linear_sum_assignment(-np.abs(np.nan_to_num(phi)))
     names = [f"factor_{k + 1}" for k in range(loadings.shape[1])]
@@ -243,11 +261,7 @@ def name_factors(loadings: np.ndarray, items: list[str], intended: dict[str, str
     for r, c in zip(rows, cols, strict=True):
         names[r] = subscales[c]
         signs[r] = -1.0 if phi[r, c] < 0 else 1.0
-    table = pd.DataFrame(
-        [[names[f], subscales[s], signs[f] * phi[f, s], names[f] == subscales[s]] for f in range(loadings.shape[1]) for s in range(len(subscales))],
-        columns=["factor", "subscale", "congruence", "matched"],
-    )
-    return names, signs, table
+    return names, signs, phi
 
 
 def matched_congruences(congruence_table: pd.DataFrame, subscales) -> list[float]:
@@ -286,21 +300,34 @@ def run_efa(data: pd.DataFrame, intended: dict[str, str], n_factors: int, extrac
 
 def loading_flags(loadings: pd.DataFrame, intended: dict[str, str], min_loading: float, cross_loading: float) -> pd.DataFrame:
     """Per item: intended subscale, factor it loads on most, and flags for low, cross- and misplaced loadings."""
-    rows = []
-    for item, row in loadings.iterrows():
-        strongest = row.abs().idxmax()
-        own = intended[item]
-        own_loading = row.get(own, np.nan)
-        others = row.drop(labels=[own], errors="ignore").abs()
-        rows.append(
-            [
-                item,
-                own,
-                strongest,
-                own_loading,
-                bool(not np.isfinite(own_loading) or abs(own_loading) < min_loading),
-                bool((others >= cross_loading).any()),
-                strongest != own,
-            ]
-        )
-    return pd.DataFrame(rows, columns=["item", "intended_subscale", "strongest_factor", "own_loading", "low_loading", "cross_loading", "misplaced"])
+    items = list(loadings.index)
+    own = [intended[item] for item in items]
+    strongest, own_loading, low, cross, misplaced = flag_arrays(loadings.to_numpy(dtype=float), list(loadings.columns), own, min_loading, cross_loading)
+    return pd.DataFrame(
+        {"item": items, "intended_subscale": own, "strongest_factor": strongest, "own_loading": own_loading,
+         "low_loading": low, "cross_loading": cross, "misplaced": misplaced},
+        columns=["item", "intended_subscale", "strongest_factor", "own_loading", "low_loading", "cross_loading", "misplaced"],
+    )
+
+
+def flag_arrays(loadings: np.ndarray, names: list[str], own: list[str], min_loading: float, cross_loading: float):
+    """:func:`loading_flags` on arrays (items x factors named ``names``; ``own``: each item's intended subscale).
+
+    Returns per item the strongest factor's name (by absolute loading, the first on ties,
+    NaN loadings skipped; NaN if all are), the loading on the item's own subscale's factor
+    (NaN when no factor is named after it), and the low, cross- and misplaced flags as
+    boolean arrays.
+    """
+    size = np.abs(loadings)
+    column = {name: k for k, name in enumerate(names)}
+    blank = np.isnan(size).all(axis=1)
+    best = np.argmax(np.where(np.isnan(size), -np.inf, size), axis=1)
+    strongest = [np.nan if blank[i] else names[best[i]] for i in range(len(own))]
+    mine = np.array([column.get(o, -1) for o in own], dtype=int)
+    own_loading = np.where(mine >= 0, loadings[np.arange(len(own)), mine], np.nan)
+    low = ~np.isfinite(own_loading) | (np.abs(own_loading) < min_loading)
+    others = np.where(np.arange(len(names))[None, :] == mine[:, None], np.nan, size)
+    with np.errstate(invalid="ignore"):
+        cross = (others >= cross_loading).any(axis=1)
+    misplaced = np.array([s != o for s, o in zip(strongest, own, strict=True)], dtype=bool)
+    return strongest, own_loading, low, cross, misplaced

@@ -71,10 +71,23 @@ def retained_above(observed: np.ndarray, random: np.ndarray, percentile: float) 
     """Leading observed eigenvalues above the ``percentile`` of the random ones, and the scree table."""
     p = len(observed)
     threshold = np.percentile(random, percentile, axis=0)
-    above = observed > threshold
-    keep = int(np.argmin(above)) if not above.all() else p
+    keep = count_above(observed, threshold)
     table = pd.DataFrame({"component": np.arange(1, p + 1), "observed": observed, "random_mean": random.mean(axis=0), "random_percentile": threshold})
     return keep, table
+
+
+def count_above(observed: np.ndarray, threshold: np.ndarray) -> int:
+    """How many leading observed eigenvalues exceed their thresholds (all of them if every one does)."""
+    above = observed > threshold
+    return int(np.argmin(above)) if not above.all() else len(observed)
+
+
+@lru_cache(maxsize=32)
+def random_percentile(n: int, p: int, iterations: int, percentile: float, seed: int) -> np.ndarray:
+    """The ``percentile`` of :func:`random_eigenvalues` per component (read-only, cached as they are)."""
+    threshold = np.percentile(random_eigenvalues(n, p, iterations, seed), percentile, axis=0)
+    threshold.setflags(write=False)
+    return threshold
 
 
 @lru_cache(maxsize=32)

@@ -22,7 +22,15 @@ import pandas as pd
 
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.stats.polychoric import polychoric, smooth_correlation
-from camhs_rom.stats.retention import kaiser, parallel_analysis, parallel_analysis_polychoric, velicer_map
+from camhs_rom.stats.retention import (
+    count_above,
+    eigenvalues,
+    kaiser,
+    parallel_analysis,
+    parallel_analysis_polychoric,
+    random_percentile,
+    velicer_map,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +114,7 @@ def retention(matrix: ItemMatrix, efa: dict, seed: int) -> tuple[pd.DataFrame, p
         null = f"against the {percentile:g}th percentile of {iterations} random data sets (seed {seed})"
     n_map, map_table = velicer_map(corr)
     n_kaiser = kaiser(corr)
-    found = {"parallel_analysis": n_pa, "map": n_map, "kaiser": n_kaiser}
-    requested = efa["n_factors"]
-    rule = efa["retention"]
-    if requested == "auto":
-        used, why = found[rule], f"auto: the {rule} rule"
-        if used < 1:
-            log.info("the %s rule retains no factor; one factor is fitted instead", rule)
-            used, why = 1, f"auto: the {rule} rule retained none, so one factor is fitted"
-    else:
-        used, why = int(requested), "fixed in config (study2.efa.n_factors)"
+    used, why = factors_used({"parallel_analysis": n_pa, "map": n_map, "kaiser": n_kaiser}, efa)
     details = {
         "parallel_analysis": f"principal-component eigenvalues {null}",
         "map": "Velicer (1976), average squared partial correlation",
@@ -132,3 +131,33 @@ def retention(matrix: ItemMatrix, efa: dict, seed: int) -> tuple[pd.DataFrame, p
         }
     )
     return table, scree, map_table, used
+
+
+def factors_used(found: dict, efa: dict) -> tuple[int, str]:
+    """How many factors the EFA fits, and why: the configured rule's count in ``found`` (at least one) or the fixed number."""
+    requested, rule = efa["n_factors"], efa["retention"]
+    if requested != "auto":
+        return int(requested), "fixed in config (study2.efa.n_factors)"
+    if found[rule] < 1:
+        log.info("the %s rule retains no factor; one factor is fitted instead", rule)
+        return 1, f"auto: the {rule} rule retained none, so one factor is fitted"
+    return found[rule], f"auto: the {rule} rule"
+
+
+def pearson_factors_used(corr: np.ndarray, n: int, efa: dict, seed: int) -> int:
+    """The number of factors :func:`retention` uses on a Pearson matrix ``corr`` of ``n`` respondents.
+
+    Computes only the rule that decides (for simulations that fit thousands of data sets);
+    the same number as :func:`retention` (tested), with parallel analysis's null read from
+    the cache of :func:`~camhs_rom.stats.retention.random_percentile`.
+    """
+    if efa["n_factors"] != "auto":
+        return factors_used({}, efa)[0]
+    rule, pa = efa["retention"], efa["parallel_analysis"]
+    if rule == "parallel_analysis":
+        count = count_above(eigenvalues(corr), random_percentile(n, corr.shape[0], pa["iterations"], pa["percentile"], seed))
+    elif rule == "map":
+        count = velicer_map(corr)[0]
+    else:
+        count = kaiser(corr)
+    return factors_used({rule: count}, efa)[0]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -136,38 +137,48 @@ def with_spec_covariates(frame: pd.DataFrame, q: Questionnaire, settings: dict, 
     return frame
 
 
-def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame:
-    """Draw the synthetic respondents; return raw answers as codes (reverse-keyed items reversed, NaN = missing).
+@dataclass(frozen=True)
+class Study2Draw:
+    """One synthetic data set as arrays, before it becomes a table (:func:`draw_study2`).
 
-    Any spec can be simulated (a team's, before its data exist): its items, subscales, scale,
-    group levels, frequency levels, cluster column and covariates (:func:`with_spec_covariates`).
+    ``answers`` holds the raw codes (reverse-keyed items answered on the reversed scale),
+    one column per item of the spec in order, NaN where the answer was blanked.
+    """
+
+    teams: np.ndarray
+    professions: np.ndarray
+    years_qualified: np.ndarray
+    frequency: np.ndarray | None  # the frequency-of-use levels, or None when the spec has no frequency item
+    is_user: np.ndarray  # True: the first group listed in the spec
+    answers: np.ndarray  # respondents x items
+
+
+def draw_study2(q: Questionnaire, settings: dict, seed: int) -> Study2Draw:
+    """Draw the synthetic respondents as arrays (the model of the module docstring).
+
+    :func:`simulate_study2` makes the table from these draws; the power simulation
+    (:mod:`camhs_rom.robustness.power`) analyses them as they are, without the table.
     """
     check_study2_settings(settings, q)
     n = settings["n_respondents"]
     rng = rng_for(seed, "study2")
-    width = max(3, len(str(n)))
-    frame = pd.DataFrame({q.id_column: [f"R{k + 1:0{width}d}" for k in range(n)]})
-
     teams = allocate(settings["team_weights"], n)
-    frame["team"] = rng.permutation(np.repeat(list(teams), list(teams.values())))
+    team = rng.permutation(np.repeat(list(teams), list(teams.values())))
     prof = settings["profession_weights"]
     p = np.array(list(prof.values()), dtype=float)
-    frame["profession"] = rng.choice(list(prof), size=n, p=p / p.sum())
+    profession = rng.choice(list(prof), size=n, p=p / p.sum())
     yq = settings["years_qualified"]
-    frame["years_qualified"] = np.clip(np.rint(rng.normal(yq["mean"], yq["sd"], n)), yq["min"], yq["max"]).astype(int)
+    years = np.clip(np.rint(rng.normal(yq["mean"], yq["sd"], n)), yq["min"], yq["max"]).astype(int)
 
-    groups = list(q.group_levels)  # the first group listed is the users: higher on every trait
+    freq = None
     if q.frequency_column:
         counts = allocate({lvl: settings["frequency_weights"][lvl] for lvl in q.frequency_levels}, n)
         freq = rng.permutation(np.repeat(list(counts), list(counts.values())))
-        p_user = np.array([settings["p_user_by_frequency"][lvl] for lvl in freq])
-        frame[q.frequency_column] = freq
+        by_level = {lvl: settings["p_user_by_frequency"][lvl] for lvl in q.frequency_levels}
+        p_user = np.array([by_level[lvl] for lvl in freq])
     else:
         p_user = np.full(n, settings.get("user_share", 0.35))
     is_user = rng.random(n) < p_user
-    frame[q.group_column] = np.where(is_user, q.group_levels[groups[0]][0], q.group_levels[groups[1]][0])
-    frame = with_spec_covariates(frame, q, settings, seed)
-    frame = frame[[c for c in q.columns if c in frame.columns] + [c for c in frame.columns if c not in q.columns]]
 
     subscales = list(q.subscales)
     m = len(subscales)
@@ -181,17 +192,39 @@ def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame
 
     cuts = stats.norm.ppf(np.arange(1, k_cat) / k_cat)
     lo, spread = settings["loadings"]["mean"], settings["loadings"]["spread"]
-    answers = {}
-    for item in q.items:
+    answers = np.empty((n, len(q.items)))
+    for j, item in enumerate(q.items):
         load = rng.uniform(lo - spread, lo + spread)
         intercept = rng.normal(0, settings["item_intercept_sd"])
         latent = load * traits[:, subscales.index(item.subscale)] + np.sqrt(1 - load**2) * rng.standard_normal(n) + intercept
         code = q.scale_min + np.searchsorted(cuts, latent)
-        answers[item.id] = q.reverse_score(code) if item.reverse else code
-    items = pd.DataFrame(answers, dtype="float64")
-    blank = rng.random(items.shape) < settings["missing_share"]
+        answers[:, j] = q.reverse_score(code) if item.reverse else code
+    answers[rng.random(answers.shape) < settings["missing_share"]] = np.nan
+    return Study2Draw(team, profession, years, freq, is_user, answers)
+
+
+def simulate_study2(q: Questionnaire, settings: dict, seed: int) -> pd.DataFrame:
+    """Draw the synthetic respondents; return raw answers as codes (reverse-keyed items reversed, NaN = missing).
+
+    Any spec can be simulated (a team's, before its data exist): its items, subscales, scale,
+    group levels, frequency levels, cluster column and covariates (:func:`with_spec_covariates`).
+    """
+    draw = draw_study2(q, settings, seed)
+    n = settings["n_respondents"]
+    width = max(3, len(str(n)))
+    frame = pd.DataFrame({q.id_column: [f"R{k + 1:0{width}d}" for k in range(n)]})
+    frame["team"] = draw.teams
+    frame["profession"] = draw.professions
+    frame["years_qualified"] = draw.years_qualified
+    if draw.frequency is not None:
+        frame[q.frequency_column] = draw.frequency
+    groups = list(q.group_levels)  # the first group listed is the users: higher on every trait
+    frame[q.group_column] = np.where(draw.is_user, q.group_levels[groups[0]][0], q.group_levels[groups[1]][0])
+    frame = with_spec_covariates(frame, q, settings, seed)
+    frame = frame[[c for c in q.columns if c in frame.columns] + [c for c in frame.columns if c not in q.columns]]
+    items = pd.DataFrame(draw.answers, columns=q.item_ids).astype("Int64")
     # all item columns at once: one column at a time fragments the frame (slow at hundreds of items)
-    return pd.concat([frame.drop(columns=q.item_ids, errors="ignore"), items.mask(blank).astype("Int64").set_axis(frame.index)], axis=1)
+    return pd.concat([frame.drop(columns=q.item_ids, errors="ignore"), items.set_axis(frame.index)], axis=1)
 
 
 def _export_label(label: str) -> str:
