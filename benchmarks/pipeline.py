@@ -2,6 +2,7 @@
 
     python benchmarks/pipeline.py              # every row (about 10 minutes on 2 cores)
     python benchmarks/pipeline.py --quick      # without the 100,000-respondent run
+    python benchmarks/pipeline.py --publication  # the publication-grade run at --cores 1 and 2 (about 12 minutes)
 
 Rows (each in a fresh copy of the workflow under a temporary folder, so nothing is
 cached; wall time, CPU time of every process the run started (user + system), and the
@@ -13,6 +14,12 @@ peak memory of the largest single one):
 - the power simulation stage alone at `--cores 1` and at `--cores 2`;
 - Study 2 (synthesis, ingest, psychometrics, comparisons) at 59 / 10,000 / 100,000 respondents.
 
+With ``--publication``: CPU seconds of one power design at publication grade (2,000
+replicates, 1,000 parallel-analysis data sets, one BLAS thread as Snakemake gives a
+one-thread job), then the run of ``examples/publication-grade.yaml`` (`snakemake --cores 1`
+and `--cores 2`, cold) with its per-rule timeline. The same run through the SLURM profile:
+``PUBLICATION=1 bash tests/cluster/slurm_smoke.sh``.
+
 Targets on a 2-core machine are printed beside the measurements. Then two more tables:
 when each rule of the cold full run started and finished (from Snakemake's log: what the
 critical path waits for), and which rules a changed setting re-runs (`snakemake -n` after
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -108,6 +116,52 @@ def study_targets() -> list[str]:
     return ["results/replication/scorecard.csv", *notebooks]
 
 
+DESIGN_CPU = r"""
+import json, sys, time, yaml
+from camhs_rom.instruments.questionnaire import load_questionnaire
+from camhs_rom.robustness.power import run_replicates
+root, design = sys.argv[1], sys.argv[2]
+config = yaml.safe_load(open(f"{root}/config.yaml", encoding="utf-8"))
+grade = yaml.safe_load(open(f"{root}/examples/publication-grade.yaml", encoding="utf-8"))
+config["robustness"]["power"].update(grade["robustness"]["power"])
+config["study2"]["comparisons"].update(grade["study2"]["comparisons"])
+q = load_questionnaire(f"{root}/{config['study2']['questionnaire']}")
+replicates = config["robustness"]["power"]["replicates"]
+start = time.process_time()
+rows = run_replicates(q, config, design, range(replicates))
+cpu = time.process_time() - start
+print(json.dumps({"design": design, "replicates": replicates, "cpu": cpu, "ms_per_replicate": 1000 * cpu / replicates, "rows": len(rows)}))
+"""
+
+
+def design_cpu(design: str) -> dict:
+    """CPU seconds of one power design at publication grade, in a child process with one BLAS thread."""
+    env = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
+    done = subprocess.run([sys.executable, "-c", DESIGN_CPU, str(ROOT), design], capture_output=True, text=True, check=True, env=env)
+    return json.loads(done.stdout)
+
+
+def publication(tmp: Path) -> None:
+    """The publication-grade rows (see the module docstring)."""
+    print(f"{'power design at publication grade':<36}  {'replicates':>10}  {'CPU s':>7}  {'ms/replicate':>12}  target")
+    for design in ("n0059", "n0300", "shift0.50_n0059"):
+        one = design_cpu(design)
+        print(f"{design:<36}  {one['replicates']:>10}  {one['cpu']:>7.1f}  {one['ms_per_replicate']:>12.2f}  <= 15 s CPU")
+    print(f"\n{'run':<44}  {'wall s':>8}  {'CPU s':>8}  {'peak MB':>8}  target")
+    timeline = []
+    for cores in ("1", "2"):
+        work = workflow_copy(tmp / f"publication-{cores}")
+        shutil.copytree(ROOT / "examples", work / "examples")
+        result = measure(work, "--cores", cores, "--configfile", "examples/publication-grade.yaml")
+        target = "<= 300 s wall" if cores == "2" else ""
+        print(f"{'publication grade, --cores ' + cores:<44}  {result['wall']:>8.1f}  {result['cpu']:>8.1f}  {result['peak_mb']:>8.0f}  {target}")
+        timeline = rule_times(work)
+    print("\npublication grade at --cores 2, per rule (seconds from the start)")
+    print(f"{'rule':<26}  {'jobs':>4}  {'job s':>6}  {'first':>6}  {'last':>6}")
+    for name, jobs, total, first, last in timeline:
+        print(f"{name:<26}  {jobs:>4}  {total:>6.0f}  {first:>6.0f}  {last:>6.0f}")
+
+
 def main(quick: bool) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -141,4 +195,8 @@ def main(quick: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv[1:])
+    if "--publication" in sys.argv[1:]:
+        with tempfile.TemporaryDirectory() as scratch:
+            publication(Path(scratch))
+    else:
+        main("--quick" in sys.argv[1:])

@@ -26,6 +26,8 @@ from camhs_rom.stats.meta import bonett_alpha, hedges_g, inverse_bonett, random_
 
 from .conftest import ROOT
 
+pytestmark = [pytest.mark.e2e, pytest.mark.pipeline]  # several sites' runs, then pooling runs: `pytest -m pipeline`
+
 BFI = ROOT / "examples" / "public-data" / "bfi"
 SUBSCALES = ["agreeableness", "conscientiousness", "extraversion", "neuroticism", "openness"]
 FROZEN = {

@@ -160,6 +160,7 @@ def test_documents_escape_user_text_and_are_byte_identical(tmp_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.pipeline
 def test_preregister_on_a_public_spec_then_run_with_data_and_a_deviation(tmp_path):
     """psych::bfi's spec (examples/public-data/bfi) before any data: the plan; then its first 400 respondents, with
     no change (the report says there is no deviation) and with one (exactly that one is listed)."""

@@ -99,7 +99,8 @@ def run_project(tmp_path_factory, name: str) -> tuple[Path, pd.DataFrame]:
     return work, independent_selections(FIXTURES / file, counting, speaker)
 
 
-@pytest.fixture(scope="module", params=list(PROJECTS))
+# NVivo for Windows runs in every `pytest`; the other programs' projects in `pytest -m pipeline` (CI runs both)
+@pytest.fixture(scope="module", params=[pytest.param(name, marks=() if name == "nvivo-windows" else pytest.mark.pipeline) for name in PROJECTS])
 def project_run(request, tmp_path_factory):
     return request.param, *run_project(tmp_path_factory, request.param)
 

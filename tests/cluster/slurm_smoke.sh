@@ -8,7 +8,9 @@
 # Needs the project installed with the cluster extra (pip install -e ".[cluster]") in the
 # Python environment on PATH. Not part of the default test run; takes about two minutes.
 # Settings (environment): WORK (scratch folder, default a new one under /tmp),
-# KEEP_CLUSTER=1 leaves the daemons running afterwards.
+# KEEP_CLUSTER=1 leaves the daemons running afterwards, PUBLICATION=1 runs the whole
+# pipeline at examples/publication-grade.yaml instead of the power stage at small sizes
+# (the benchmark of docs/benchmarks.md; about 10 minutes on 2 cores) and prints both runs' times.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -113,6 +115,10 @@ robustness:
     target_power: 0.8
 YAML
 TARGET=results/robustness/power.csv
+if [[ "${PUBLICATION:-0}" == 1 ]]; then
+    SMOKE_CONFIG="$ROOT/examples/publication-grade.yaml"
+    TARGET=all
+fi
 copy() {
     mkdir -p "$1"
     cp "$ROOT/Snakefile" "$ROOT/config.yaml" "$1/"
@@ -123,18 +129,22 @@ copy "$WORK/local"
 copy "$WORK/cluster"
 
 say "local run: snakemake --cores 2 $TARGET"
+began=$(date +%s)
 (cd "$WORK/local" && snakemake "$TARGET" --cores 2 --configfile "$SMOKE_CONFIG" >"$WORK/local.log" 2>&1) || {
     tail -n 40 "$WORK/local.log" >&2
     exit 1
 }
+say "local run took $(( $(date +%s) - began )) s"
 
 say "cluster run: snakemake --profile profiles/slurm $TARGET"
+began=$(date +%s)
 (cd "$WORK/cluster" && snakemake "$TARGET" --profile profiles/slurm --configfile "$SMOKE_CONFIG" \
     --slurm-status-command squeue --slurm-no-account --slurm-init-seconds-before-status-checks 1 \
     --seconds-between-status-checks 2 --latency-wait 5 --jobs 8 >"$WORK/cluster.log" 2>&1) || {
     tail -n 40 "$WORK/cluster.log" >&2
     exit 1
 }
+say "cluster run took $(( $(date +%s) - began )) s"
 submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$WORK/cluster.log" || true)
 say "cluster run submitted $submitted jobs to SLURM"
 [[ "$submitted" -gt 0 ]] || { echo "no job went through SLURM; see $WORK/cluster.log" >&2; exit 1; }
