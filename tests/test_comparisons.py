@@ -101,6 +101,32 @@ def test_permutation_p_matches_the_exact_test():
     assert ours == pytest.approx(exact, abs=0.01)  # Monte Carlo SE at B = 20,000 is below .002
 
 
+def test_permutation_p_draws_as_permuting_a_broadcast_view_did():
+    """Same seed, same p: the in-place shuffle of a row-major copy equals, draw for draw, the
+    former ``rng.permuted(np.broadcast_to(...))`` (kept here as the reference), on subscale-like
+    means with many exact ties, on continuous data, and across batch boundaries."""
+
+    def reference(x, y, permutations, rng):
+        pooled, n1 = np.concatenate([x, y]), len(x)
+        observed, hits = abs(x.mean() - y.mean()), 0
+        batch = max(1, int(5e6 // len(pooled)))
+        for start in range(0, permutations, batch):
+            k = min(batch, permutations - start)
+            shuffled = rng.permuted(np.broadcast_to(pooled, (k, len(pooled))), axis=1)
+            hits += int((np.abs(shuffled[:, :n1].mean(axis=1) - shuffled[:, n1:].mean(axis=1)) >= observed - 1e-12).sum())
+        return (1 + hits) / (1 + permutations)
+
+    gen = np.random.default_rng(4)
+    for case in range(12):
+        n1, n2 = int(gen.integers(3, 40)), int(gen.integers(3, 60))
+        if case % 2:  # means of nine 1-5 answers: a coarse grid, so many relabellings tie the observed difference
+            x, y = gen.integers(9, 46, n1) / 9, gen.integers(9, 46, n2) / 9
+        else:
+            x, y = gen.normal(0.3, 1, n1), gen.normal(0, 1, n2)
+        permutations = 150_000 if case == 0 else 3_000  # case 0 crosses the 5e6-value batch boundary
+        assert permutation_p(x, y, permutations, rng_for(case, "t")) == reference(x, y, permutations, rng_for(case, "t")), case
+
+
 def scores_frame(rng, n1=20, n2=30, shift=0.6, teams=4):
     frame = pd.DataFrame(
         {
