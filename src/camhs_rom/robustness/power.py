@@ -69,7 +69,12 @@ def replicate_seed(seed: int, design: str, replicate: int) -> int:
 
 
 def simulated_coded(frame: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """A simulated data set as the clean ``responses_coded`` table (groups mapped, answers as codes)."""
+    """A simulated data set as the clean ``responses_coded`` table (groups mapped, answers as codes).
+
+    The table route of a simulated study, as the Study 2 step would read it from a file; the
+    simulation itself analyses the draws as arrays (:mod:`camhs_rom.robustness.replicate`), and
+    the tests compare the two routes replicate by replicate.
+    """
     owner = {str(v): group for group, values in q.group_levels.items() for v in values}
     coded = pd.DataFrame({"respondent_id": frame[q.id_column], "source_row": np.arange(2, len(frame) + 2).astype(str)})
     coded["group"] = frame[q.group_column].astype(str).map(owner).astype("string")
