@@ -184,6 +184,23 @@ def test_factors_are_named_and_reflected_whatever_their_order(questionnaire):
     assert congruence(target, target)[0, 0] == pytest.approx(1.0)
 
 
+def test_matched_congruences_from_the_arrays_equal_those_from_the_table(questionnaire):
+    """Three factors for two subscales (one unmatched), reflected and scrambled, and a subscale no factor
+    carries: the power stage's array form gives the table's values, NaN for the subscale without a factor."""
+    from camhs_rom.stats.factors import match_factors, matched_congruences, matched_from_arrays
+
+    q = questionnaire
+    rng = np.random.default_rng(2)
+    target = np.array([[i.subscale == s for s in q.subscales] for i in q.items], dtype=float)
+    loadings = np.column_stack([rng.normal(0, 0.1, len(q.items)), -0.6 * target[:, 1], 0.5 * target[:, 0]]) + rng.normal(0, 0.05, (len(q.items), 3))
+    wanted = [*q.subscales, "not_a_subscale"]
+    _, _, table = name_factors(loadings, q.item_ids, q.intended_subscales)
+    names, signs, phi = match_factors(loadings, target, list(q.subscales))
+    from_arrays = matched_from_arrays(names, signs, phi, list(q.subscales), wanted)
+    assert from_arrays[:2] == matched_congruences(table, wanted)[:2] and np.isnan(from_arrays[2]) and np.isnan(matched_congruences(table, wanted)[2])
+    assert "factor_1" in names and signs.tolist() == [1.0, -1.0, 1.0] and min(from_arrays[:2]) > 0.9
+
+
 def test_loading_flags(questionnaire):
     q = questionnaire
     loadings = pd.DataFrame(0.7 * np.array([[i.subscale == s for s in q.subscales] for i in q.items], dtype=float), index=q.item_ids, columns=list(q.subscales))

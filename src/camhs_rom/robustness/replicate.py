@@ -12,7 +12,7 @@ through the same functions wherever they exist in array form:
    number of factors (:func:`camhs_rom.study2.efa.pearson_factors_used`, parallel analysis's
    null drawn once per number of analysed respondents and cached);
 3. the EFA (:func:`camhs_rom.stats.factors.fit_efa`), factors matched to subscales
-   (:func:`~camhs_rom.stats.factors.match_factors`) and the misplaced items
+   (:func:`~camhs_rom.stats.factors.match_factors`, :func:`~camhs_rom.stats.factors.matched_from_arrays`) and the misplaced items
    (:func:`~camhs_rom.stats.factors.flag_arrays`), judged by
    :func:`camhs_rom.replication.claims.two_factors_recovered`;
 4. subscale means of the scorable respondents and the replication test with Holm's
@@ -35,7 +35,15 @@ from camhs_rom.ingest.survey import prorate
 from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.replication.claims import directional_tests, two_factors_recovered
 from camhs_rom.replication.roles import roles_present
-from camhs_rom.stats.factors import MODEL_ERRORS, check_factorable_array, check_n_factors, fit_efa, flag_arrays, match_factors
+from camhs_rom.stats.factors import (
+    MODEL_ERRORS,
+    check_factorable_array,
+    check_n_factors,
+    fit_efa,
+    flag_arrays,
+    match_factors,
+    matched_from_arrays,
+)
 from camhs_rom.study2.comparisons import compared_groups
 from camhs_rom.study2.efa import pearson_factors_used
 
@@ -131,8 +139,7 @@ def analyse(plan: AnalysisPlan, groups: np.ndarray, answers: np.ndarray, seed: i
         # a simulated study whose model cannot be fitted does not recover two factors; the note says why
         out["note"] = f"no factor analysis: {error.found if isinstance(error, InputError) else short_reason(error)}"
     else:
-        matched = {names[f]: signs[f] * phi[f, s] for f in range(len(names)) for s, name in enumerate(plan.matched_order) if names[f] == name}
-        phis = [float(matched.get(s, np.nan)) for s in plan.replication["subscales"].values()]
+        phis = matched_from_arrays(names, signs, phi, plan.matched_order, plan.replication["subscales"].values())
         out["two_factors"] = two_factors_recovered(n_factors, phis, int(misplaced.sum()), plan.replication)
     known = np.array([g is not None for g in groups], dtype=bool)
     pairs = {}

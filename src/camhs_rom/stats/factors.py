@@ -264,6 +264,13 @@ def match_factors(loadings: np.ndarray, target: np.ndarray, subscales: list[str]
     return names, signs, phi
 
 
+def matched_from_arrays(names: list[str], signs: np.ndarray, phi: np.ndarray, order: list[str], subscales) -> list[float]:
+    """:func:`matched_congruences` on :func:`match_factors`' results (``order``: the columns of ``phi``),
+    without building the table: the signed congruence of the factor named after each of ``subscales``."""
+    matched = {order[s]: signs[f] * phi[f, s] for f in range(len(names)) for s in range(len(order)) if names[f] == order[s]}
+    return [float(matched.get(s, np.nan)) for s in subscales]
+
+
 def matched_congruences(congruence_table: pd.DataFrame, subscales) -> list[float]:
     """Tucker congruence of the factor matched to each of ``subscales`` (NaN where none is).
 
