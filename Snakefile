@@ -43,6 +43,19 @@ else:
 
         include: "workflow/rules/preregistration.smk"
 
+    # A report left by an earlier run must not pass for this one's: a failed run puts a notice at the top of
+    # report.html (camhs_rom.report.run_record), which the next run takes off when it starts.
+    onstart:
+        from camhs_rom.report.run_record import clear_failed
+
+        clear_failed(REPORT)
+
+    onerror:
+        from camhs_rom.report.run_record import mark_failed
+
+        if mark_failed(REPORT, config, log):
+            print(f"The run failed; {REPORT} is an earlier run's and now says so at its top.", file=sys.stderr)
+
 
 rule all:
     default_target: True

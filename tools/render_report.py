@@ -42,6 +42,7 @@ def print_pdf(html: Path, pdf: Path) -> None:
 
 def screen_copy(page: str, width: int, height: int) -> str:
     """The page with its print rules removed and a page box of the screen's size (so it lays out as on that screen)."""
+    page = re.sub(r"@page \{ @top-left \{[^}]*\} \}", "", page)  # the running header (a page-margin box)
     page = re.sub(r"@page \{[^}]*\}", "", page)
     page = re.sub(r"@media print \{(?:[^{}]*\{[^}]*\})*[^{}]*\}", "", page)
     return page.replace("</style>", f"@page {{ size: {width}px {height}px; margin: 0; }}</style>", 1)

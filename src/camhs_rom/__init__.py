@@ -26,4 +26,4 @@ Each stage's ``steps`` module is what the workflow's scripts call, and the only 
 the stage that reads or writes files.
 """
 
-__version__ = "0.11.0"
+__version__ = "0.12.0"

@@ -23,6 +23,8 @@ from camhs_rom.core.contract import (
     RESULTS,
     RO_CRATE,
     REPORT,
+    RUN_RECORD,
+    WORKFLOW_COPY,
     REPORT_NOTEBOOKS,
     ROBUSTNESS,
     ROBUSTNESS_FIGURES,
@@ -250,8 +252,8 @@ def scorecard_inputs(wildcards):
 
 
 def notebook_inputs(wildcards):
-    """What each notebook presents: it runs only after those results exist."""
-    common = [PROVENANCE]
+    """What each notebook presents: it runs only after those results exist (and the run's record says they are this run's)."""
+    common = [PROVENANCE, RUN_RECORD]
     if wildcards.name == "01_study1":
         return common + study1_results()
     if wildcards.name == "02_study2":
@@ -374,13 +376,28 @@ def all_outputs():
     ]
 
 
-def crate_outputs():
-    """What the RO-Crate lists as the run's results: every declared output but the crate itself."""
+def run_outputs():
+    """Every file this run's workflow produces (declared outputs, the results the notebooks present, the
+    executed notebooks): the run's own list, which the report reads instead of what lies in results/."""
     study = {"study1": study1_results, "study2": lambda: study2_results() + robustness_results()}
     extra = [f"{REPORT_NOTEBOOKS}/{name}.ipynb" for name in NOTEBOOKS]
     for name in STUDIES:
         extra += study[name]()
-    return list(dict.fromkeys(o for o in all_outputs() + extra if o not in (RO_CRATE, SITE_SUMMARY)))
+    return list(dict.fromkeys(all_outputs() + extra + [RUN_RECORD, WORKFLOW_COPY]))
+
+
+def crate_outputs():
+    """What the RO-Crate lists as the run's results: every output of the run but the crate itself, the site
+    summary folder and the copy of the workflow (the crate lists that as the workflow)."""
+    return [o for o in run_outputs() if o not in (RO_CRATE, SITE_SUMMARY, WORKFLOW_COPY)]
+
+
+def workflow_code():
+    """The workflow as it runs: the Snakefile and every file under workflow/ (caches left out), sorted."""
+    base = workflow.basedir
+    files = [os.path.relpath(os.path.join(root, name), base) for root, dirs, names in os.walk(os.path.join(base, "workflow"))
+             for name in names if "__pycache__" not in root]
+    return [os.path.relpath(workflow.main_snakefile, base)] + sorted(files)
 
 
 # --- robustness stage

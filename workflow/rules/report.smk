@@ -75,6 +75,20 @@ rule report_checklists:
         "../scripts/report_checklists.py"
 
 
+rule run_record:
+    input:
+        provenance=PROVENANCE,
+    output:
+        RUN_RECORD,
+    log:
+        "logs/run_record.log",
+    params:
+        outputs=run_outputs(),
+        config=Settings(config, "config"),
+    script:
+        "../scripts/run_record.py"
+
+
 rule report_notebook:
     input:
         notebook="notebooks/{name}.ipynb",
@@ -95,6 +109,7 @@ rule report_html:
         provenance=PROVENANCE,
         checklists=list(checklist_outputs().values()),
         study1=study1_summary_inputs(),
+        run=RUN_RECORD,
     output:
         REPORT,
     log:
@@ -106,10 +121,22 @@ rule report_html:
         "../scripts/report_html.py"
 
 
+rule crate_workflow:
+    input:
+        workflow_code(),
+    output:
+        directory(WORKFLOW_COPY),
+    log:
+        "logs/crate_workflow.log",
+    script:
+        "../scripts/crate_workflow.py"
+
+
 rule ro_crate:
     input:
         outputs=crate_outputs(),
         provenance=PROVENANCE,
+        workflow=WORKFLOW_COPY,
     output:
         RO_CRATE,
     log:

@@ -13,5 +13,6 @@ run_step(
     out=snakemake.output[0],
     simulation=snakemake.params.simulation,
     checklists=list(snakemake.input.checklists),
+    run_path=snakemake.input.run,
     study1_tables=dict(zip(("sources", "scope", "by_participant"), snakemake.input.study1, strict=True)) if snakemake.input.study1 else None,
 )

@@ -28,6 +28,8 @@ AUDIT_LOG = f"{CLEAN}/audit_log.csv"
 JOINT_DISPLAY = f"{RESULTS}/joint_display.csv"  # both studies side by side (and joint_display.png/.svg)
 CHECKLISTS = f"{RESULTS}/report/checklists"  # coreq.csv (Study 1), jars_quant.csv (Study 2)
 RO_CRATE = f"{RESULTS}/ro-crate-metadata.json"  # the run described as a Workflow Run RO-Crate
+WORKFLOW_COPY = f"{RESULTS}/workflow"  # the Snakefile and workflow/ as the run used them (the crate's main workflow)
+RUN_RECORD = f"{RESULTS}/report/run.json"  # this run's outputs and config/input digests: what the report may show
 
 STUDY1_FIGURES = ["theme_prevalence", "theme_by_participant", "cooccurrence", "saturation", "agreement_kappa"]
 STUDY2_FIGURES = ["item_responses", "scree_parallel", "loadings"]

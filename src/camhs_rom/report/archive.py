@@ -25,8 +25,9 @@ The archive holds, under one top folder:
 
 Unpack it and re-run with ``pip install -r requirements.lock && pip install --no-deps -e .``
 then ``snakemake --cores 4 --configfile run-config.yaml``: the tables come out byte for
-byte as archived (``tests/test_pipeline_e2e.py`` does exactly this; only the report's git
-commit reads "not a git checkout"). The archive is itself deterministic: names sorted,
+byte as archived, report and RO-Crate included (``tests/test_pipeline_e2e.py`` does exactly
+this): ``archived/revision.json`` records the run's commit and its date, which the re-run,
+having no ``.git``, names instead (:mod:`camhs_rom.report.revision`). The archive is itself deterministic: names sorted,
 owners and permissions fixed, every file dated by the run's commit.
 
 Snakemake's own ``--archive`` needs a conda environment per rule; this workflow installs
@@ -51,7 +52,7 @@ from camhs_rom.core.contract import PROVENANCE, RO_CRATE, SYNTHETIC
 from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.schemas import read_yaml, with_defaults
 from camhs_rom.core.studies import is_generated
-from camhs_rom.report.crate import commit_time
+from camhs_rom.report.revision import RECORD, git_revision
 
 CODE = ["Snakefile", "workflow", "notebooks", "profiles", "data/instruments", "src", "pyproject.toml", "requirements.lock", "README.md",
         "LICENSE", "CITATION.cff", "docs", "config.yaml"]
@@ -124,6 +125,9 @@ def archive_members(workdir: Path, configfiles: list[str | Path] = ()) -> dict[s
     for archived, path in (("archived/provenance.json", PROVENANCE), ("archived/ro-crate-metadata.json", RO_CRATE)):
         if (workdir / path).exists():
             members[archived] = (workdir / path).read_bytes()
+    code = git_revision(workdir)
+    if code is not None:  # the re-run names this commit and date (it has no .git): camhs_rom.report.revision
+        members[RECORD] = (json.dumps(code, sort_keys=True) + "\n").encode("utf-8")
     members["RERUN.md"] = RERUN.encode("utf-8")
     return members
 
@@ -132,7 +136,8 @@ def write_archive(workdir: str | Path, out: str | Path, configfiles: list[str | 
     """Write the run in ``workdir`` (made with ``configfiles``) to ``out`` (``.tar.gz``), every member under ``top/``."""
     workdir, out = Path(workdir), Path(out)
     members = archive_members(workdir, configfiles)
-    stamp = commit_time(workdir) or 0  # every member dated by the commit, so the re-run's RO-Crate has the run's date
+    code = git_revision(workdir)
+    stamp = code["time"] if code else 0  # every member dated by the commit
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(members):

@@ -11,7 +11,6 @@ versions, git commit, config).
 from __future__ import annotations
 
 import html
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -33,7 +32,8 @@ body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1080
 h1 { font-size: 1.8em; margin-top: 1.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
 table { border-collapse: collapse; margin: 6px 0 8px; font-size: 0.88em; }
 th, td { padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
-td.num { text-align: right; white-space: nowrap; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th.num, .apa-table thead th.num { text-align: right; }
 caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0; }
 .apa-table, .apa-figure { margin: 22px 0 26px; break-inside: auto; }
 .apa-number { margin: 0; } .apa-title { margin: 2px 0 8px; }
@@ -46,6 +46,8 @@ caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0
 img { max-width: 100%; height: auto; }
 .banner { position: sticky; top: 0; z-index: 9; padding: 6px 12px; font-weight: bold; color: #fff; background: #b00020; }
 .banner.user { background: #1b5e20; }
+.failed-run { border: 3px solid #b00020; background: #fdecea; color: #5f0010; padding: 10px 14px; margin: 12px 0; }
+.run-id { font-size: 0.9em; color: #444; }
 nav { background: #fafafa; border: 1px solid #eee; padding: 8px 14px; margin: 14px 0; }
 nav a { margin-right: 14px; display: inline-block; }
 .verdict-reproduced { color: #1b5e20; font-weight: bold; } .verdict-not_reproduced { color: #b00020; font-weight: bold; }
@@ -59,7 +61,7 @@ section > h1 { font-size: 1.6em; border-bottom: 2px solid #ddd; padding-bottom: 
   body { padding: 0 10px 32px; font-size: 15px; }
   table { font-size: 0.78em; } th, td { padding: 3px 4px; }
 }
-@page { size: A4; margin: 16mm 14mm; }
+@page { size: A4; margin: 20mm 14mm 16mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   .banner { position: static; }
@@ -74,6 +76,19 @@ section > h1 { font-size: 1.6em; border-bottom: 2px solid #ddd; padding-bottom: 
 """
 
 
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal: quotes, backslashes, line ends and ``<`` escaped (it sits inside a ``<style>``)."""
+    return '"' + "".join(c if c.isalnum() or c in " .,;:()-_'/&%+" else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def running_header(label: str, user: bool) -> str:
+    """The CSS that prints ``label`` in the top margin of every A4 page (a page-margin box, which Chromium prints
+    on each page of the PDF) in the banner's colour."""
+    colour = "#1b5e20" if user else "#b00020"
+    return (f"@page {{ @top-left {{ content: {css_string(label)}; font: bold 7pt 'DejaVu Sans', Helvetica, Arial, sans-serif; "
+            f"color: {colour}; vertical-align: bottom; padding-bottom: 2mm; }} }}")
+
+
 def package_versions() -> dict[str, str]:
     out = {}
     for name in PACKAGES:
@@ -82,16 +97,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def git_commit(folder: str | Path = ".") -> str:
-    """The checkout's commit (with ``-dirty`` if it has changes), or a note when there is none."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=folder, capture_output=True, text=True, check=True).stdout.strip()
-        return commit + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "not a git checkout"
 
 
 def methods_html(config: dict, questionnaire: str | None, studies: dict, simulation: str = "calibrated", study1: Study1Summary | None = None) -> str:

@@ -134,8 +134,15 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
     none): that row's cell ends with a "(shown here)" link to it.
     """
     number = _next("table") if number is None else number
-    head = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) or frame[c].astype(str).str.match(r"^[\u2212<>]?\s?[\d.\[]").all() for c in frame.columns]
+    # a column no row fills says nothing (an empty Note column): left out
+    frame = frame.loc[:, [not frame[c].astype(str).str.strip().eq("").all() for c in frame.columns]] if len(frame) else frame
+    numeric = [_is_numeric(frame[c]) for c in frame.columns]
+    # a numeric column's heading sits over its numbers (right-aligned, as its cells are)
+    head = "".join(f'<th scope="col"{" class=num" if num else ""}>{html_text(c)}</th>' for c, num in zip(frame.columns, numeric, strict=True))
+    frame = frame.copy()
+    for column, num in zip(frame.columns, numeric, strict=True):
+        if num:
+            frame[column] = align_decimals(frame[column].astype(str).tolist())
     links = links or {}
 
     def cell(value, column: str, row: int, num: bool) -> str:
@@ -148,6 +155,30 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
         for r, row in enumerate(frame.itertuples(index=False))
     )
     return apa_table_block(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>", title, note, key, number)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    """Whether a column holds numbers (as numbers, or as formatted values: ``.034``, ``< .001``, ``[.84, .94]``, ``\u221218``), empty cells aside."""
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    filled = column.astype(str).str.strip()
+    filled = filled[filled != ""]
+    return len(filled) > 0 and bool(filled.str.match(r"^[\u2212<>]?\s?[\d.\[]").all())
+
+
+_DECIMALS = re.compile(r"(?:\.(\d+)|\d+)\]?$")
+
+
+def align_decimals(values: list[str]) -> list[str]:
+    """Right-aligned numbers with their decimal points in one line: each value ending in a number is padded
+    on the right with figure spaces (U+2007, a digit's width) for the decimals it lacks, and a punctuation
+    space (U+2008) for a missing point. ``59`` over ``3.45`` becomes ``59\u2008\u2007\u2007``; values of
+    one format (``.034``, ``< .001``, intervals) are unchanged."""
+    decimals = [(len(m[1]) if m[1] else 0) if (m := _DECIMALS.search(v)) else None for v in values]
+    widest = max((d for d in decimals if d is not None), default=0)
+    if widest == 0:
+        return list(values)
+    return [v if d is None or d == widest else v + ("" if d else "\u2008") + "\u2007" * (widest - d) for v, d in zip(values, decimals, strict=True)]
 
 
 def apa_table_block(table: str, title: str, note: str = "", key: str | None = None, number: int = 1) -> str:

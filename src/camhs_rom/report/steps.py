@@ -10,15 +10,18 @@ import yaml
 
 from camhs_rom import __version__
 from camhs_rom.core.labels import INSTRUMENT, USER_DATA
-from camhs_rom.core.provenance import input_path, read_provenance
+from camhs_rom.core.provenance import input_path, read_provenance, write_record
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.core.tables import write_table, write_text
 from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.checklists import coreq, jars_quant
 from camhs_rom.report.crate import write_crate
-from camhs_rom.report.html import STYLE, checklists_html, git_commit, inputs_html, methods_html, notebook_body, package_versions
+from camhs_rom.report.html import STYLE, checklists_html, inputs_html, methods_html, notebook_body, package_versions, running_header
 from camhs_rom.report.presentation import apa_table_block, renumber
+from camhs_rom.report.revision import commit_label
+from camhs_rom.report.run_record import read_run_file
+from camhs_rom.report.run_record import run_record as make_run_record
 from camhs_rom.report.study1_summary import read_summary
 
 NOTEBOOK_SECTIONS = [  # (section id, title, notebook, the study it presents)
@@ -51,16 +54,21 @@ def about_html(provenance: dict) -> str:
 
 
 def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, workdir: str | Path = ".", simulation: str = "calibrated",
-                checklists: list[str] | tuple = (), study1_tables: dict | None = None) -> None:
+                checklists: list[str] | tuple = (), study1_tables: dict | None = None, run_path=None) -> None:
     """Assemble ``report.html`` from the executed notebooks (keyed by notebook name, e.g. ``01_study1``)
     and the reporting checklists (``checklists``: their CSV paths); a study the run left out gets a
     section saying so. ``study1_tables`` (``sources``, ``scope``, ``by_participant``: this run's
-    tables) let the methods describe the run's Study 1 material. Tables and figures are numbered
-    in page order."""
+    tables) let the methods describe the run's Study 1 material; ``run_path`` (``report/run.json``) gives the
+    config and inputs digests the header names. Tables and figures are numbered in page order."""
     provenance = read_provenance(provenance_path)
     study1 = read_summary(**study1_tables) if study1_tables else None
     label = html.escape(provenance["data_label"])
-    banner = f'<div class="banner{" user" if provenance["data_label"] == USER_DATA else ""}">{label}</div>'
+    user = " user" if provenance["data_label"] == USER_DATA else ""
+    banner = f'<div class="banner{user}">{label}</div>'
+    running = running_header(provenance["data_label"], bool(user))  # printed at the top of every A4 page
+    run = read_run_file(run_path) if run_path else None
+    run_line = (f'<p class="run-id">This report describes the run of config <code>{run["config_digest"]}</code> on inputs '
+                f'<code>{run["inputs_digest"]}</code> (camhs-rom {__version__}).</p>') if run else ""
     versions = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in package_versions().items())
     sections = [
         ("about", "About this report", about_html(provenance)),
@@ -76,14 +84,14 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
         sections.append(("checklists", "Reporting checklists", checklists_html(checklists)))
     sections.append(
         ("provenance", "Provenance", (
-            f"<p>camhs-rom {__version__}; git commit <code>{git_commit(workdir)}</code>.</p>"
+            f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>.</p>"
             + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
                               "Package Versions", "The versions this run imported; requirements.lock pins the set the test suite last passed with.",
                               key="package-versions")
             + f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>"
         ))
     )
-    nav = "<nav>" + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
+    nav = '<nav aria-label="Sections">' + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"
     from_notebook = {"scorecard", "study1", "study2", "robustness"}  # these bring their own title
     body = "".join(
         f'<section id="{key}">{"" if key in from_notebook else f"<h2>{title}</h2>"}{content}</section>' for key, title, content in sections
@@ -93,8 +101,8 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     body = renumber(body)
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>camhs-rom replication report</title>'
-        f"<style>{STYLE}</style></head><body>{banner}<h1>Session-by-session outcome monitoring in CAMHS: replication report</h1>"
-        f"{nav}{body}{banner}</body></html>\n"
+        f"<style>{STYLE}{running}</style></head><body><header>{banner}<h1>Session-by-session outcome monitoring in CAMHS: replication report</h1>"
+        f"{run_line}{nav}</header><main>{body}</main><footer>{banner}</footer></body></html>\n"
     )
     write_text(page, out)
 
@@ -140,6 +148,22 @@ def report_checklists(results_dir, provenance_path, codebook, questionnaire, con
         write_table(jars_quant(results_dir, provenance, load_questionnaire(questionnaire), config), outputs["jars_quant"])
 
 
-def ro_crate(outputs: list[str], provenance_path, results_dir, out) -> None:
-    """Write ``ro-crate-metadata.json``: the run as a Workflow Run RO-Crate (:mod:`camhs_rom.report.crate`)."""
-    write_crate(results_dir, outputs, read_provenance(provenance_path), package_versions(), out)
+def run_record(outputs: list[str], provenance_path, results_dir, config: dict, out) -> None:
+    """Write ``report/run.json``: this run's outputs and its config and inputs digests (:mod:`camhs_rom.report.run_record`)."""
+    write_record(make_run_record(outputs, results_dir, read_provenance(provenance_path), config), out)
+
+
+def crate_workflow(files: list[str], out) -> None:
+    """Copy the workflow as it ran (the Snakefile, then ``workflow/``'s files, paths relative to the run folder) under ``out``."""
+    for name in files:
+        target = Path(out) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(Path(name).read_bytes())
+
+
+def ro_crate(outputs: list[str], provenance_path, results_dir, out, workflow_dir=None) -> None:
+    """Write ``ro-crate-metadata.json``: the run as a Workflow Run RO-Crate (:mod:`camhs_rom.report.crate`),
+    its main workflow the copy in ``workflow_dir``."""
+    code = sorted(str(p) for p in Path(workflow_dir).rglob("*") if p.is_file()) if workflow_dir else []
+    code.sort(key=lambda p: not p.endswith("/Snakefile"))  # the Snakefile first
+    write_crate(results_dir, outputs, read_provenance(provenance_path), package_versions(), out, code)
