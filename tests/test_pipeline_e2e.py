@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT
+from .report_checks import chromium as report_checks_chromium
 
 pytestmark = pytest.mark.e2e
 CLEAN_FILES = [
@@ -531,3 +532,81 @@ def test_study2_alone_the_default_study1_is_left_out_not_shown_as_the_teams(defa
     summary = (work / "results" / "robustness" / "robustness_summary.md").read_text(encoding="utf-8")
     assert "### Power and sensitivity (simulated from a model fitted to the Study 2 data analysed" in summary
     assert "SIMULATED from a model fitted to the Study 2 data analysed" in (work / "results" / "robustness" / "figures" / "power_curve.svg").read_text(encoding="utf-8")
+
+
+@pytest.mark.pipeline
+def test_a_team_run_after_the_quick_start_shows_nothing_of_it_and_a_failed_run_says_so(default_run, tmp_path):
+    """The Quick start's results stay in results/ when a team then runs Study 2 alone on its own files: the
+    team's report shows only what its run made (no synthetic joint display, no Study 1 tables, no synthetic
+    label), names its own config and inputs digests, and a later failed run marks that report at its top
+    until a run starts again."""
+    work = workflow_copy(tmp_path / "after_quick_start")
+    shutil.copytree(default_run / "results", work / "results")
+    shutil.copytree(default_run / "data" / "synthetic", work / "data" / "synthetic")
+    first = (default_run / "results" / "report.html").read_text(encoding="utf-8")
+    first_run = json.loads((default_run / "results" / "report" / "run.json").read_text(encoding="utf-8"))
+    (work / "mine").mkdir()
+    shutil.copy(default_run / "data" / "synthetic" / "study2" / "responses.csv", work / "mine" / "responses.csv")
+    shutil.copy(ROOT / "data" / "instruments" / "rom_beliefs_questionnaire.yaml", work / "mine" / "spec.yaml")
+    (work / "mine.yaml").write_text("study2:\n  responses: mine/responses.csv\n  questionnaire: mine/spec.yaml\n", encoding="utf-8")
+    done = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (work / "results" / "joint_display.csv").exists() and (work / "results" / "study1" / "theme_tallies.csv").exists()  # the old files stay
+    run = json.loads((work / "results" / "report" / "run.json").read_text(encoding="utf-8"))
+    assert "joint_display.csv" not in run["outputs"] and not any(o.startswith("study1/") for o in run["outputs"])
+    assert run["inputs_digest"] != first_run["inputs_digest"] and run["config_digest"] != first_run["config_digest"]
+    page = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC" not in page and 'id="figure-joint-display"' not in page and "there is no joint display" in page
+    assert f"run of config <code>{run['config_digest']}</code> on inputs <code>{run['inputs_digest']}</code>" in page
+    assert first_run["config_digest"] not in page
+    for theme in ("Objectivity", "Collaboration", "Empowerment"):  # the synthetic Study 1 themes of the first report
+        assert theme in first and theme not in page, theme
+    checklists = sorted(p.name for p in (work / "results" / "report" / "checklists").glob("*.csv"))
+    assert checklists == ["coreq.csv", "jars_quant.csv"]  # the Quick start's COREQ stays in the folder ...
+    assert "COREQ" not in page  # ... but is not this run's
+    if report_checks_chromium() and shutil.which("pdftotext"):  # printed, no page carries the synthetic label
+        from .report_checks import printed_pages
+
+        pages = printed_pages(work / "results" / "report.html", tmp_path / "team.pdf")
+        assert len(pages) > 5 and not any("SYNTHETIC" in text for text in pages)
+        assert all("User-supplied data" in text for text in pages)
+    # a failed run: an answer the scale does not have stops the ingest job; the report says it is an earlier run's
+    answers = (work / "mine" / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = answers[0].split(",")
+    cells = answers[2].split(",")
+    cells[next(k for k, name in enumerate(header) if name.startswith("pos_"))] = "banana"
+    (work / "mine" / "bad.csv").write_text("\n".join([answers[0], answers[1], ",".join(cells), *answers[3:]]) + "\n", encoding="utf-8")
+    (work / "bad.yaml").write_text("study2:\n  responses: mine/bad.csv\n  questionnaire: mine/spec.yaml\n", encoding="utf-8")
+    before = (work / "results" / "report.html").read_bytes()
+    failed = snakemake(work, "--configfile", "bad.yaml", "robustness_small.yaml")
+    assert failed.returncode != 0
+    marked = (work / "results" / "report.html").read_text(encoding="utf-8")
+    assert marked.index("The latest run failed") < marked.index("<h1>") and "now says so at its top" in failed.stderr
+    again = snakemake(work, "--configfile", "mine.yaml", "robustness_small.yaml")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (work / "results" / "report.html").read_bytes() == before  # the notice gone, nothing else changed
+
+
+def test_the_crate_passes_the_workflow_run_crate_profile(default_run, monkeypatch):
+    """roc-validator (Workflow Run Crate 0.5, with Process Run Crate, Workflow RO-Crate and RO-Crate 1.1 under it)
+    finds no REQUIRED issue: the workflow is in the crate, inputs and outputs are FormalParameters, sha256 is a defined term."""
+    from .report_checks import crate_issues
+
+    assert crate_issues(default_run / "results", monkeypatch) == []
+    crate = json.loads((default_run / "results" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
+    ids = {e["@id"] for e in crate["@graph"]}
+    assert "workflow/Snakefile" in ids and "workflow/workflow/rules/report.smk" in ids
+    assert (default_run / "results" / "workflow" / "Snakefile").read_bytes() == (default_run / "Snakefile").read_bytes()
+
+
+@pytest.mark.skipif(not (report_checks_chromium() and shutil.which("pdftotext")), reason="needs Chromium and pdftotext (apt-get install chromium poppler-utils)")
+def test_the_report_has_no_axe_violations_and_prints_the_synthetic_label_on_every_page(default_run, tmp_path):
+    """axe-core finds nothing on report.html; printed to A4, every page carries the synthetic label (a running header)."""
+    from .report_checks import axe_violations, printed_pages
+
+    page = default_run / "results" / "report.html"
+    assert axe_violations(page) == []
+    pages = printed_pages(page, tmp_path / "a4.pdf")
+    assert len(pages) > 10
+    missing = [k + 1 for k, text in enumerate(pages) if "SYNTHETIC data generated by camhs_rom" not in text]
+    assert missing == [], f"pages without the synthetic label: {missing}"

@@ -185,6 +185,31 @@ def inputs_html(provenance: dict) -> str:
     )
 
 
+def instruments_html(questionnaire=None, codebook=None) -> str:
+    """Appendix tables of what was measured: the questionnaire's items in their wording, and the codebook's code tree."""
+    parts = []
+    if questionnaire is not None:
+        rows = pd.DataFrame({
+            "No.": [str(k) for k in range(1, len(questionnaire.items) + 1)],
+            "Item": [item.id for item in questionnaire.items],
+            "Wording": [item.text for item in questionnaire.items],
+            "Subscale": [questionnaire.subscales.get(item.subscale, item.subscale) for item in questionnaire.items],
+            "Reverse-keyed": ["yes" if item.reverse else "" for item in questionnaire.items],
+        })
+        scale = ", ".join(f"{code} = {label}" for label, code in sorted(questionnaire.labels.items(), key=lambda kv: kv[1]))
+        parts.append(table_html(rows, "Questionnaire items as worded", f"{questionnaire.name}; answers {scale}.", key="appendix-items"))
+    if codebook is not None:
+        rows = pd.DataFrame({
+            "Theme": [theme.label for theme in codebook.themes],
+            "Valence": [theme.valence for theme in codebook.themes],
+            "Definition": [theme.definition for theme in codebook.themes],
+            "Codes": ["; ".join(codebook.labels.get(code, code) for code in theme.codes) or "(the theme itself)" for theme in codebook.themes],
+        })
+        parts.append(table_html(rows, "Codebook: themes, definitions and codes", "Each theme with the codes the coders applied under it.",
+                                key="appendix-codebook"))
+    return "".join(parts)
+
+
 def notebook_body(path: str | Path) -> str:
     """An executed notebook as HTML without its code cells or prompts."""
     # imported here, after camhs_rom.core.schemas has loaded jsonschema without the

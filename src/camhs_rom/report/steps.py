@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import platform
 import re
 from pathlib import Path
 
@@ -17,9 +18,18 @@ from camhs_rom.instruments.codebook import load_codebook
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.checklists import coreq, jars_quant
 from camhs_rom.report.crate import write_crate
-from camhs_rom.report.html import STYLE, checklists_html, inputs_html, methods_html, notebook_body, package_versions, running_header
+from camhs_rom.report.html import (
+    STYLE,
+    checklists_html,
+    inputs_html,
+    instruments_html,
+    methods_html,
+    notebook_body,
+    package_versions,
+    running_header,
+)
 from camhs_rom.report.presentation import apa_table_block, renumber
-from camhs_rom.report.revision import commit_label
+from camhs_rom.report.revision import commit_label, run_date
 from camhs_rom.report.run_record import read_run_file
 from camhs_rom.report.run_record import run_record as make_run_record
 from camhs_rom.report.study1_summary import read_summary
@@ -82,9 +92,16 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
             sections.append((key, title, f"<h1>{title}</h1><p>{STUDY_NAMES[study]} was not part of this run: {reason}.</p>"))
     if checklists:
         sections.append(("checklists", "Reporting checklists", checklists_html(checklists)))
+    questionnaire, codebook = input_path(provenance, "study2_questionnaire"), input_path(provenance, "study1_codebook")
+    appendix = instruments_html(load_questionnaire(Path(workdir) / questionnaire) if questionnaire else None,
+                                load_codebook(Path(workdir) / codebook) if codebook else None)
+    if appendix:
+        sections.append(("instruments", "Appendix: what was measured", appendix))
     sections.append(
         ("provenance", "Provenance", (
-            f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>.</p>"
+            f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>; Python {platform.python_version()} on "
+            f"{html.escape(platform.system())} {html.escape(platform.machine())}; dated {run_date(workdir, [Path(workdir) / 'Snakefile'])} "
+            "(the code's commit date, so that a re-run gives the same bytes; Snakemake's log under .snakemake/log/ has the run's clock times).</p>"
             + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
                               "Package Versions", "The versions this run imported; requirements.lock pins the set the test suite last passed with.",
                               key="package-versions")
