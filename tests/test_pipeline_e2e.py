@@ -338,6 +338,12 @@ def test_the_archived_run_unpacks_and_reruns_to_identical_bytes(default_run, tmp
     assert (work / "results" / "report.html").read_bytes() == (default_run / "results" / "report.html").read_bytes()
     for name in ("joint_display.csv", "joint_display.png", "report/checklists/coreq.csv", "report/checklists/jars_quant.csv"):
         assert (work / "results" / name).read_bytes() == (default_run / "results" / name).read_bytes(), name
+    # every file of results/ both runs wrote (the multiverse's parts are split differently by design), the crate included
+    rerun = {p.relative_to(work / "results") for p in (work / "results").rglob("*") if p.is_file()}
+    compared = sorted(r for r in rerun if (default_run / "results" / r).is_file() and "multiverse/parts" not in r.as_posix())
+    assert len(compared) > 100
+    differ = [r.as_posix() for r in compared if (work / "results" / r).read_bytes() != (default_run / "results" / r).read_bytes()]
+    assert differ == []
     archived = json.loads((work / "archived" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
     again = json.loads((work / "results" / "ro-crate-metadata.json").read_text(encoding="utf-8"))
     checksums = {e["@id"]: e.get("sha256") for e in again["@graph"] if e.get("@type") == "File"}
