@@ -394,10 +394,10 @@ def crate_outputs():
 
 def workflow_code():
     """The workflow as it runs: the Snakefile and every file under workflow/ (caches left out), sorted."""
+    # absolute: a run in another working directory (the preregistration's simulated run) finds them too
     base = workflow.basedir
-    files = [os.path.relpath(os.path.join(root, name), base) for root, dirs, names in os.walk(os.path.join(base, "workflow"))
-             for name in names if "__pycache__" not in root]
-    return [os.path.relpath(workflow.main_snakefile, base)] + sorted(files)
+    files = [os.path.join(root, name) for root, dirs, names in os.walk(os.path.join(base, "workflow")) for name in names if "__pycache__" not in root]
+    return [os.path.abspath(workflow.main_snakefile)] + sorted(files)
 
 
 # --- robustness stage

@@ -128,6 +128,8 @@ rule crate_workflow:
         directory(WORKFLOW_COPY),
     log:
         "logs/crate_workflow.log",
+    params:
+        root=workflow.basedir,
     script:
         "../scripts/crate_workflow.py"
 

@@ -52,7 +52,7 @@ from camhs_rom.core.contract import PROVENANCE, RO_CRATE, SYNTHETIC
 from camhs_rom.core.provenance import read_provenance
 from camhs_rom.core.schemas import read_yaml, with_defaults
 from camhs_rom.core.studies import is_generated
-from camhs_rom.report.revision import RECORD, git_revision
+from camhs_rom.report.revision import RECORD, commit_label, date_stamp, git_revision, run_files
 
 CODE = ["Snakefile", "workflow", "notebooks", "profiles", "data/instruments", "src", "pyproject.toml", "requirements.lock", "README.md",
         "LICENSE", "CITATION.cff", "docs", "config.yaml"]
@@ -125,9 +125,9 @@ def archive_members(workdir: Path, configfiles: list[str | Path] = ()) -> dict[s
     for archived, path in (("archived/provenance.json", PROVENANCE), ("archived/ro-crate-metadata.json", RO_CRATE)):
         if (workdir / path).exists():
             members[archived] = (workdir / path).read_bytes()
-    code = git_revision(workdir)
-    if code is not None:  # the re-run names this commit and date (it has no .git): camhs_rom.report.revision
-        members[RECORD] = (json.dumps(code, sort_keys=True) + "\n").encode("utf-8")
+    # the re-run (no .git) names this commit and date, so its report and crate are byte-identical: camhs_rom.report.revision
+    code = {"commit": commit_label(workdir), "time": date_stamp(workdir, run_files(workdir, record))}
+    members[RECORD] = (json.dumps(code, sort_keys=True) + "\n").encode("utf-8")
     members["RERUN.md"] = RERUN.encode("utf-8")
     return members
 

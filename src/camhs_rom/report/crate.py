@@ -36,7 +36,7 @@ from pathlib import Path
 from camhs_rom import __version__
 from camhs_rom.core.labels import INPUT_SOURCE
 from camhs_rom.core.tables import sha256_of, write_text
-from camhs_rom.report.revision import run_date
+from camhs_rom.report.revision import run_date, run_files
 
 PROFILE_NAMES = {"https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate", "https://w3id.org/ro/wfrun/workflow/0.5": "Workflow Run Crate",
                  "https://w3id.org/workflowhub/workflow-ro-crate/1.0": "Workflow RO-Crate"}
@@ -131,5 +131,5 @@ def write_crate(results: str | Path, outputs: list[str], provenance: dict, softw
     """Write ``ro-crate-metadata.json`` for ``outputs`` and the workflow copy (see :func:`crate_metadata`)."""
     results = Path(results)
     workdir = results.resolve().parent
-    date = run_date(workdir, [workdir / "Snakefile", *(workdir / d["path"] for d in provenance["inputs"])])
+    date = run_date(workdir, run_files(workdir, provenance))
     write_text(json.dumps(crate_metadata(results, outputs, provenance, software, date, workflow_files), indent=1, ensure_ascii=False) + "\n", out)

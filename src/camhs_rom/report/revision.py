@@ -57,10 +57,19 @@ def commit_label(folder: str | Path) -> str:
 def run_date(folder: str | Path, files: list[Path] = ()) -> str:
     """The date (YYYY-MM-DD, UTC) a run's report and crate carry: ``SOURCE_DATE_EPOCH`` when set, else the
     code's commit time, else the newest of ``files`` (the run's code and inputs)."""
+    return datetime.fromtimestamp(date_stamp(folder, files), tz=timezone.utc).date().isoformat()
+
+
+def date_stamp(folder: str | Path, files: list[Path] = ()) -> int:
+    """The time (seconds since 1970) :func:`run_date` gives as a date; an archive records it for its re-run."""
     if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
-        stamp = int(os.environ["SOURCE_DATE_EPOCH"])
-    elif (found := revision(folder)) is not None:
-        stamp = found["time"]
-    else:
-        stamp = max((p.stat().st_mtime for p in files if p.exists()), default=0)
-    return datetime.fromtimestamp(stamp, tz=timezone.utc).date().isoformat()
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    if (found := revision(folder)) is not None:
+        return found["time"]
+    return int(max((p.stat().st_mtime for p in files if p.exists()), default=0))
+
+
+def run_files(folder: str | Path, provenance: dict) -> list[Path]:
+    """The files a run without a recorded revision is dated by: its Snakefile and its inputs."""
+    folder = Path(folder)
+    return [folder / "Snakefile", *(folder / d["path"] for d in provenance["inputs"])]

@@ -29,7 +29,7 @@ from camhs_rom.report.html import (
     running_header,
 )
 from camhs_rom.report.presentation import apa_table_block, renumber
-from camhs_rom.report.revision import commit_label, run_date
+from camhs_rom.report.revision import commit_label, run_date, run_files
 from camhs_rom.report.run_record import read_run_file
 from camhs_rom.report.run_record import run_record as make_run_record
 from camhs_rom.report.study1_summary import read_summary
@@ -100,7 +100,7 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
     sections.append(
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>; Python {platform.python_version()} on "
-            f"{html.escape(platform.system())} {html.escape(platform.machine())}; dated {run_date(workdir, [Path(workdir) / 'Snakefile'])} "
+            f"{html.escape(platform.system())} {html.escape(platform.machine())}; dated {run_date(workdir, run_files(workdir, provenance))} "
             "(the code's commit date, so that a re-run gives the same bytes; Snakemake's log under .snakemake/log/ has the run's clock times).</p>"
             + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
                               "Package Versions", "The versions this run imported; requirements.lock pins the set the test suite last passed with.",
@@ -170,10 +170,10 @@ def run_record(outputs: list[str], provenance_path, results_dir, config: dict, o
     write_record(make_run_record(outputs, results_dir, read_provenance(provenance_path), config), out)
 
 
-def crate_workflow(files: list[str], out) -> None:
-    """Copy the workflow as it ran (the Snakefile, then ``workflow/``'s files, paths relative to the run folder) under ``out``."""
+def crate_workflow(files: list[str], root, out) -> None:
+    """Copy the workflow as it ran (the Snakefile, then ``workflow/``'s files) under ``out``, at their paths relative to ``root``."""
     for name in files:
-        target = Path(out) / name
+        target = Path(out) / Path(name).resolve().relative_to(Path(root).resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(Path(name).read_bytes())
 
