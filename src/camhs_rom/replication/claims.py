@@ -53,14 +53,16 @@ def directional_tests(pairs: dict, test: str, permutations: int, rngs: dict, alp
 
     ``pairs`` maps an outcome key to the two groups' scores ``(x, y)``; ``rngs`` maps it to
     the generator the permutation test draws from. Per key: ``difference``, Bonett's ``d``,
-    ``p`` of ``test``, ``p_holm`` across the testable keys, and ``supported``
-    (:func:`first_higher`), ``None`` where a group has fewer than two scores (not testable).
+    ``d_ci_low``/``d_ci_high`` (its 95% interval), ``p`` of ``test``, ``p_holm`` across the testable keys, and
+    ``supported`` (:func:`first_higher`), ``None`` where a group has fewer than two scores (not testable).
     """
     out = {}
     for key, (x, y) in pairs.items():
-        cells = {"difference": np.nan, "d": np.nan, "p": np.nan}
+        cells = {"difference": np.nan, "d": np.nan, "d_ci_low": np.nan, "d_ci_high": np.nan, "p": np.nan}
         if len(x) >= 2 and len(y) >= 2:
-            cells = {"difference": x.mean() - y.mean(), "d": bonett_d(x, y)[0], "p": run_test(x, y, test, permutations, rngs[key])[2]}
+            d, low, high = bonett_d(x, y)
+            cells = {"difference": x.mean() - y.mean(), "d": d, "d_ci_low": low, "d_ci_high": high,
+                     "p": run_test(x, y, test, permutations, rngs[key])[2]}
         out[key] = cells
     for key, p_holm in zip(out, holm([c["p"] for c in out.values()]), strict=True):
         out[key]["p_holm"] = p_holm

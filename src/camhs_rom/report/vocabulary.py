@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from camhs_rom.robustness.plan import OPTION_WORDS
 from camhs_rom.study2.apa import MINUS, number
 
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -96,6 +97,7 @@ VALUES: dict[str, str] = {
 
 # the multiverse's decisions and the options whose ids mean something else elsewhere (``frequency`` is also an outcome)
 CHOICE_NAMES: dict[str, str] = {
+    **{option: words[0].upper() + words[1:] for option, words in OPTION_WORDS.items()},
     "frequency": "By frequency of use", "group_item": "By the group item", "user_definition": "User definition", "missing": "Missing data",
     "correlation": "Correlations", "extraction": "Extraction", "rotation": "Rotation", "retention": "Retention", "test": "Test",
 }

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from camhs_rom.core.plotting import PALETTE
+from camhs_rom.robustness.plan import OPTION_WORDS
 
 DECISION_NAMES = {
     "missing": "Missing data",
@@ -20,49 +21,59 @@ DECISION_NAMES = {
 
 
 def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alpha: float, groups: tuple[str, str] = ("users", "non-users")):
-    """Specification curves: Bonett's d per specification, ranked, with each specification's choices below.
+    """Specification curves: Bonett's d per specification with its 95% interval, ranked, with each
+    specification's choices below in words (:data:`camhs_rom.robustness.plan.OPTION_WORDS`).
 
     ``claims`` maps a claim column (``S2-G+``) to ``(prefix, title)``; ``decisions`` maps
     a decision column to the options in grid order. The claims are stacked one above the
-    other at the width the report shows (8 inches), so that every choice label reads at
-    its printed size. ``groups``: the compared groups' labels, first and second (the sign of d).
+    other at the width the report shows (8 inches), the labels at 10 points, so that they stay
+    at 7 points or more when the figure is shrunk to an A4 page. "Supported" is a filled dark
+    circle and a full-height tick, "not supported" an open grey circle and a dot, "not testable"
+    a cross: shape and fill say it, not colour alone. The intervals are drawn when the table has
+    them (``<prefix>_d_ci_low``/``_high``). ``groups``: the compared groups' labels (the sign of d).
     """
     options = [(d, o) for d, opts in decisions.items() for o in opts if (table[d].astype(str) == str(o)).any()]  # an option no specification ran (no frequency item) has no row
-    grid_height = 0.19 * len(options) + 0.3
-    fig = plt.figure(figsize=(8, len(claims) * (2.3 + grid_height + 1.0)))
+    grid_height = 0.2 * len(options) + 0.3
+    fig = plt.figure(figsize=(8, len(claims) * (1.9 + grid_height + 0.8)))
     panels = fig.subfigures(len(claims), 1, squeeze=False)[:, 0]
     for k, (claim, (prefix, title)) in enumerate(claims.items()):
         ranked = table.sort_values([f"{prefix}_d", "spec_id"], kind="stable").reset_index(drop=True)
         x = np.arange(len(ranked))
         verdict = ranked[claim]
-        top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [2.3, grid_height], "hspace": 0.06})
+        supported = verdict.fillna(False).astype(bool).to_numpy()
+        top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [1.9, grid_height], "hspace": 0.06})
+        if {f"{prefix}_d_ci_low", f"{prefix}_d_ci_high"} <= set(ranked.columns):
+            top.vlines(x, ranked[f"{prefix}_d_ci_low"], ranked[f"{prefix}_d_ci_high"], color="#c8c8c8", linewidth=0.8, zorder=2,
+                       label="95% interval")
         markers = (
-            (verdict.fillna(False).astype(bool), PALETTE[2], "supported", "o"),
-            (verdict.notna() & ~verdict.fillna(False).astype(bool), "#7a7a7a", "not supported", "o"),
-            (verdict.isna(), "#b0b0b0", "not testable", "x"),
+            (supported, dict(color=PALETTE[2], marker="o"), "supported"),
+            (verdict.notna().to_numpy() & ~supported, dict(facecolors="white", edgecolors="#6a6a6a", marker="o", linewidths=0.9), "not supported"),
+            (verdict.isna().to_numpy(), dict(color="#8a8a8a", marker="x"), "not testable"),
         )
-        for mask, colour, name, marker in markers:
-            mask = mask.to_numpy()
+        for mask, style, name in markers:
             if mask.any():
-                top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=10, color=colour, marker=marker, label=f"{name} ({mask.sum()})", zorder=3)
+                top.scatter(x[mask], ranked.loc[mask, f"{prefix}_d"], s=16, label=f"{name} ({mask.sum()})", zorder=3, **style)
         main = np.flatnonzero(ranked["is_main"].fillna(False).astype(bool).to_numpy())
         for m in main:
-            top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=80, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
+            top.scatter([x[m]], [ranked.loc[m, f"{prefix}_d"]], s=90, facecolors="none", edgecolors="#b00020", linewidths=1.5, zorder=4, label="main analysis")
         top.axhline(0, color="#555555", linewidth=0.8)
-        top.set_title(title, loc="left")
+        top.set_title(title, loc="left", fontsize=11)
         top.set_ylabel(f"Bonett's d\n({groups[0]} \u2212 {groups[1]})", fontsize=10)
-        top.legend(loc="lower right", fontsize=8.5, frameon=True, title=f"Holm p < {alpha:g}, d > 0", title_fontsize=8.5)
+        top.tick_params(axis="y", labelsize=10)
+        top.legend(loc="upper left", fontsize=9, frameon=True, title=f"Holm p < {alpha:g} and d > 0", title_fontsize=9, ncols=2)
         top.set_xlim(-1, len(ranked))
         top.tick_params(labelbottom=False)
         for row, (decision, option) in enumerate(options):
             used = (ranked[decision].astype(str) == str(option)).to_numpy()
-            colours = np.where(verdict.fillna(False).astype(bool).to_numpy()[used], "#1b7837", "#7a7a7a")
-            bottom.scatter(x[used], np.full(used.sum(), row), marker="|", s=30, c=colours, linewidths=1.0)
-        bottom.set_yticks(range(len(options)), [f"{DECISION_NAMES.get(d, d)}: {o}" for d, o in options], fontsize=8.5)
+            yes, no = used & supported, used & ~supported
+            bottom.scatter(x[yes], np.full(yes.sum(), row), marker="|", s=60, color=PALETTE[2], linewidths=1.4)
+            bottom.scatter(x[no], np.full(no.sum(), row), marker=".", s=12, color="#7a7a7a", linewidths=0)
+        bottom.set_yticks(range(len(options)), [f"{DECISION_NAMES.get(d, d)}: {OPTION_WORDS.get(str(o), o)}" for d, o in options], fontsize=10)
         bottom.set_ylim(len(options) - 0.5, -0.5)
         bottom.set_xlim(-1, len(ranked))
         bottom.grid(axis="x", visible=False)
-        bottom.set_xlabel(f"{len(ranked)} specifications, ranked by d (green: the claim is supported)", fontsize=9.5)
+        bottom.tick_params(axis="x", labelsize=10)
+        bottom.set_xlabel(f"{len(ranked)} specifications, ranked by d (tick: the claim is supported; dot: not supported)", fontsize=10)
     return fig
 
 

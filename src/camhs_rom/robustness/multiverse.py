@@ -193,14 +193,14 @@ class Multiverse:
         tested = directional_tests(pairs, spec["test"], self.permutations, rngs, self.replication["alpha"])
         for claim, key in GROUP_CLAIMS.items():
             cells = tested[key]
-            row.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "p", "p_holm")})
+            row.update({f"{key}_{name}": cells[name] for name in ("difference", "d", "d_ci_low", "d_ci_high", "p", "p_holm")})
             row[claim] = pd.NA if cells["supported"] is None else cells["supported"]
         return row
 
 
 MULTIVERSE_COLUMNS = [
     "spec_id", *DECISIONS, "is_main", "n_efa", "n_factors", "congruence_positive", "congruence_negative", "misplaced_items", "S2-K",
-    *[f"{key}_{name}" for key in ("positive", "negative") for name in ("items", "n_1", "n_2", "difference", "d", "p", "p_holm")],
+    *[f"{key}_{name}" for key in ("positive", "negative") for name in ("items", "n_1", "n_2", "difference", "d", "d_ci_low", "d_ci_high", "p", "p_holm")],
     "S2-G+", "S2-G-", "note",
 ]
 

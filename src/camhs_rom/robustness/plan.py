@@ -18,6 +18,14 @@ from camhs_rom.instruments.questionnaire import Questionnaire
 from camhs_rom.synthetic.study2 import check_study2_settings
 
 DECISIONS = ("missing", "user_definition", "correlation", "extraction", "rotation", "retention", "test")
+# each option of the grid in words (figures and tables show these, not the config's ids)
+OPTION_WORDS = {
+    "person_mean": "person mean", "listwise": "listwise", "group_item": "group item", "frequency": "frequency of use",
+    "pearson": "Pearson", "polychoric": "polychoric", "minres": "minimum residual", "ml": "maximum likelihood", "principal": "principal components",
+    "oblimin": "oblimin", "promax": "promax", "varimax": "varimax", "none": "no rotation", "parallel_analysis": "parallel analysis", "map": "Velicer's MAP",
+    "kaiser": "Kaiser (eigenvalue > 1)", "welch_t": "Welch's t", "student_t": "Student's t", "mann_whitney": "Mann-Whitney U",
+    "permutation": "permutation test",
+}
 USER_DEFINITIONS = ("group_item", "frequency")  # the spec's group item, or frequency of use at or above a threshold
 
 
