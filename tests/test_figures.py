@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pandas as pd
 
 from camhs_rom.core.labels import SYNTHETIC_FIGURE
@@ -131,4 +132,44 @@ def test_the_joint_display_labels_do_not_overlap():
     assert fig.get_size_inches()[0] <= REPORT_WIDTH_INCHES * 1.1
     assert _overlapping(fig.axes[0].get_yticklabels()) == []
     assert len(fig.axes[0].get_legend().get_texts()) == 4  # two valences, items on and off their subscale
+    plt.close(fig)
+
+
+def test_the_specification_curve_prints_legibly_and_says_support_without_colour():
+    """At the default grid's 19 options, shrunk to fit an A4 page (182 x 225 mm for the image), every label stays at
+    7 points or more; supported and not supported differ in fill (filled vs white), not only in colour; each
+    specification's interval is drawn; the choices are words, not config ids."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.colors import to_rgba
+
+    from camhs_rom.core.plotting import apply_style
+    from camhs_rom.robustness.figures import specification_curve
+
+    apply_style()
+    decisions = {"missing": ["person_mean", "listwise"], "user_definition": ["group_item", "frequency"], "correlation": ["pearson", "polychoric"],
+                 "extraction": ["minres", "ml", "principal"], "rotation": ["oblimin", "promax", "varimax"],
+                 "retention": ["parallel_analysis", "map", "kaiser"], "test": ["welch_t", "mann_whitney", "permutation"]}
+    import itertools
+
+    rows = [dict(zip(decisions, combo, strict=True)) for combo in itertools.product(*decisions.values())]
+    table = pd.DataFrame(rows).assign(spec_id=lambda f: [f"S{i:03d}" for i in range(len(f))], is_main=lambda f: f.index == 0)
+    for key in ("positive", "negative"):
+        table[f"{key}_d"] = np.linspace(-0.2, 0.9, len(table))
+        table[f"{key}_d_ci_low"], table[f"{key}_d_ci_high"] = table[f"{key}_d"] - 0.5, table[f"{key}_d"] + 0.5
+    table["S2-G+"] = table["S2-G-"] = table["positive_d"] > 0.3
+    fig = specification_curve(table, {"S2-G+": ("positive", "S2-G+"), "S2-G-": ("negative", "S2-G-")}, decisions, 0.05)
+    fig.canvas.draw()
+    width, height = fig.get_size_inches() * 25.4
+    scale = min(1.0, 182 / width, 225 / height)
+    texts = [t for ax in fig.axes for t in [*ax.get_yticklabels(), *ax.get_xticklabels(), ax.xaxis.label, ax.yaxis.label] if t.get_text()]
+    assert min(t.get_fontsize() for t in texts) * scale >= 7
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "Test: Welch's t" in labels and "Extraction: principal components" in labels and not any("welch_t" in t for t in labels)
+    top = fig.axes[0]
+    assert any(isinstance(c, LineCollection) for c in top.collections)  # the intervals
+    points = {c.get_label().split(" (")[0]: c for c in top.collections if isinstance(c, PathCollection)}
+    filled = to_rgba(points["supported"].get_facecolor()[0])
+    hollow = to_rgba(points["not supported"].get_facecolor()[0])
+    assert hollow == to_rgba("white") and filled != hollow
     plt.close(fig)

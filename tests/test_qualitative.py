@@ -157,3 +157,19 @@ def test_csv_and_qdpx_routes_give_identical_tables(synthetic_dir, codebook, tmp_
     for a, b in zip(written["csv"], written["qdpx"], strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     shutil.rmtree(tmp_path / "csv")
+
+
+def test_quotes_reach_every_participant_once_before_anyone_twice_across_themes():
+    """Three themes, each voiced by the same four participants: with two quotes per theme the six
+    quotes go to all four before any participant is quoted a second time, whatever the themes' order."""
+    rows = []
+    for theme in ["a", "b", "c"]:
+        for p in ["P1", "P2", "P3", "P4"]:
+            rows.append({"theme": theme, "passage_id": f"{theme}-{p}", "participant_id": p, "group_id": "g1", "transcript_id": "t1",
+                         "agreed": p in ("P1", "P2")})  # agreement would otherwise put P1 and P2 first in every theme
+    counted = pd.DataFrame(rows)
+    passaged = pd.DataFrame({"passage_id": counted["passage_id"], "text": [f"words of {p} on {t}" for p, t in zip(counted.participant_id, counted.theme, strict=True)]})
+    quotes = select_quotes(counted, passaged, ["a", "b", "c"], per_theme=2, max_chars=80, seed=3)
+    first_four = quotes["participant_id"].iloc[:4]
+    assert sorted(first_four) == ["P1", "P2", "P3", "P4"]
+    assert quotes["participant_id"].value_counts().max() == 2

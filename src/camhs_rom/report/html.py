@@ -11,6 +11,7 @@ versions, git commit, config).
 from __future__ import annotations
 
 import html
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from camhs_rom.core.labels import INPUT_SOURCE, SIMULATION_MODEL
 from camhs_rom.core.studies import STUDY_NAMES
 from camhs_rom.instruments.questionnaire import load_questionnaire
 from camhs_rom.report.presentation import apa_table_block, breakable, table_html
+from camhs_rom.report.references import cite, reference_markdown
 from camhs_rom.report.study1_summary import Study1Summary, describe_agreement, describe_material, describe_placement
 from camhs_rom.robustness.plan import DECISIONS, frequency_threshold
 from camhs_rom.study2.wording import difference_words
@@ -34,7 +36,8 @@ table { border-collapse: collapse; margin: 6px 0 8px; font-size: 0.88em; }
 th, td { padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 th.num, .apa-table thead th.num { text-align: right; }
-caption { caption-side: top; font-weight: bold; text-align: left; padding: 4px 0; }
+caption { caption-side: top; text-align: left; padding: 0 0 8px; }
+caption .apa-number, caption .apa-title { display: block; }
 .apa-table, .apa-figure { margin: 22px 0 26px; break-inside: auto; }
 .apa-number { margin: 0; } .apa-title { margin: 2px 0 8px; }
 .apa-table table { border-top: 2px solid #222; border-bottom: 2px solid #222; }
@@ -48,6 +51,7 @@ img { max-width: 100%; height: auto; }
 .banner.user { background: #1b5e20; }
 .failed-run { border: 3px solid #b00020; background: #fdecea; color: #5f0010; padding: 10px 14px; margin: 12px 0; }
 .run-id { font-size: 0.9em; color: #444; }
+.reference { padding-left: 2em; text-indent: -2em; margin: 0 0 6px; }
 nav { background: #fafafa; border: 1px solid #eee; padding: 8px 14px; margin: 14px 0; }
 nav a { margin-right: 14px; display: inline-block; }
 .verdict-reproduced { color: #1b5e20; font-weight: bold; } .verdict-not_reproduced { color: #b00020; font-weight: bold; }
@@ -89,6 +93,16 @@ def running_header(label: str, user: bool) -> str:
             f"color: {colour}; vertical-align: bottom; padding-bottom: 2mm; }} }}")
 
 
+def _cite(*keys: str) -> str:
+    return " " + html.escape(cite(*keys))
+
+
+def references_html() -> str:
+    """The reference list: hanging-indented paragraphs, escaped, with APA's italics."""
+    items = [re.sub(r"\*(.+?)\*", r"<i>\1</i>", html.escape(text)) for text in reference_markdown()]
+    return "".join(f'<p class="reference">{item}</p>' for item in items)
+
+
 def package_versions() -> dict[str, str]:
     out = {}
     for name in PACKAGES:
@@ -115,7 +129,8 @@ def methods_html(config: dict, questionnaire: str | None, studies: dict, simulat
         if study1 is not None and not study1.agreement_possible:
             agreement = html.escape(describe_agreement(study1))
         else:
-            agreement = (f"Agreement: Cohen's kappa, Krippendorff's alpha (nominal), percentage agreement; {agree['resamples']} bootstrap resamples, "
+            agreement = (f"Agreement: Cohen's kappa{_cite('Cohen, 1960')}, Krippendorff's alpha (nominal){_cite('Krippendorff, 2004')}, percentage "
+                         f"agreement, kappa read against Landis and Koch's bands{_cite('Landis & Koch, 1977')}; {agree['resamples']} bootstrap resamples, "
                          f"{agree['ci']:.0%} intervals" + (f". {html.escape(describe_agreement(study1))}" if study1 is not None else "."))
         items.append(
             f"<b>Study 1.</b>{material} Unit of analysis: the coded passage. Tally rule: <code>{tally['rule']}</code>"
@@ -136,19 +151,26 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         f"<b>Missing data.</b> Rule <code>{spec.missing_method}</code>"
         + (f" with at most {spec.max_missing_share:.0%} of a subscale's items missing." if spec.missing_method == "person_mean" else ": a subscale is scored only when every item is answered."),
         f"<b>Factor analysis.</b> <code>{efa['correlation']}</code> correlations, extraction <code>{efa['extraction']}</code>, rotation <code>{efa['rotation']}</code>, "
-        f"number of factors <code>{efa['n_factors']}</code> by <code>{efa['retention']}</code>; parallel analysis with "
+        f"number of factors <code>{efa['n_factors']}</code> by <code>{efa['retention']}</code> (parallel analysis{_cite('Horn, 1965')}, "
+        f"Velicer's MAP{_cite('Velicer, 1976')} or Kaiser's rule{_cite('Kaiser, 1960')}); factors named by Tucker's congruence with the intended "
+        f"subscales{_cite('Lorenzo-Seva & ten Berge, 2006')}; parallel analysis with "
         f"{pa['iterations']} {'resampled answer sets' if efa['correlation'] == 'polychoric' else 'random data sets'} at the {pa['percentile']}th percentile.",
-        f"<b>Reliability.</b> Cronbach's alpha (Feldt interval), omega total, ordinal alpha and omega, omega hierarchical (three or more subscales); "
-        f"{boot['resamples']} bootstrap resamples, {boot['ci']:.0%} intervals.",
+        f"<b>Reliability.</b> Cronbach's alpha, omega total{_cite('McDonald, 1999')}, ordinal alpha and "
+        f"omega{_cite('Zumbo et al., 2007')}, omega hierarchical (three or more subscales); every coefficient with a percentile "
+        f"bootstrap interval ({boot['resamples']} resamples, {boot['ci']:.0%}); Feldt's analytic interval for alpha{_cite('Feldt, 1965')} "
+        "is written beside it in reliability.csv.",
         "<b>Measurement.</b> The intended model by maximum likelihood ("
         + ("full-information ML on every answer given, <code>study2.missing.method: fiml</code>" if s2["missing"]["method"] == "fiml"
            else "Pearson covariances of the factor analysis's respondents")
         + f") and WLSMV (polychoric correlations of the respondents who answered every item, scaled-and-shifted test, robust fit indices); "
         f"configural, metric and scalar invariance between the compared groups (ML), a level holding when the "
         f"configural model has CFI ≥ {s2['measurement']['acceptable_cfi']:g} and RMSEA ≤ {s2['measurement']['acceptable_rmsea']:g} and each "
-        f"constraint costs at most {s2['measurement']['delta_cfi']:g} of CFI and {s2['measurement']['delta_rmsea']:g} of RMSEA.",
-        f"<b>Group comparisons.</b> Welch's t (default), Student's t, Mann-Whitney U, permutation test with {comp['permutations']} relabellings; "
-        f"Holm adjustment across subscales; significance level {comp['alpha']} in the APA sentences. "
+        f"constraint costs at most {s2['measurement']['delta_cfi']:g} of CFI and {s2['measurement']['delta_rmsea']:g} of RMSEA{_cite('Chen, 2007')}; "
+        f"ordinal invariance as Wu and Estabrook identify it{_cite('Wu & Estabrook, 2016')}.",
+        f"<b>Group comparisons.</b> Welch's <i>t</i>{_cite('Welch, 1947')} with Bonett's <i>d</i>{_cite('Bonett, 2008')} (default), Student's <i>t</i> "
+        f"with Hedges' <i>g</i>{_cite('Hedges, 1981')}, Mann-Whitney <i>U</i>{_cite('Mann & Whitney, 1947')}, permutation test with {comp['permutations']} relabellings; "
+        f"Holm adjustment across subscales{_cite('Holm, 1979')}; significance level {comp['alpha']} in the APA sentences. Beside the verdicts: a default "
+        f"Bayes factor{_cite('Rouder et al., 2009')} and an equivalence test{_cite('Lakens, 2017')}. "
         + (f"Mixed model with a random intercept per <code>{html.escape(spec.cluster_column)}</code>, fitted when the data hold at least "
            f"{comp['min_teams']} of them (study2.comparisons.min_teams)."
            if spec.cluster_column else "No mixed model: the questionnaire spec names no cluster column."),
@@ -158,15 +180,15 @@ def study2_methods(config: dict, spec, simulation: str) -> list[str]:
         grid, power = robust["multiverse"], robust["power"]
         choices = "; ".join(f"{d.replace('_', ' ')}: {', '.join(map(str, grid[d]))}" for d in DECISIONS)
         items += [
-            f"<b>Multiverse.</b> Every combination of {choices} "
+            f"<b>Multiverse</b>{_cite('Steegen et al., 2016')}<b>.</b> Every combination of {choices} "
             + (f"(a user by frequency: at least <i>{html.escape(str(frequency_threshold(grid, spec)))}</i>); " if spec.frequency_column
                else "(the questionnaire has no frequency item, so the groups are defined by the group item only); ")
-            + f"specifications split over {grid['jobs']} jobs, each seeded by its own choices.",
+            + f"specifications split over {grid['jobs']} jobs, each seeded by its own choices; shown as a specification curve{_cite('Simonsohn et al., 2020')}.",
             f"<b>Power.</b> {power['replicates']} data sets per design simulated from {SIMULATION_MODEL[simulation]} at n = "
             f"{', '.join(map(str, power['sample_sizes']))}, and at n = {power['reference_n']} with latent shifts ("
             f"{html.escape(difference_words(spec))}) of "
             f"{', '.join(f'{s:g}' for s in power['shifts'])}; parallel analysis with {power['parallel_analysis_iterations']} random data sets per simulated study; "
-            f"target power {power['target_power']:g}.",
+            f"target power {power['target_power']:g}; Wilson intervals{_cite('Wilson, 1927')} over simulated studies.",
         ]
     return items
 

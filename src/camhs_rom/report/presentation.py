@@ -117,12 +117,13 @@ def anchor(kind: str, key: str) -> str:
 
 
 def breakable(value) -> str:
-    """``value`` escaped, with a line-break opportunity after each ``_``, ``/``, ``#`` and ``.`` of long ids and paths."""
+    """``value`` escaped, with a line-break opportunity after each ``_``, ``/``, ``#`` and ``.`` (but a decimal point) of long ids and paths."""
     text = str(value)
     if len(text) <= 12:
         return html_text(text)
     # split the raw text (escaping first would let a break land inside an entity such as &#x27;)
-    parts = re.split(r"(?<=[_/#.])(?=\S)", text)
+    # never inside a number: not after the point of "2.19"
+    parts = re.split(r"(?<=[_/#])(?=\S)|(?<=\.)(?=[^\d\s])", text)
     return "<wbr>".join(html_text(part) for part in parts)
 
 
@@ -138,7 +139,7 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
     frame = frame.loc[:, [not frame[c].astype(str).str.strip().eq("").all() for c in frame.columns]] if len(frame) else frame
     numeric = [_is_numeric(frame[c]) for c in frame.columns]
     # a numeric column's heading sits over its numbers (right-aligned, as its cells are)
-    head = "".join(f'<th scope="col"{" class=num" if num else ""}>{html_text(c)}</th>' for c, num in zip(frame.columns, numeric, strict=True))
+    head = "".join(f'<th scope="col"{" class=num" if num else ""}>{symbols(html_text(c))}</th>' for c, num in zip(frame.columns, numeric, strict=True))
     frame = frame.copy()
     for column, num in zip(frame.columns, numeric, strict=True):
         if num:
@@ -148,13 +149,31 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
     def cell(value, column: str, row: int, num: bool) -> str:
         target = links.get(column, [""] * (row + 1))[row]
         link = f' <a href="#{html_text(target.lstrip("#"))}">(shown here)</a>' if target else ""
-        return f'<td{" class=num" if num else ""}>{breakable(value)}{link}</td>'
+        shown = breakable(value)
+        if num:  # "< .001" and "> .999" never break between the sign and the number
+            shown = re.sub(r"^(&lt;|&gt;) ", "\\1\u00a0", shown)
+        return f'<td{" class=num" if num else ""}>{lead_symbol(shown)}{link}</td>'
 
     rows = "".join(
         "<tr>" + "".join(cell(v, c, r, num) for v, c, num in zip(row, frame.columns, numeric, strict=True)) + "</tr>"
         for r, row in enumerate(frame.itertuples(index=False))
     )
     return apa_table_block(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>", title, note, key, number)
+
+
+# APA 7 sets statistical symbols in Latin letters in italics (Greek letters upright)
+_SYMBOLS = re.compile(r"(?<![\w&#;])(n|N|M|SD|SE|p|t|d|g|r|U|F|z|df|k)(?![\w])")
+_LEAD = re.compile(r"^(\u0394?)(t|U|d|g|r|F|z|M|p)(?=\(| =)")
+
+
+def symbols(text: str) -> str:
+    """Escaped heading text with its statistical symbols in italics (``Users n`` -> ``Users <i>n</i>``, ``p (Holm)``)."""
+    return _SYMBOLS.sub(r"<i>\1</i>", text)
+
+
+def lead_symbol(text: str) -> str:
+    """An escaped cell that opens with a statistic (``t(39.73) = 2.19``, ``d = 0.60 [...]``, ``\u0394M = 0.61``) with that symbol in italics."""
+    return _LEAD.sub(r"\1<i>\2</i>", text)
 
 
 def _is_numeric(column: pd.Series) -> bool:
@@ -184,10 +203,11 @@ def align_decimals(values: list[str]) -> list[str]:
 def apa_table_block(table: str, title: str, note: str = "", key: str | None = None, number: int = 1) -> str:
     """An HTML ``table`` (already escaped) inside an APA table's number, title and note."""
     note_html = f'<p class="apa-note"><i>Note.</i> {html_text(note)}</p>' if note else ""
-    return (
-        f'<div class="apa-table" id="{anchor("table", key or title)}"><p class="apa-number"><b data-number="table">Table {number}</b></p>'
-        f'<p class="apa-title"><i>{html_text(title)}</i></p><div class="table-wrap">{table}</div>{note_html}</div>'
-    )
+    # the number and title are the table's <caption> (read out with it), laid out as APA's two lines above it
+    caption = (f'<caption><span class="apa-number"><b data-number="table">Table {number}</b></span>'
+               f'<span class="apa-title"><i>{html_text(title)}</i></span></caption>')
+    table = table.replace("<table>", "<table>" + caption, 1)
+    return f'<div class="apa-table" id="{anchor("table", key or title)}"><div class="table-wrap">{table}</div>{note_html}</div>'
 
 
 def show_table(frame: pd.DataFrame, caption: str = "", digits: int = 2, index: bool = False, *, note: str = "", key: str | None = None,
@@ -303,6 +323,29 @@ def is_calibrated_default(results_dir) -> bool:
     return bool(data) and all(d["synthetic"] and is_generated(d["path"], SYNTHETIC) for d in data)
 
 
+_SPEC_FIELDS = {
+    "spec_id": "Specification", "n_efa": "Respondents in the factor analysis", "n_factors": "Factors retained",
+    "misplaced_items": "Items loading most on another subscale's factor", "note": "Note",
+    "items": "items", "n_1": "n, first group", "n_2": "n, second group", "difference": "mean difference", "d": "Bonett's d",
+    "d_ci_low": "d, 95% CI lower", "d_ci_high": "d, 95% CI upper", "p": "p", "p_holm": "p (Holm)",
+}
+
+
+def specification_words(key: str, names: dict) -> str:
+    """A multiverse column in words: a decision (``Extraction``), a claim id, or ``<role>_<field>`` as
+    "Positive impact: p (Holm)" with the role's subscale label from the run's names."""
+    if key in CHOICE_NAMES or key.startswith("S2-"):
+        return CHOICE_NAMES.get(key, key)
+    if key in _SPEC_FIELDS:
+        return _SPEC_FIELDS[key]
+    role, _, field = key.partition("_")
+    if role == "congruence":
+        return f"Tucker congruence: {names.get(field, field)}"
+    if field in _SPEC_FIELDS:
+        return f"{names.get(role, role.capitalize())}: {_SPEC_FIELDS[field]}"
+    return key.replace("_", " ").capitalize()
+
+
 def show_main_specification(results_dir) -> None:
     """The multiverse row of the main analysis, or a sentence saying the grid does not contain it."""
     multiverse = table(results_dir, "robustness/multiverse.csv", keep_default_na=False)
@@ -314,6 +357,9 @@ def show_main_specification(results_dir) -> None:
         ))
         return
     shown = main.drop(columns=["is_main"]).T.reset_index().set_axis(["setting", "value"], axis=1)
-    shown["setting"] = shown["setting"].str.replace("_", " ").str.capitalize()
+    shown = shown[shown["value"].astype(str) != ""]  # an empty note says nothing
+    labels = run_names(results_dir)
+    roles = {role: labels.get(sub, sub) for role, sub in run_setting(results_dir, "replication.subscales").items() if sub}
+    shown["setting"] = [specification_words(k, roles) for k in shown["setting"]]
     show_table(shown, "The specification of the main analysis", key="robustness-main-specification",
                kinds={"value": "auto"}, names=CHOICE_NAMES, note="One row of the multiverse: the choices the main analysis made and what it found.")

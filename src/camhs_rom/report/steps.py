@@ -7,8 +7,6 @@ import platform
 import re
 from pathlib import Path
 
-import yaml
-
 from camhs_rom import __version__
 from camhs_rom.core.labels import INSTRUMENT, USER_DATA
 from camhs_rom.core.provenance import input_path, read_provenance, write_record
@@ -26,6 +24,7 @@ from camhs_rom.report.html import (
     methods_html,
     notebook_body,
     package_versions,
+    references_html,
     running_header,
 )
 from camhs_rom.report.presentation import apa_table_block, renumber
@@ -97,6 +96,7 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
                                 load_codebook(Path(workdir) / codebook) if codebook else None)
     if appendix:
         sections.append(("instruments", "Appendix: what was measured", appendix))
+    sections.append(("references", "References", references_html()))
     sections.append(
         ("provenance", "Provenance", (
             f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>; Python {platform.python_version()} on "
@@ -105,7 +105,8 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
             + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
                               "Package Versions", "The versions this run imported; requirements.lock pins the set the test suite last passed with.",
                               key="package-versions")
-            + f"<p>Effective configuration:</p><pre class=config>{html.escape(yaml.safe_dump(config, sort_keys=True))}</pre>"
+            + "<p>The effective configuration (every setting, defaults filled in) is in <code>results/clean/provenance.json</code>; "
+            "its digest is in this report's header, and the Methods section above states the settings that shape the results.</p>"
         ))
     )
     nav = '<nav aria-label="Sections">' + "".join(f'<a href="#{key}">{title}</a>' for key, title, _ in sections) + "</nav>"

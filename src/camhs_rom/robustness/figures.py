@@ -27,21 +27,21 @@ def specification_curve(table: pd.DataFrame, claims: dict, decisions: dict, alph
     ``claims`` maps a claim column (``S2-G+``) to ``(prefix, title)``; ``decisions`` maps
     a decision column to the options in grid order. The claims are stacked one above the
     other at the width the report shows (8 inches), the labels at 10 points, so that they stay
-    at 7 points or more when the figure is shrunk to an A4 page. "Supported" is a filled dark
+    at 7 points or more when the figure is shrunk to fit an A4 page (about 11.5 inches tall at 19 options). "Supported" is a filled dark
     circle and a full-height tick, "not supported" an open grey circle and a dot, "not testable"
     a cross: shape and fill say it, not colour alone. The intervals are drawn when the table has
     them (``<prefix>_d_ci_low``/``_high``). ``groups``: the compared groups' labels (the sign of d).
     """
     options = [(d, o) for d, opts in decisions.items() for o in opts if (table[d].astype(str) == str(o)).any()]  # an option no specification ran (no frequency item) has no row
-    grid_height = 0.2 * len(options) + 0.3
-    fig = plt.figure(figsize=(8, len(claims) * (1.9 + grid_height + 0.8)))
+    grid_height = 0.17 * len(options) + 0.3
+    fig = plt.figure(figsize=(8, len(claims) * (1.5 + grid_height + 0.7)))
     panels = fig.subfigures(len(claims), 1, squeeze=False)[:, 0]
     for k, (claim, (prefix, title)) in enumerate(claims.items()):
         ranked = table.sort_values([f"{prefix}_d", "spec_id"], kind="stable").reset_index(drop=True)
         x = np.arange(len(ranked))
         verdict = ranked[claim]
         supported = verdict.fillna(False).astype(bool).to_numpy()
-        top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [1.9, grid_height], "hspace": 0.06})
+        top, bottom = panels[k].subplots(2, 1, gridspec_kw={"height_ratios": [1.5, grid_height], "hspace": 0.06})
         if {f"{prefix}_d_ci_low", f"{prefix}_d_ci_high"} <= set(ranked.columns):
             top.vlines(x, ranked[f"{prefix}_d_ci_low"], ranked[f"{prefix}_d_ci_high"], color="#c8c8c8", linewidth=0.8, zorder=2,
                        label="95% interval")

@@ -169,24 +169,30 @@ def _stable_rank(seed: int, key: str) -> int:
 def select_quotes(counted: pd.DataFrame, passaged: pd.DataFrame, themes: list[str], per_theme: int, max_chars: int, seed: int) -> pd.DataFrame:
     """Up to ``per_theme`` short excerpts per theme, chosen deterministically.
 
-    Preference: passages all coders agree on, then one per participant before a second
-    from anyone, then a seeded hash order (the same seed gives the same quotes); an
-    excerpt already chosen for the theme (the same words from another participant) is
-    passed over. The
-    excerpt is the longest coded span of the passage, cut at a word boundary to
-    ``max_chars``; only participant pseudonyms appear, never whole transcripts.
+    The rule, across themes in the order given: one excerpt per participant before a second
+    from anyone (a participant quoted for an earlier theme comes after those not yet quoted,
+    and within a theme a participant's second passage after everyone's first); among equals,
+    passages all coders agree on first, then a seeded hash order (the same seed gives the
+    same quotes). An excerpt already chosen for the theme (the same words from another
+    participant) is passed over. The excerpt is the longest coded span of the passage, cut
+    at a word boundary to ``max_chars`` and marked with an ellipsis; only participant
+    pseudonyms appear, never whole transcripts.
     """
     text = passage_text(passaged)
+    quoted: dict[str, int] = {}  # excerpts chosen so far, per participant
     rows = []
     for theme in themes:
         mine = counted[counted["theme"] == theme].copy()
         if mine.empty:
             continue
         mine["_hash"] = [_stable_rank(seed, p) for p in mine["passage_id"]]
-        mine["_turn"] = mine.sort_values(["agreed", "_hash"], ascending=[False, True]).groupby("participant_id").cumcount()
-        mine = mine.sort_values(["agreed", "_turn", "_hash"], ascending=[False, True, True], kind="stable")
+        within = mine.sort_values(["agreed", "_hash"], ascending=[False, True]).groupby("participant_id").cumcount()
+        mine["_turn"] = within + mine["participant_id"].map(quoted).fillna(0).astype(int)
+        mine = mine.sort_values(["_turn", "agreed", "_hash"], ascending=[True, False, True], kind="stable")
         mine["excerpt_shown"] = [excerpt(text[p], max_chars) for p in mine["passage_id"]]
         mine = mine.drop_duplicates("excerpt_shown").head(per_theme)  # the same words twice illustrate nothing new
+        for participant in mine["participant_id"]:
+            quoted[participant] = quoted.get(participant, 0) + 1
         for rank, row in enumerate(mine.itertuples(), start=1):
             rows.append([theme, rank, row.participant_id, row.group_id, row.transcript_id, row.passage_id, bool(row.agreed), row.excerpt_shown])
     return pd.DataFrame(rows, columns=["theme", "rank", "participant_id", "group_id", "transcript_id", "passage_id", "agreed", "excerpt"])

@@ -136,7 +136,7 @@ def sentences_markdown(table: pd.DataFrame, descriptives: pd.DataFrame, subscale
 
 
 def comparison_table(table: pd.DataFrame, descriptives: pd.DataFrame, subscale_labels: dict, labels: dict) -> pd.DataFrame:
-    """The APA table of the group comparisons: one row per subscale and test, formatted strings."""
+    """The APA table of the group comparisons: one row per subscale and test (with each group's n), formatted strings."""
     d = descriptives.set_index(["subscale", "group"])
     rows = []
     for row in table.itertuples():
@@ -146,6 +146,8 @@ def comparison_table(table: pd.DataFrame, descriptives: pd.DataFrame, subscale_l
             {
                 "Subscale": subscale_labels.get(row.subscale, row.subscale),
                 "Test": TEST_NAMES[row.test],
+                f"{group_label(row.group_1, labels).capitalize()} n": str(int(row.n_1)),
+                f"{group_label(row.group_2, labels).capitalize()} n": str(int(row.n_2)),
                 f"{group_label(row.group_1, labels).capitalize()} M (SD)": f"{number(m1['mean'])} ({number(m1['sd'])})",
                 f"{group_label(row.group_2, labels).capitalize()} M (SD)": f"{number(m2['mean'])} ({number(m2['sd'])})",
                 "Statistic": table_statistic(row),
