@@ -51,7 +51,7 @@ img { max-width: 100%; height: auto; }
 .banner.user { background: #1b5e20; }
 .failed-run { border: 3px solid #b00020; background: #fdecea; color: #5f0010; padding: 10px 14px; margin: 12px 0; }
 .run-id { font-size: 0.9em; color: #444; }
-.reference { padding-left: 2em; text-indent: -2em; margin: 0 0 6px; }
+.reference { padding-left: 2em; text-indent: -2em; margin: 0 0 6px; overflow-wrap: anywhere; }
 nav { background: #fafafa; border: 1px solid #eee; padding: 8px 14px; margin: 14px 0; }
 nav a { margin-right: 14px; display: inline-block; }
 .verdict-reproduced { color: #1b5e20; font-weight: bold; } .verdict-not_reproduced { color: #b00020; font-weight: bold; }
