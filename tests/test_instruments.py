@@ -170,3 +170,19 @@ def test_any_likert_questionnaire_fits(spec_dict):
 def test_missing_value_code_that_is_an_answer(spec_dict):
     spec_dict["response_scale"]["missing_values"] = ["prefer not to say", 3]
     _raises(spec_dict, "3, which is also an answer on the scale", "key response_scale.missing_values")
+
+
+def test_short_labels_are_shown_for_items_and_must_differ(spec_dict):
+    q = questionnaire_from_dict(spec_dict, "spec.yaml")
+    assert q.items[0].label == "Objective view of progress" and q.items[0].id == "pos_objective_progress"
+    bare = copy.deepcopy(spec_dict)
+    del bare["items"][0]["short"]
+    assert questionnaire_from_dict(bare, "spec.yaml").items[0].label == "pos_objective_progress"  # no short label: the id
+    twice = copy.deepcopy(spec_dict)
+    twice["items"][5]["short"] = twice["items"][2]["short"]
+    with pytest.raises(InputError, match=r"items\[5\]\.short.*items\[2\] too"):
+        questionnaire_from_dict(twice, "spec.yaml")
+    long = copy.deepcopy(spec_dict)
+    long["items"][0]["short"] = "x" * 41
+    with pytest.raises(InputError, match="short"):
+        validate(long, "questionnaire", "spec.yaml")

@@ -44,7 +44,7 @@ def raw_value_keys(value) -> set[str]:
 
 @dataclass(frozen=True)
 class Item:
-    """One belief item: its id, wording, intended subscale, source theme, keying, and export column.
+    """One belief item: its id, wording, intended subscale, source theme, keying, export column and short label.
 
     ``id`` names the item in every output; ``column`` is its column in the responses file
     when that differs (a survey export's ``Q3_1``), so an export is used as downloaded.
@@ -56,6 +56,12 @@ class Item:
     theme: str | None = None
     reverse: bool = False
     column: str | None = None
+    short: str | None = None
+
+    @property
+    def label(self) -> str:
+        """What the report shows for the item: its short label, or its id."""
+        return self.short or self.id
 
     @property
     def source_column(self) -> str:
@@ -167,9 +173,16 @@ def questionnaire_from_dict(spec: dict, path: str | Path = "<questionnaire>") ->
                 theme=entry.get("theme"),
                 reverse=bool(entry["reverse"]),
                 column=entry.get("column"),
+                short=entry.get("short"),
             )
         )
 
+    first_with: dict[str, int] = {}
+    for k, item in enumerate(items):
+        if item.short and item.short in first_with:
+            raise InputError(path, f"key items[{k}].short", f"{item.short!r}, the short label of items[{first_with[item.short]}] too",
+                             "a different short label for each item")
+        first_with.setdefault(item.short or "", k)
     used = list(dict.fromkeys(item.subscale for item in items))
     declared = spec.get("subscales") or {}
     if declared:

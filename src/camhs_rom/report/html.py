@@ -214,6 +214,7 @@ def instruments_html(questionnaire=None, codebook=None) -> str:
         rows = pd.DataFrame({
             "No.": [str(k) for k in range(1, len(questionnaire.items) + 1)],
             "Item": [item.id for item in questionnaire.items],
+            "Short label": [item.short or "" for item in questionnaire.items],
             "Wording": [item.text for item in questionnaire.items],
             "Subscale": [questionnaire.subscales.get(item.subscale, item.subscale) for item in questionnaire.items],
             "Reverse-keyed": ["yes" if item.reverse else "" for item in questionnaire.items],

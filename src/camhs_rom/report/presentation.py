@@ -66,7 +66,7 @@ def _run_document(results_dir, role: str, load):
 
 
 def run_names(results_dir) -> dict[str, str]:
-    """The run's ids in words: subscale and group labels from its questionnaire, theme labels from its codebook.
+    """The run's ids in words: subscale, group and short item labels from its questionnaire, theme labels from its codebook.
 
     Read from the files the provenance record names; an id without a label (or a file no
     longer where the run read it) stays as it is.
@@ -79,6 +79,7 @@ def run_names(results_dir) -> dict[str, str]:
     if questionnaire is not None:
         names.update(questionnaire.subscales)
         names.update(questionnaire.group_labels)
+        names.update({item.id: item.short for item in questionnaire.items if item.short})  # items by their short labels
     return names
 
 
@@ -358,8 +359,10 @@ def show_main_specification(results_dir) -> None:
         return
     shown = main.drop(columns=["is_main"]).T.reset_index().set_axis(["setting", "value"], axis=1)
     shown = shown[shown["value"].astype(str) != ""]  # an empty note says nothing
-    labels = run_names(results_dir)
-    roles = {role: labels.get(sub, sub) for role, sub in run_setting(results_dir, "replication.subscales").items() if sub}
+    roles = {}
+    if (Path(results_dir) / "clean" / "provenance.json").exists():  # the roles' subscales in words (ids without the record)
+        labels = run_names(results_dir)
+        roles = {role: labels.get(sub, sub) for role, sub in run_setting(results_dir, "replication.subscales").items() if sub}
     shown["setting"] = [specification_words(k, roles) for k in shown["setting"]]
     show_table(shown, "The specification of the main analysis", key="robustness-main-specification",
                kinds={"value": "auto"}, names=CHOICE_NAMES, note="One row of the multiverse: the choices the main analysis made and what it found.")

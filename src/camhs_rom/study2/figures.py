@@ -24,9 +24,11 @@ def likert_colours(k: int) -> tuple[list, list]:
     return colours, hatches
 
 
-def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_min: int, scale_max: int):
+def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_min: int, scale_max: int, names: dict | None = None):
     """Diverging stacked bars: the answers below the scale's midpoint left of zero, those above it right, the
-    midpoint split across it; the axis names the scale's ends by their labels in the spec."""
+    midpoint split across it; the axis names the scale's ends by their labels in the spec, and each item by
+    ``names`` (its short label) where given."""
+    names = names or {}
     codes = list(range(scale_min, scale_max + 1))
     k = len(codes)
     colours, hatches = likert_colours(k)
@@ -45,7 +47,7 @@ def diverging_responses(distribution: pd.DataFrame, items: pd.DataFrame, scale_m
     ax.axvline(0, color="#333333", linewidth=1)
     subscale_of = items.set_index("item")["subscale"]
     reverse = items.set_index("item")["reverse"]
-    ax.set_yticks(y, [f"{i}{' (R)' if bool(reverse[i]) else ''}" for i in order], fontsize=8)
+    ax.set_yticks(y, [f"{names.get(i, i)}{' (R)' if bool(reverse[i]) else ''}" for i in order], fontsize=8)
     ax.invert_yaxis()
     for j in range(1, len(order)):
         if subscale_of[order[j]] != subscale_of[order[j - 1]]:
@@ -74,8 +76,9 @@ def scree_parallel(scree: pd.DataFrame, n_used: int, percentile: float):
     return fig
 
 
-def loadings_heatmap(loadings: pd.DataFrame, items: pd.DataFrame, min_loading: float):
-    """Pattern loadings, items grouped by intended subscale; loadings below ``min_loading`` shown faint."""
+def loadings_heatmap(loadings: pd.DataFrame, items: pd.DataFrame, min_loading: float, names: dict | None = None):
+    """Pattern loadings, items grouped by intended subscale (items and factors by ``names``, their short and subscale labels, where given);
+    loadings below ``min_loading`` shown faint."""
     wide = loadings.pivot(index="item", columns="factor", values="loading")
     order = items["item"].tolist()
     wide = wide.reindex(index=order)
@@ -86,6 +89,8 @@ def loadings_heatmap(loadings: pd.DataFrame, items: pd.DataFrame, min_loading: f
     for j in range(1, len(order)):
         if subscale_of[order[j]] != subscale_of[order[j - 1]]:
             ax.axhline(j, color="#333333", linewidth=1.2)
+    ax.set_yticks(ax.get_yticks(), [(names or {}).get(i, i) for i in order], rotation=0)
+    ax.set_xticks(ax.get_xticks(), [(names or {}).get(str(f), str(f)) for f in wide.columns])
     ax.set_xlabel("Factor (named after the matched subscale)")
     ax.set_ylabel("Item (grouped by intended subscale)")
     ax.set_title(f"Study 2: pattern loadings (|loading| < {min_loading:g} left blank)")

@@ -177,9 +177,10 @@ def study2_figures(distribution, items, scree, n_factors, loadings, questionnair
     used = int(n_table.loc[n_table["rule"] == "used", "n_factors"].iloc[0])
     percentile = float(n_table.loc[n_table["rule"] == "parallel_analysis", "percentile"].iloc[0])
     out = Path(out_dir)
-    save(diverging_responses(pd.read_csv(distribution, keep_default_na=False), items_t, q.scale_min, q.scale_max), out / "item_responses", label)
+    shorts = {item.id: item.label for item in q.items}
+    save(diverging_responses(pd.read_csv(distribution, keep_default_na=False), items_t, q.scale_min, q.scale_max, shorts), out / "item_responses", label)
     save(scree_parallel(pd.read_csv(scree), used, percentile), out / "scree_parallel", label)
-    save(loadings_heatmap(pd.read_csv(loadings), items_t, min_loading), out / "loadings", label)
+    save(loadings_heatmap(pd.read_csv(loadings), items_t, min_loading, {**q.subscales, **shorts}), out / "loadings", label)
 
 
 def study2_comparison_figures(scores, models, questionnaire, provenance, ci: float, seed: int, out_dir) -> None:

@@ -67,7 +67,7 @@ def expand_questionnaire(spec: dict, n_items: int) -> dict:
     """A copy of a questionnaire spec whose items are cycled to ``n_items`` (for scale tests).
 
     Item ``k`` beyond the original ones copies item ``k mod n`` (same theme, subscale and
-    keying) with the id suffix ``_<round>``.
+    keying) with the id suffix ``_<round>`` (and ``(<round>)`` after its short label).
     """
     spec = copy.deepcopy(spec)
     base = spec["items"]
@@ -76,6 +76,8 @@ def expand_questionnaire(spec: dict, n_items: int) -> dict:
         item = dict(base[k % len(base)])
         if k >= len(base):
             item["id"] = f"{item['id']}_{k // len(base) + 1}"
+            if item.get("short"):  # short labels stay distinct
+                item["short"] = f"{item['short'][:34]} ({k // len(base) + 1})"
         items.append(item)
     spec["items"] = items
     spec["name"] = f"{spec['name']} [{SYNTHETIC}: items cycled to {n_items}]"
