@@ -88,3 +88,16 @@ def test_citation_cff_validates_against_the_cff_1_2_0_schema_and_cites_the_softw
     assert citation["references"][0]["doi"] == "10.1017/S1754470X15000653"
     broken = {**citation, "date-released": "3 December"}
     assert list(validator.iter_errors(broken))  # the check can fail
+
+
+def test_references_list_only_the_works_cited_and_citations_must_be_in_the_list():
+    from camhs_rom.report.references import REFERENCES, cite, reference_markdown
+
+    keys = [key for key, _ in REFERENCES]
+    assert keys == sorted(keys, key=str.casefold)  # alphabetical, as APA lists them
+    assert cite("Landis & Koch, 1977", "Cohen, 1960") == "(Landis & Koch, 1977; Cohen, 1960)"
+    with pytest.raises(KeyError):
+        cite("Nobody, 2099")
+    shown = reference_markdown("as James et al. (2015) found (Landis &amp; Koch, 1977)")
+    assert [t.split(",")[0] for t in shown] == ["James", "Landis"]
+    assert len(reference_markdown()) == len(REFERENCES)

@@ -25,6 +25,7 @@ from camhs_rom.core.contract import (
     REPORT,
     RUN_RECORD,
     WORKFLOW_COPY,
+    MANUSCRIPT,
     REPORT_NOTEBOOKS,
     ROBUSTNESS,
     ROBUSTNESS_FIGURES,
@@ -263,6 +264,19 @@ def notebook_inputs(wildcards):
     return common + [SCORECARD] + joint_outputs()[:2]
 
 
+def manuscript_inputs(wildcards):
+    """The results the manuscript is written from, for the studies of this run."""
+    inputs = [RUN_RECORD, PROVENANCE, SCORECARD]
+    if "study1" in STUDIES:
+        inputs += [f"{STUDY1}/{name}.csv" for name in ("theme_tallies", "theme_by_participant", "agreement", "agreement_scope")]
+        inputs += [f"{CLEAN}/study1/sources.csv", f"{STUDY1}/figures/theme_prevalence.png"]
+    if "study2" in STUDIES:
+        inputs += [f"{STUDY2}/{name}.csv" for name in ("sample", "frequency_of_use", "n_factors", "efa_congruence", "reliability",
+                                                       "group_comparisons", "group_descriptives")]
+        inputs += [f"{STUDY2}/figures/scores_by_group.png", f"{ROBUSTNESS}/multiverse_summary.csv", questionnaire_path()]
+    return inputs
+
+
 def checklist_outputs():
     """The reporting checklists of the studies in this run: COREQ (Study 1), JARS-Quant (Study 2)."""
     out = {}
@@ -371,6 +385,8 @@ def all_outputs():
         *joint_outputs(),
         *checklist_outputs().values(),
         REPORT,
+        f"{MANUSCRIPT}.docx",
+        f"{MANUSCRIPT}.md",
         RO_CRATE,
         SITE_SUMMARY,
     ]

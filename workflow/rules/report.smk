@@ -121,6 +121,22 @@ rule report_html:
         "../scripts/report_html.py"
 
 
+rule manuscript:
+    input:
+        manuscript_inputs,
+    output:
+        md=f"{MANUSCRIPT}.md",
+        docx=f"{MANUSCRIPT}.docx",
+    log:
+        "logs/manuscript.log",
+    params:
+        config=Settings(config, "config"),
+        questionnaire=questionnaire_path() if "study2" in STUDIES else None,
+        codebook=config["study1"]["codebook"] if "study1" in STUDIES else None,
+    script:
+        "../scripts/manuscript.py"
+
+
 rule crate_workflow:
     input:
         workflow_code(),

@@ -28,6 +28,7 @@ AUDIT_LOG = f"{CLEAN}/audit_log.csv"
 JOINT_DISPLAY = f"{RESULTS}/joint_display.csv"  # both studies side by side (and joint_display.png/.svg)
 CHECKLISTS = f"{RESULTS}/report/checklists"  # coreq.csv (Study 1), jars_quant.csv (Study 2)
 RO_CRATE = f"{RESULTS}/ro-crate-metadata.json"  # the run described as a Workflow Run RO-Crate
+MANUSCRIPT = f"{RESULTS}/manuscript"  # .docx and .md: the APA manuscript written from the run, for the authors to finish
 WORKFLOW_COPY = f"{RESULTS}/workflow"  # the Snakefile and workflow/ as the run used them (the crate's main workflow)
 RUN_RECORD = f"{RESULTS}/report/run.json"  # this run's outputs and config/input digests: what the report may show
 

@@ -1,9 +1,13 @@
-"""The preregistration document: blocks written from the plan, rendered as Markdown and as Word (.docx).
+"""Documents written as Markdown and as Word (.docx) from one list of blocks: the preregistration, the manuscript.
 
-One list of blocks (``("h1" | "h2" | "p", text)`` or ``("table", header, rows)``) gives both files, so
-the two always say the same. Every text from the team's files (claims' terms, labels, item wording,
-settings) is escaped for Markdown; Word shows text as text. The .docx is deterministic: python-docx's
-core properties (created, modified, revision) are fixed.
+One list of blocks gives both files, so the two always say the same:
+``("h1" | "h2" | "h3" | "p", text)``, ``("table", header, rows)``, ``("caption", number, title)`` (an APA
+table or figure number in bold over its title in italics), ``("note", text)`` (an APA note) and
+``("figure", path, markdown_path, alt)`` (an image: embedded in Word, linked in Markdown). In paragraph
+and note text, ``ITALIC_ON`` ... ``ITALIC_OFF`` (control characters no file's text keeps:
+:func:`plain`) mark what APA sets in italics (statistical symbols). Every text from the team's files
+(claims' terms, labels, item wording, settings) is escaped for Markdown; Word shows text as text. The
+.docx is deterministic: python-docx's core properties (created, modified, revision) are fixed.
 """
 
 from __future__ import annotations
@@ -20,8 +24,33 @@ FIXED_TIME = dt.datetime(2015, 11, 4, tzinfo=dt.timezone.utc)  # the article's d
 ZIP_TIME = (2015, 11, 4, 0, 0, 0)
 
 
+ITALIC_ON, ITALIC_OFF = "\x02", "\x03"
+
+
+def plain(text) -> str:
+    """Text from a file, without the two characters that mark italics here."""
+    return str(text).replace(ITALIC_ON, "").replace(ITALIC_OFF, "")
+
+
+def italic(text: str) -> str:
+    """``text`` marked to be set in italics."""
+    return f"{ITALIC_ON}{text}{ITALIC_OFF}"
+
+
+def _md(text) -> str:
+    return markdown_text(text).replace(ITALIC_ON, "*").replace(ITALIC_OFF, "*")
+
+
 def _cell(value) -> str:
-    return markdown_text(value).replace("\n", " ")
+    return _md(value).replace("\n", " ")
+
+
+def _runs(paragraph, text: str, bold: bool = False) -> None:
+    """Add ``text`` to a Word paragraph, the marked stretches in italics."""
+    for k, part in enumerate(str(text).replace(ITALIC_OFF, ITALIC_ON).split(ITALIC_ON)):
+        if part:
+            run = paragraph.add_run(part)
+            run.italic, run.bold = k % 2 == 1, bold or None
 
 
 def to_markdown(blocks: list[tuple]) -> str:
@@ -32,7 +61,13 @@ def to_markdown(blocks: list[tuple]) -> str:
         if kind in ("h1", "h2", "h3"):
             out.append(f"{'#' * int(kind[1])} {markdown_text(block[1])}")
         elif kind == "p":
-            out.append(markdown_text(block[1]))
+            out.append(_md(block[1]))
+        elif kind == "caption":
+            out.append(f"**{markdown_text(block[1])}**\n\n*{markdown_text(block[2])}*")
+        elif kind == "note":
+            out.append(f"*Note.* {_md(block[1])}")
+        elif kind == "figure":
+            out.append(f"![{markdown_text(block[3])}]({block[2]})")
         elif kind == "table":
             header, rows = block[1], block[2]
             lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
@@ -45,7 +80,8 @@ def to_markdown(blocks: list[tuple]) -> str:
 
 def write_docx(blocks: list[tuple], path: str | Path, title: str) -> None:
     """The blocks as a Word document (headings, paragraphs, real tables), written atomically with fixed metadata."""
-    from docx import Document  # python-docx: only the preregistration writes Word
+    from docx import Document  # python-docx: only the preregistration and the manuscript write Word
+    from docx.shared import Inches
 
     document = Document()
     props = document.core_properties
@@ -56,7 +92,16 @@ def write_docx(blocks: list[tuple], path: str | Path, title: str) -> None:
         if kind in ("h1", "h2", "h3"):
             document.add_heading(str(block[1]), level=int(kind[1]))
         elif kind == "p":
-            document.add_paragraph(str(block[1]))
+            _runs(document.add_paragraph(), block[1])
+        elif kind == "caption":
+            _runs(document.add_paragraph(), str(block[1]), bold=True)
+            document.add_paragraph().add_run(str(block[2])).italic = True
+        elif kind == "note":
+            paragraph = document.add_paragraph()
+            paragraph.add_run("Note.").italic = True
+            _runs(paragraph, " " + str(block[1]))
+        elif kind == "figure":
+            document.add_picture(str(block[1]), width=Inches(6.3))
         else:
             header, rows = block[1], block[2]
             table = document.add_table(rows=1, cols=len(header))

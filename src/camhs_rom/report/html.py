@@ -97,9 +97,9 @@ def _cite(*keys: str) -> str:
     return " " + html.escape(cite(*keys))
 
 
-def references_html() -> str:
-    """The reference list: hanging-indented paragraphs, escaped, with APA's italics."""
-    items = [re.sub(r"\*(.+?)\*", r"<i>\1</i>", html.escape(text)) for text in reference_markdown()]
+def references_html(cited_in: str | None = None) -> str:
+    """The reference list (only the works cited in ``cited_in`` when given): hanging-indented paragraphs, escaped, with APA's italics."""
+    items = [re.sub(r"\*(.+?)\*", r"<i>\1</i>", html.escape(text)) for text in reference_markdown(cited_in)]
     return "".join(f'<p class="reference">{item}</p>' for item in items)
 
 
@@ -249,7 +249,8 @@ def checklists_html(paths) -> str:
     """The reporting checklists as tables: each item's answer from the run, with a link to where the
     report shows it, or "for the authors to fill"."""
     parts = [
-        "<p>Each item of the reporting checklists that the run can answer is answered from its results, with a link to the table, "
+        "<p>Each item of the reporting checklists (COREQ" + _cite("Tong et al., 2007") + " for Study 1, JARS-Quant" + _cite("Appelbaum et al., 2018")
+        + " for Study 2) that the run can answer is answered from its results, with a link to the table, "
         "figure or section that shows it; the rest are for the authors to fill (who ran the focus groups, how participants were "
         "approached, ethics, ...). The tables are also written to <code>results/report/checklists/</code>.</p>"
     ]

@@ -71,6 +71,12 @@ def cite(*keys: str) -> str:
     return "(" + "; ".join(keys) + ")"
 
 
-def reference_markdown() -> list[str]:
-    """The references as Markdown paragraphs (italics as ``*...*``), in the list's (alphabetical) order."""
-    return [text for _, text in REFERENCES]
+def reference_markdown(cited_in: str | None = None) -> list[str]:
+    """The references as Markdown paragraphs (italics as ``*...*``), in the list's (alphabetical) order; with
+    ``cited_in``, only those whose citation (``Landis & Koch, 1977``, or its HTML-escaped form) occurs in that text."""
+    def cited(key: str) -> bool:
+        author, year = key.rsplit(", ", 1)
+        forms = (key, f"{author} ({year})", f"{author.replace(' & ', ' and ')} ({year})")  # parenthetical and narrative
+        return any(form in cited_in or form.replace("&", "&amp;") in cited_in for form in forms)
+
+    return [text for key, text in REFERENCES if cited_in is None or cited(key)]

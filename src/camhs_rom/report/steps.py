@@ -27,7 +27,9 @@ from camhs_rom.report.html import (
     references_html,
     running_header,
 )
+from camhs_rom.report.manuscript import manuscript_blocks, write_manuscript
 from camhs_rom.report.presentation import apa_table_block, renumber
+from camhs_rom.report.references import cite
 from camhs_rom.report.revision import commit_label, run_date, run_files
 from camhs_rom.report.run_record import read_run_file
 from camhs_rom.report.run_record import run_record as make_run_record
@@ -96,10 +98,11 @@ def report_html(notebooks: dict[str, str], provenance_path, config: dict, out, w
                                 load_codebook(Path(workdir) / codebook) if codebook else None)
     if appendix:
         sections.append(("instruments", "Appendix: what was measured", appendix))
-    sections.append(("references", "References", references_html()))
+    cited = "".join(content for _, _, content in sections) + about_html(provenance)
+    sections.append(("references", "References", references_html(cited)))
     sections.append(
         ("provenance", "Provenance", (
-            f"<p>camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>; Python {platform.python_version()} on "
+            f"<p>Made by a Snakemake workflow{html.escape(' ' + cite('Mölder et al., 2021'))}: camhs-rom {__version__}; git commit <code>{commit_label(workdir)}</code>; Python {platform.python_version()} on "
             f"{html.escape(platform.system())} {html.escape(platform.machine())}; dated {run_date(workdir, run_files(workdir, provenance))} "
             "(the code's commit date, so that a re-run gives the same bytes; Snakemake's log under .snakemake/log/ has the run's clock times).</p>"
             + apa_table_block(f"<table><thead><tr><th>Package</th><th>Version</th></tr></thead><tbody>{versions}</tbody></table>",
@@ -169,6 +172,13 @@ def report_checklists(results_dir, provenance_path, codebook, questionnaire, con
 def run_record(outputs: list[str], provenance_path, results_dir, config: dict, out) -> None:
     """Write ``report/run.json``: this run's outputs and its config and inputs digests (:mod:`camhs_rom.report.run_record`)."""
     write_record(make_run_record(outputs, results_dir, read_provenance(provenance_path), config), out)
+
+
+def manuscript(results_dir, provenance_path, config: dict, questionnaire, codebook, md, docx) -> None:
+    """Write ``manuscript.md`` and ``manuscript.docx`` from this run's results (:mod:`camhs_rom.report.manuscript`)."""
+    q = load_questionnaire(questionnaire) if questionnaire else None
+    themes = {t.id: t.label for t in load_codebook(codebook).themes} if codebook else {}
+    write_manuscript(manuscript_blocks(results_dir, read_provenance(provenance_path), config, q, themes), md, docx)
 
 
 def crate_workflow(files: list[str], root, out) -> None:
