@@ -275,8 +275,8 @@ def planned_jobs(work: Path, change: str) -> set[str]:
     return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
 
 
-# what every setting reaches: the provenance record, the run record (its config digest), the report, and the site summary (its site.json carries the whole config)
-REPORT_JOBS = {"provenance_record", "run_record", "report_notebook", "report_html", "report_checklists", "ro_crate", "site_summary", "all"}
+# what every setting reaches: the provenance record, the run record (its config digest), the report and the manuscript (they read both), and the site summary (its site.json carries the whole config)
+REPORT_JOBS = {"provenance_record", "run_record", "manuscript", "report_notebook", "report_html", "report_checklists", "ro_crate", "site_summary", "all"}
 
 
 @pytest.mark.parametrize(

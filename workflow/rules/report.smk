@@ -130,7 +130,8 @@ rule manuscript:
     log:
         "logs/manuscript.log",
     params:
-        config=Settings(config, "config"),
+        # the settings the manuscript states (a robustness setting reaches it only through the tables it reads)
+        config=Settings({key: config.get(key) for key in ("study1", "study2", "replication")}, "study1+study2+replication"),
         questionnaire=questionnaire_path() if "study2" in STUDIES else None,
         codebook=config["study1"]["codebook"] if "study1" in STUDIES else None,
     script:
