@@ -145,8 +145,6 @@ rule crate_workflow:
         directory(WORKFLOW_COPY),
     log:
         "logs/crate_workflow.log",
-    params:
-        root=workflow.basedir,
     script:
         "../scripts/crate_workflow.py"
 

@@ -181,10 +181,12 @@ def manuscript(results_dir, provenance_path, config: dict, questionnaire, codebo
     write_manuscript(manuscript_blocks(results_dir, read_provenance(provenance_path), config, q, themes), md, docx)
 
 
-def crate_workflow(files: list[str], root, out) -> None:
-    """Copy the workflow as it ran (the Snakefile, then ``workflow/``'s files) under ``out``, at their paths relative to ``root``."""
+def crate_workflow(files: list[str], out) -> None:
+    """Copy the workflow as it ran (the Snakefile first, then ``workflow/``'s files) under ``out``, at their paths
+    relative to the Snakefile's folder."""
+    root = Path(files[0]).parent
     for name in files:
-        target = Path(out) / Path(name).resolve().relative_to(Path(root).resolve())
+        target = Path(out) / Path(name).resolve().relative_to(root.resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(Path(name).read_bytes())
 
@@ -193,5 +195,4 @@ def ro_crate(outputs: list[str], provenance_path, results_dir, out, workflow_dir
     """Write ``ro-crate-metadata.json``: the run as a Workflow Run RO-Crate (:mod:`camhs_rom.report.crate`),
     its main workflow the copy in ``workflow_dir``."""
     code = sorted(str(p) for p in Path(workflow_dir).rglob("*") if p.is_file()) if workflow_dir else []
-    code.sort(key=lambda p: not p.endswith("/Snakefile"))  # the Snakefile first
     write_crate(results_dir, outputs, read_provenance(provenance_path), package_versions(), out, code)
