@@ -651,5 +651,5 @@ def test_the_manuscript_opens_in_word_with_tables_figures_and_the_reports_number
     values = [c.text for row in reliability.rows[1:] for c in row.cells[3:]]
     assert values and all(v in page for v in values), [v for v in values if v not in page]
     markdown = (default_run / "results" / "manuscript.md").read_text(encoding="utf-8")
-    assert "![Subscale scores by group](study2/figures/scores_by_group.png)" in markdown
+    assert "![Subscale Scores by Group](study2/figures/scores_by_group.png)" in markdown
     assert (default_run / "results" / "study2" / "figures" / "scores_by_group.png").is_file()

@@ -221,7 +221,7 @@ def test_preregister_on_a_public_spec_then_run_with_data_and_a_deviation(tmp_pat
     card = pd.read_csv(work / "results" / "replication" / "scorecard.csv", keep_default_na=False).set_index("claim_id")
     assert card.loc["S2-K", "deviation"] == "study2.efa.rotation" and card.loc["S2-G+", "deviation"] == ""
     page = (work / "results" / "report.html").read_text(encoding="utf-8")
-    assert "Deviations from the preregistration" in page and "No deviation from the preregistration" not in page
+    assert "Deviations From the Preregistration" in page and "No deviation from the preregistration" not in page
 
 
 def test_the_settings_digest_moves_with_a_compared_setting_only():

@@ -36,6 +36,7 @@ table { border-collapse: collapse; margin: 6px 0 8px; font-size: 0.88em; }
 th, td { padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 th.num, .apa-table thead th.num { text-align: right; }
+td.short { white-space: nowrap; }
 caption { caption-side: top; text-align: left; padding: 0 0 8px; }
 caption .apa-number, caption .apa-title { display: block; }
 .apa-table, .apa-figure { margin: 22px 0 26px; break-inside: auto; }
@@ -220,7 +221,7 @@ def instruments_html(questionnaire=None, codebook=None) -> str:
             "Reverse-keyed": ["yes" if item.reverse else "" for item in questionnaire.items],
         })
         scale = ", ".join(f"{code} = {label}" for label, code in sorted(questionnaire.labels.items(), key=lambda kv: kv[1]))
-        parts.append(table_html(rows, "Questionnaire items as worded", f"{questionnaire.name}; answers {scale}.", key="appendix-items"))
+        parts.append(table_html(rows, "Questionnaire Items as Worded", f"{questionnaire.name}; answers {scale}.", key="appendix-items"))
     if codebook is not None:
         rows = pd.DataFrame({
             "Theme": [theme.label for theme in codebook.themes],
@@ -228,7 +229,7 @@ def instruments_html(questionnaire=None, codebook=None) -> str:
             "Definition": [theme.definition for theme in codebook.themes],
             "Codes": ["; ".join(codebook.labels.get(code, code) for code in theme.codes) or "(the theme itself)" for theme in codebook.themes],
         })
-        parts.append(table_html(rows, "Codebook: themes, definitions and codes", "Each theme with the codes the coders applied under it.",
+        parts.append(table_html(rows, "Codebook: Themes, Definitions and Codes", "Each theme with the codes the coders applied under it.",
                                 key="appendix-codebook"))
     return "".join(parts)
 
@@ -248,9 +249,10 @@ def notebook_body(path: str | Path) -> str:
 def checklists_html(paths) -> str:
     """The reporting checklists as tables: each item's answer from the run, with a link to where the
     report shows it, or "for the authors to fill"."""
+    known = {"coreq": "COREQ" + _cite("Tong et al., 2007") + " for Study 1", "jars_quant": "JARS-Quant" + _cite("Appelbaum et al., 2018") + " for Study 2"}
+    named = ", ".join(known[Path(p).stem] for p in paths if Path(p).stem in known)  # only this run's checklists
     parts = [
-        "<p>Each item of the reporting checklists (COREQ" + _cite("Tong et al., 2007") + " for Study 1, JARS-Quant" + _cite("Appelbaum et al., 2018")
-        + " for Study 2) that the run can answer is answered from its results, with a link to the table, "
+        f"<p>Each item of the reporting checklists ({named}) that the run can answer is answered from its results, with a link to the table, "
         "figure or section that shows it; the rest are for the authors to fill (who ran the focus groups, how participants were "
         "approached, ethics, ...). The tables are also written to <code>results/report/checklists/</code>.</p>"
     ]

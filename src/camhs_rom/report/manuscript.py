@@ -96,7 +96,7 @@ def manuscript_blocks(results_dir: str | Path, provenance: dict, config: dict, q
             pd.DataFrame({"Item": [i.label for i in questionnaire.items], "Wording": [i.text for i in questionnaire.items],
                           "Subscale": [questionnaire.subscales.get(i.subscale, i.subscale) for i in questionnaire.items],
                           "Reverse-keyed": ["yes" if i.reverse else "" for i in questionnaire.items]}),
-            "Questionnaire items as worded", f"{plain(questionnaire.name)}.")]
+            "Questionnaire Items as Worded", f"{plain(questionnaire.name)}.")]
     return blocks
 
 
@@ -152,8 +152,8 @@ def study1_results(results: Path, theme_labels: dict, number_of: Numbering, labe
     shown = tallies[["label", "valence", "n_participants", "pct_participants", "n_groups"]].assign(
         pct_participants=[f"{float(v):.0f}" for v in tallies["pct_participants"]])
     blocks += number_of.table(shown.set_axis(["Theme", "Valence", "Participants", "Participants (%)", "Groups"], axis=1),
-                              "Participants voicing each theme", f"Of {people} participants.")
-    blocks += number_of.figure(results, "study1/figures/theme_prevalence.png", "Share of participants voicing each theme",
+                              "Participants Voicing Each Theme", f"Of {people} participants.")
+    blocks += number_of.figure(results, "study1/figures/theme_prevalence.png", "Share of Participants Voicing Each Theme",
                                "Bars: the percentage of focus-group participants who voiced the theme.", label)
     return blocks
 
@@ -180,7 +180,7 @@ def study2_results(results: Path, config: dict, q: Questionnaire, number_of: Num
              number(float(r.omega_total), 2, False), f"[{number(float(r.omega_ci_low), 2, False)}, {number(float(r.omega_ci_high), 2, False)}]"]
             for r in reliability.itertuples()]
     blocks += number_of.table(pd.DataFrame(rows, columns=["Subscale", "Items", "n", "\u03b1", "95% CI", "\u03c9 total", "95% CI "]),
-                              "Reliability of the subscales", "Percentile bootstrap intervals.")
+                              "Reliability of the Subscales", "Percentile bootstrap intervals.")
     comparisons = read_table(results / "study2/group_comparisons.csv")
     descriptives = read_table(results / "study2/group_descriptives.csv")
     main = comparisons[comparisons["test"] == config["replication"]["test"]]
@@ -188,10 +188,10 @@ def study2_results(results: Path, config: dict, q: Questionnaire, number_of: Num
         text = sentence(row, descriptives, q.subscales.get(row.subscale, row.subscale), q.group_labels, config["study2"]["comparisons"]["alpha"])
         blocks.append(("p", symbols(plain(text)) + f" Holm-adjusted: {symbols(p_value(row.p_holm))}."))
     table = comparison_table(comparisons, descriptives, q.subscales, q.group_labels)
-    blocks += number_of.table(table, "Group comparisons of subscale scores",
+    blocks += number_of.table(table, "Group Comparisons of Subscale Scores",
                               "Effect sizes: d = Bonett's standardised difference (Welch's test), g = Hedges' g, r = rank-biserial correlation, "
                               "\u0394M = mean difference.")
-    blocks += number_of.figure(results, "study2/figures/scores_by_group.png", "Subscale scores by group",
+    blocks += number_of.figure(results, "study2/figures/scores_by_group.png", "Subscale Scores by Group",
                                "Boxes: median and quartiles; each dot one respondent.", label)
     if produced(results, "robustness/multiverse_summary.csv"):
         summary = read_table(results / "robustness/multiverse_summary.csv", keep_default_na=False)
@@ -206,7 +206,7 @@ def replication_results(results: Path, number_of: Numbering) -> list[tuple]:
     shown = card[["claim_id", "claim", "original", "replicated", "verdict"]].assign(verdict=card["verdict"].str.replace("_", " "))
     return [("h3", "Replication of the published claims"),
             *number_of.table(shown.set_axis(["ID", "Claim (2015)", "2015 finding", "This study", "Verdict"], axis=1),
-                             "Published claims and their verdicts", "Each verdict by the criterion fixed before the data were read.")]
+                             "Published Claims and Their Verdicts", "Each verdict by the criterion fixed before the data were read.")]
 
 
 def write_manuscript(blocks: list[tuple], md_path: str | Path, docx_path: str | Path) -> None:

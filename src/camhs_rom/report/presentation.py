@@ -153,7 +153,9 @@ def table_html(frame: pd.DataFrame, title: str, note: str = "", key: str | None 
         shown = breakable(value)
         if num:  # "< .001" and "> .999" never break between the sign and the number
             shown = re.sub(r"^(&lt;|&gt;) ", "\\1\u00a0", shown)
-        return f'<td{" class=num" if num else ""}>{lead_symbol(shown)}{link}</td>'
+        # a short cell (an id such as S2-G+, a level) is never split over two lines
+        classes = " ".join(c for c, on in (("num", num), ("short", len(str(value)) <= 6)) if on)
+        return f'<td{f" class={chr(34)}{classes}{chr(34)}" if classes else ""}>{lead_symbol(shown)}{link}</td>'
 
     rows = "".join(
         "<tr>" + "".join(cell(v, c, r, num) for v, c, num in zip(row, frame.columns, numeric, strict=True)) + "</tr>"

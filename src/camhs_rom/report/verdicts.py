@@ -24,7 +24,7 @@ def show_claim_evidence(results_dir) -> None:
     fragile = run_setting(results_dir, "replication.fragile_share")
     alpha = run_setting(results_dir, "replication.alpha")
     show_table(
-        shown[EVIDENCE_SHOWN], "Evidence beside the group-difference verdicts", key="scorecard-evidence", kinds={"effect_ci_low": "stat", "multiverse_share": "bounded3"},
+        shown[EVIDENCE_SHOWN], "Evidence Beside the Group-Difference Verdicts", key="scorecard-evidence", kinds={"effect_ci_low": "stat", "multiverse_share": "bounded3"},
         note=(f"The verdict keeps its preregistered criterion; the rest stands beside it. Hedges' g with its 95% CI; BF\u2081\u2080: one-sided "
               f"default Bayes factor (Cauchy prior, scale \u221a2/2) for the claimed direction against no difference; p (equivalence): "
               f"two one-sided tests against \u00b1{sesoi:.2f} pooled SDs (the smallest effect size of interest, SESOI, fixed in the config); "
@@ -52,7 +52,7 @@ def show_deviations(results_dir) -> None:
         display(HTML(f"<p><b>Preregistration.</b> No deviation from the preregistration {html_text(frozen)}: every setting, the "
                      "questionnaire spec, the codebook and the code are as frozen there.</p>"))
         return
-    show_table(found, "Deviations from the preregistration", key="deviations", columns={"key": "Setting", "preregistered": "Preregistered",
+    show_table(found, "Deviations From the Preregistration", key="deviations", columns={"key": "Setting", "preregistered": "Preregistered",
                "used": "Used", "claims": "Claims it can move"},
                note=(f"Every difference between this run and the preregistration {frozen}, compared setting by setting (data paths "
                      "excepted), the instruments by their content and the code by its digest. The verdicts keep the criteria as used; "

@@ -164,7 +164,7 @@ def study2_comparisons(scores, questionnaire, provenance, settings: dict, bootst
         f"intervals for r and the mean difference are seeded bootstrap percentile intervals. Holm adjustment across "
         f"{len(q.subscales)} subscales per test."
     )
-    write_text(apa.markdown_table(formatted, "Table 1. Group comparisons of subscale scores", note), outputs["apa_table_md"])
+    write_text(apa.markdown_table(formatted, "Table 1. Group Comparisons of Subscale Scores", note), outputs["apa_table_md"])
 
 
 def study2_figures(distribution, items, scree, n_factors, loadings, questionnaire, provenance, min_loading: float, out_dir) -> None:
